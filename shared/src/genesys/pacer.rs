@@ -1,0 +1,194 @@
+//! A limiter shared by every task using one Genesys client: it reads the `inin-ratelimit-*`
+//! headers and holds requests back before the server would answer 429, and after a 429 it
+//! holds everyone back until `Retry-After` has passed (not just the task that got it).
+//!
+//! The headers are not part of the spec [OBS in API-FACTS §7.3], so they only pace; decisions
+//! about failing rest on `Retry-After`.
+
+use crate::deadline::Deadline;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
+
+#[derive(Debug, Default)]
+struct State {
+    /// Requests the server should still accept in the current window (our estimate).
+    remaining: Option<u64>,
+    allowed: Option<u64>,
+    window_resets_at: Option<Instant>,
+    /// Set after a 429: nobody sends before this.
+    blocked_until: Option<Instant>,
+    in_flight: u64,
+    /// Times a request had to wait (for figures and tests).
+    waits: u64,
+}
+
+impl State {
+    /// Keep a small margin for requests other processes may make with the same client.
+    fn reserve(&self) -> u64 {
+        self.allowed.map(|a| (a / 50).max(1)).unwrap_or(1)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Pacer {
+    state: Mutex<State>,
+}
+
+/// Held while a request is in flight.
+pub struct Permit<'a> {
+    pacer: &'a Pacer,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut s = self.pacer.lock();
+        s.in_flight = s.in_flight.saturating_sub(1);
+    }
+}
+
+impl Pacer {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A poisoned lock only means another task panicked mid-update of plain counters.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until a request may be sent. `Err(wait)` if the deadline cannot afford the wait.
+    pub async fn acquire(&self, deadline: &Deadline) -> Result<Permit<'_>, Duration> {
+        loop {
+            let wait = {
+                let mut s = self.lock();
+                let now = Instant::now();
+                if s.window_resets_at.is_some_and(|t| t <= now) {
+                    s.remaining = None;
+                    s.window_resets_at = None;
+                }
+                let reserve = s.reserve();
+                if let Some(until) = s.blocked_until.filter(|t| *t > now) {
+                    until - now
+                } else if let (Some(rem), Some(reset)) = (s.remaining, s.window_resets_at) {
+                    if rem <= reserve {
+                        reset - now
+                    } else {
+                        s.remaining = Some(rem - 1);
+                        s.in_flight += 1;
+                        return Ok(Permit { pacer: self });
+                    }
+                } else {
+                    s.in_flight += 1;
+                    return Ok(Permit { pacer: self });
+                }
+            };
+            if deadline.cannot_afford(wait, Duration::ZERO) {
+                return Err(wait);
+            }
+            self.lock().waits += 1;
+            tracing::debug!(wait_ms = wait.as_millis() as u64, "pacing genesys requests");
+            // A little spread so waiters do not all fire at the same instant.
+            tokio::time::sleep(wait + Duration::from_millis(rand::random_range(0..=50))).await;
+        }
+    }
+
+    /// Records `inin-ratelimit-count/allowed/reset` from a response (while its permit is held).
+    pub fn observe(&self, count: u64, allowed: u64, reset: Duration) {
+        let mut s = self.lock();
+        let others_in_flight = s.in_flight.saturating_sub(1);
+        s.allowed = Some(allowed);
+        s.remaining = Some(
+            allowed
+                .saturating_sub(count)
+                .saturating_sub(others_in_flight),
+        );
+        s.window_resets_at = Some(Instant::now() + reset);
+    }
+
+    /// After a 429: hold every request until `wait` has passed.
+    pub fn block_for(&self, wait: Duration) {
+        let mut s = self.lock();
+        let until = Instant::now() + wait;
+        s.blocked_until = Some(s.blocked_until.map_or(until, |t| t.max(until)));
+    }
+
+    pub fn waits(&self) -> u64 {
+        self.lock().waits
+    }
+}
+
+/// Parses the three headers; `None` unless all are present and numeric.
+pub fn parse_headers(headers: &reqwest::header::HeaderMap) -> Option<(u64, u64, Duration)> {
+    let num = |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+    Some((
+        num("inin-ratelimit-count")?,
+        num("inin-ratelimit-allowed")?,
+        Duration::from_secs(num("inin-ratelimit-reset")?),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deadline() -> Deadline {
+        Deadline::after(Duration::from_secs(30))
+    }
+
+    #[tokio::test]
+    async fn holds_requests_when_the_window_is_nearly_spent() {
+        let p = Pacer::default();
+        {
+            let _permit = p.acquire(&deadline()).await.unwrap();
+            // A window that has already reset imposes nothing.
+            p.observe(9, 10, Duration::ZERO);
+        }
+        let started = Instant::now();
+        drop(p.acquire(&deadline()).await.unwrap());
+        assert!(started.elapsed() < Duration::from_millis(100));
+        assert_eq!(p.waits(), 0);
+
+        {
+            let _permit = p.acquire(&deadline()).await.unwrap();
+            // 10 allowed, 9 used, 1 s left in the window: the reserve (1) is all that is left.
+            p.observe(9, 10, Duration::from_secs(1));
+        }
+        let started = Instant::now();
+        drop(p.acquire(&deadline()).await.unwrap());
+        assert!(
+            started.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(p.waits(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_429_blocks_everyone_and_deadline_is_respected() {
+        let p = Pacer::default();
+        p.block_for(Duration::from_secs(5));
+        let short = Deadline::after(Duration::from_secs(1));
+        assert!(p.acquire(&short).await.is_err());
+        p.block_for(Duration::from_millis(200));
+        // The longer block stays in force.
+        assert!(p.acquire(&short).await.is_err());
+    }
+
+    #[test]
+    fn in_flight_requests_reduce_the_estimate() {
+        let p = Pacer::default();
+        {
+            let mut s = p.lock();
+            s.in_flight = 4;
+        }
+        p.observe(0, 10, Duration::from_secs(10));
+        assert_eq!(p.lock().remaining, Some(7));
+    }
+
+    #[test]
+    fn header_parsing() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("inin-ratelimit-count", "1".parse().unwrap());
+        h.insert("inin-ratelimit-allowed", "180".parse().unwrap());
+        assert_eq!(parse_headers(&h), None);
+        h.insert("inin-ratelimit-reset", "61".parse().unwrap());
+        assert_eq!(parse_headers(&h), Some((1, 180, Duration::from_secs(61))));
+    }
+}
