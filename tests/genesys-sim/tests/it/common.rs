@@ -1,0 +1,160 @@
+//! Helpers shared by the integration tests: demo ids, a started simulator, HTTP shortcuts.
+
+#![allow(dead_code)]
+
+use genesys_sim::{start, Seed, SimConfig, SimHandle};
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+pub const ORG: &str = "0d7c3a52-6f1e-4b8a-9c11-3e5f7a9b2d40";
+pub const HOME: &str = "5b1f0c7e-2a44-4d1a-8e3b-9f6c2d7a1e01";
+pub const R_ADMIN: &str = "a1c0e5d2-0001-4c3b-9a7e-6f1d2c3b4a01";
+pub const R_READ: &str = "a1c0e5d2-0002-4c3b-9a7e-6f1d2c3b4a02";
+pub const R_SYNC: &str = "a1c0e5d2-0003-4c3b-9a7e-6f1d2c3b4a03";
+pub const R_REPORT: &str = "a1c0e5d2-0004-4c3b-9a7e-6f1d2c3b4a04";
+pub const R_MASTER: &str = "a1c0e5d2-0005-4c3b-9a7e-6f1d2c3b4a05";
+pub const R_AGENT: &str = "a1c0e5d2-0006-4c3b-9a7e-6f1d2c3b4a06";
+pub const C_ADMIN: &str = "c0ffee00-0001-4a5b-8c6d-000000000001";
+pub const C_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
+pub const C_REPORT: &str = "c0ffee00-0003-4a5b-8c6d-000000000003";
+pub const C_IDLE: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
+pub const C_DISABLED: &str = "c0ffee00-0005-4a5b-8c6d-000000000005";
+pub const C_PRIV: &str = "c0ffee00-0006-4a5b-8c6d-000000000006";
+pub const C_CODE: &str = "c0ffee00-0007-4a5b-8c6d-000000000007";
+pub const C_DA: &str = "c0ffee00-0008-4a5b-8c6d-000000000008";
+pub const C_AUDIT: &str = "c0ffee00-0009-4a5b-8c6d-000000000009";
+pub const G_WEB: &str = "9e1b0000-0000-4000-8000-00000000beef";
+pub const U_ADMIN: &str = "e5e50000-0001-4f00-9000-000000000001";
+pub const U_AGENT: &str = "e5e50000-0002-4f00-9000-000000000002";
+pub const U_FORMER: &str = "e5e50000-0003-4f00-9000-000000000003";
+pub const U_DELETED: &str = "e5e50000-0004-4f00-9000-000000000004";
+pub const U_DEV: &str = "e5e50000-0005-4f00-9000-000000000005";
+pub const CRED_DA: &str = "1c3d5e7f-0001-4a2b-8c9d-00000000da01";
+pub const CRED_IMAP: &str = "1c3d5e7f-0002-4a2b-8c9d-00000000da02";
+
+pub fn secret(name: &str) -> String {
+    format!("DEMO-ONLY-not-a-real-secret-{name}")
+}
+
+pub async fn sim() -> SimHandle {
+    sim_with(SimConfig::default()).await
+}
+
+pub async fn sim_with(config: SimConfig) -> SimHandle {
+    start(config, Seed::demo()).await.expect("simulator starts")
+}
+
+pub fn http() -> Client {
+    Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .expect("http client")
+}
+
+pub async fn grant(sim: &SimHandle, id: &str, secret: &str) -> Response {
+    http()
+        .post(format!("{}/oauth/token", sim.login_url()))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("login reachable")
+}
+
+/// A client-credentials token; panics if the grant fails.
+pub async fn token(sim: &SimHandle, id: &str, secret: &str) -> String {
+    let r = grant(sim, id, secret).await;
+    assert_eq!(r.status(), 200, "grant for {id}");
+    let v: Value = r.json().await.expect("json");
+    v["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+pub async fn admin_token(sim: &SimHandle) -> String {
+    token(sim, C_ADMIN, &secret("admin")).await
+}
+
+pub async fn get(sim: &SimHandle, token: &str, path: &str) -> Response {
+    http()
+        .get(format!("{}{path}", sim.api_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("api reachable")
+}
+
+pub async fn send_json(
+    sim: &SimHandle,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: &Value,
+) -> Response {
+    http()
+        .request(method, format!("{}{path}", sim.api_url()))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("api reachable")
+}
+
+pub async fn post(sim: &SimHandle, token: &str, path: &str, body: &Value) -> Response {
+    send_json(sim, reqwest::Method::POST, token, path, body).await
+}
+
+pub async fn put(sim: &SimHandle, token: &str, path: &str, body: &Value) -> Response {
+    send_json(sim, reqwest::Method::PUT, token, path, body).await
+}
+
+pub async fn delete(sim: &SimHandle, token: &str, path: &str) -> Response {
+    http()
+        .delete(format!("{}{path}", sim.api_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("api reachable")
+}
+
+/// Body as JSON, after checking the status.
+pub async fn json_ok(r: Response, status: u16) -> Value {
+    let got = r.status().as_u16();
+    let text = r.text().await.expect("body");
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Asserts an ErrorBody with the given status and code, and the correlation header.
+pub async fn error_body(r: Response, status: u16, code: &str) -> Value {
+    let corr = r
+        .headers()
+        .get("inin-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .expect("ININ-Correlation-Id on errors");
+    let v = json_ok(r, status).await;
+    assert_eq!(v["code"], code, "error code; body {v}");
+    assert_eq!(v["status"], status);
+    assert_eq!(v["contextId"], corr.as_str(), "contextId = correlation id");
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(v["details"].is_array() && v["errors"].is_array());
+    v
+}
+
+pub async fn admin_json(
+    sim: &SimHandle,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut rb = http().request(method, format!("{}{path}", sim.api_url()));
+    if let Some(b) = body {
+        rb = rb.json(b);
+    }
+    let r = rb.send().await.expect("admin reachable");
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}

@@ -1,0 +1,15 @@
+//! Integration tests: the simulator over HTTP, pinned to API-FACTS.
+
+mod common;
+
+mod admin;
+mod clients;
+mod errors;
+mod faults;
+mod integrations;
+mod login;
+mod ratelimit;
+mod roles_users;
+mod scale;
+mod tokens;
+mod usage;
