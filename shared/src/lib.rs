@@ -4,9 +4,15 @@
 //! the Genesys Cloud client, the AWS adapters (Secrets Manager, DynamoDB, EventBridge) and the
 //! domain logic. Domain modules see only the narrow traits in [`ports`], never an SDK type.
 
+pub mod aws;
 pub mod config;
+pub mod credential;
 pub mod deadline;
 pub mod genesys;
 pub mod ports;
 pub mod redact;
+pub mod secret_cache;
 pub mod telemetry;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -117,7 +117,7 @@ pub struct Endpoints {
     pub login: Url,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum EndpointError {
     #[error(
         "unknown Genesys region {0:?}; use a region name such as us-east-1 or explicit base URLs"

@@ -1,6 +1,9 @@
 //! The narrow interfaces between domain logic and the outside world. Each external system has
-//! one real adapter (`genesys::GenesysClient`, `aws::*`) and in-memory fakes for unit tests.
-//! Domain code takes the narrowest trait it needs, which also keeps each function's
-//! permissions (IAM and Genesys) obvious.
+//! one real adapter (`genesys::GenesysClient`, `aws::*`) and in-memory fakes for unit tests
+//! (`testing`). Domain code takes the narrowest trait it needs, which also keeps each
+//! function's permissions (IAM and Genesys) obvious.
 
+pub mod events;
 pub mod genesys;
+pub mod records;
+pub mod secrets;

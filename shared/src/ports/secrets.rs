@@ -1,0 +1,138 @@
+//! What the domain needs from Secrets Manager: the version/stage model of the rotation protocol.
+
+use crate::redact::SecretString;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::future::Future;
+
+pub const AWSCURRENT: &str = "AWSCURRENT";
+pub const AWSPENDING: &str = "AWSPENDING";
+pub const AWSPREVIOUS: &str = "AWSPREVIOUS";
+
+/// `DescribeSecret`, reduced to what rotation and audit use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretMetadata {
+    pub arn: String,
+    pub name: String,
+    pub rotation_enabled: bool,
+    pub rotation_lambda_arn: Option<String>,
+    /// Version id → staging labels.
+    pub versions: BTreeMap<String, Vec<String>>,
+    pub tags: BTreeMap<String, String>,
+    pub created: Option<DateTime<Utc>>,
+    pub last_rotated: Option<DateTime<Utc>>,
+    pub last_changed: Option<DateTime<Utc>>,
+}
+
+impl SecretMetadata {
+    /// The version carrying `stage`, if any (a stage is on at most one version).
+    pub fn version_with_stage(&self, stage: &str) -> Option<&str> {
+        self.versions
+            .iter()
+            .find(|(_, stages)| stages.iter().any(|s| s == stage))
+            .map(|(v, _)| v.as_str())
+    }
+
+    pub fn stages_of(&self, version: &str) -> &[String] {
+        self.versions.get(version).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn has_version(&self, version: &str) -> bool {
+        self.versions.contains_key(version)
+    }
+}
+
+/// Which version to read. Reads always name one: never rely on an implicit default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionRef<'a> {
+    Stage(&'a str),
+    Id(&'a str),
+}
+
+/// One secret version and its value.
+#[derive(Clone, Debug)]
+pub struct SecretVersion {
+    pub version_id: String,
+    pub stages: Vec<String>,
+    pub value: SecretString,
+    pub created: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretsError {
+    #[error("secret or version not found: {0}")]
+    NotFound(String),
+    /// The request conflicts with the secret's state (e.g. a version id reused with a
+    /// different value, or rotation already in progress).
+    #[error("secrets manager refused the request: {0}")]
+    Conflict(String),
+    #[error("secrets manager throttled the request: {0}")]
+    Throttled(String),
+    #[error("secrets manager unavailable: {0}")]
+    Unavailable(String),
+    #[error("access denied by secrets manager: {0}")]
+    AccessDenied(String),
+}
+
+impl SecretsError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "SecretNotFound",
+            Self::Conflict(_) => "SecretConflict",
+            Self::Throttled(_) => "SecretsThrottled",
+            Self::Unavailable(_) => "SecretsUnavailable",
+            Self::AccessDenied(_) => "SecretsAccessDenied",
+        }
+    }
+
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Throttled(_) | Self::Unavailable(_))
+    }
+}
+
+/// Secrets Manager operations of the rotation protocol.
+pub trait SecretStore: Send + Sync {
+    fn describe(
+        &self,
+        secret_id: &str,
+    ) -> impl Future<Output = Result<SecretMetadata, SecretsError>> + Send;
+
+    fn get_version(
+        &self,
+        secret_id: &str,
+        version: VersionRef<'_>,
+    ) -> impl Future<Output = Result<SecretVersion, SecretsError>> + Send;
+
+    /// `PutSecretValue` as `AWSPENDING` with `version_id` as the `ClientRequestToken`, which makes
+    /// the put idempotent; `rotation_token` is passed through when Secrets Manager gave one.
+    fn put_pending(
+        &self,
+        secret_id: &str,
+        version_id: &str,
+        value: &SecretString,
+        rotation_token: Option<&str>,
+    ) -> impl Future<Output = Result<(), SecretsError>> + Send;
+
+    /// `UpdateSecretVersionStage`: puts `stage` on `to_version`, taking it off `from_version`.
+    fn move_stage(
+        &self,
+        secret_id: &str,
+        stage: &str,
+        to_version: Option<&str>,
+        from_version: Option<&str>,
+    ) -> impl Future<Output = Result<(), SecretsError>> + Send;
+
+    /// Secrets carrying the tag `key=value` (the sweep's managed set).
+    fn list_tagged(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<Vec<SecretMetadata>, SecretsError>> + Send;
+
+    /// `RotateSecret` (immediately), for secrets whose rotation Secrets Manager runs.
+    fn rotate_now(
+        &self,
+        secret_id: &str,
+        token: &str,
+    ) -> impl Future<Output = Result<(), SecretsError>> + Send;
+}

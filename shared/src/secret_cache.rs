@@ -1,0 +1,160 @@
+//! A read-through cache of `AWSCURRENT` secret values for warm invocations (the idea of
+//! aws_secretsmanager_caching), and the admin credential source built on it.
+
+use crate::credential::ManagedCredential;
+use crate::genesys::token::{BoxFuture, CredentialSource};
+use crate::genesys::{ClientCredentials, LoginError};
+use crate::ports::secrets::{SecretStore, SecretVersion, SecretsError, VersionRef, AWSCURRENT};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub struct CachedSecrets<S> {
+    inner: S,
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Instant, SecretVersion)>>,
+}
+
+impl<S: SecretStore> CachedSecrets<S> {
+    pub fn new(inner: S, ttl: Duration) -> Self {
+        Self {
+            inner,
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, SecretVersion)>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `AWSCURRENT`, from the cache while it is younger than the TTL.
+    pub async fn current(&self, secret_id: &str) -> Result<SecretVersion, SecretsError> {
+        if let Some((at, v)) = self.lock().get(secret_id) {
+            if at.elapsed() < self.ttl {
+                return Ok(v.clone());
+            }
+        }
+        self.current_fresh(secret_id).await
+    }
+
+    /// `AWSCURRENT` read from Secrets Manager now (the cache is refreshed with it).
+    pub async fn current_fresh(&self, secret_id: &str) -> Result<SecretVersion, SecretsError> {
+        let v = self
+            .inner
+            .get_version(secret_id, VersionRef::Stage(AWSCURRENT))
+            .await?;
+        self.lock()
+            .insert(secret_id.to_owned(), (Instant::now(), v.clone()));
+        Ok(v)
+    }
+
+    pub fn invalidate(&self, secret_id: &str) {
+        self.lock().remove(secret_id);
+    }
+}
+
+/// The admin OAuth client's credential, read from its own secret (same JSON format as a
+/// managed secret). A fresh read is forced when the login host rejects the cached one.
+pub struct SecretCredentialSource<S> {
+    secrets: Arc<CachedSecrets<S>>,
+    secret_id: String,
+}
+
+impl<S> SecretCredentialSource<S> {
+    pub fn new(secrets: Arc<CachedSecrets<S>>, secret_id: impl Into<String>) -> Self {
+        Self {
+            secrets,
+            secret_id: secret_id.into(),
+        }
+    }
+}
+
+impl<S: SecretStore + 'static> CredentialSource for SecretCredentialSource<S> {
+    fn load(&self, fresh: bool) -> BoxFuture<'_, Result<ClientCredentials, LoginError>> {
+        Box::pin(async move {
+            let version = if fresh {
+                self.secrets.current_fresh(&self.secret_id).await
+            } else {
+                self.secrets.current(&self.secret_id).await
+            }
+            .map_err(|e| LoginError::Credentials(e.to_string()))?;
+            let doc = ManagedCredential::parse(&version.value)
+                .map_err(|e| LoginError::Credentials(format!("{}: {e}", self.secret_id)))?;
+            Ok(doc.credentials())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redact::ExposeSecret;
+    use crate::testing::MemorySecrets;
+
+    #[tokio::test]
+    async fn serves_from_cache_within_ttl_and_refreshes_on_demand() {
+        let store = MemorySecrets::default();
+        store.create("admin", r#"{"clientId":"a","clientSecret":"one"}"#);
+        let cache = Arc::new(CachedSecrets::new(store.clone(), Duration::from_secs(60)));
+        let source = SecretCredentialSource::new(cache.clone(), "admin");
+        assert_eq!(
+            source
+                .load(false)
+                .await
+                .unwrap()
+                .client_secret
+                .expose_secret(),
+            "one"
+        );
+        store.put_current("admin", r#"{"clientId":"a","clientSecret":"two"}"#);
+        // Within the TTL the cached value is served without a read.
+        let reads = store.reads();
+        assert_eq!(
+            source
+                .load(false)
+                .await
+                .unwrap()
+                .client_secret
+                .expose_secret(),
+            "one"
+        );
+        assert_eq!(store.reads(), reads);
+        // A fresh load bypasses the cache, and refreshes it.
+        assert_eq!(
+            source
+                .load(true)
+                .await
+                .unwrap()
+                .client_secret
+                .expose_secret(),
+            "two"
+        );
+        assert_eq!(
+            source
+                .load(false)
+                .await
+                .unwrap()
+                .client_secret
+                .expose_secret(),
+            "two"
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_entries_are_reread() {
+        let store = MemorySecrets::default();
+        store.create("s", r#"{"clientId":"a","clientSecret":"one"}"#);
+        let cache = CachedSecrets::new(store.clone(), Duration::from_millis(20));
+        cache.current("s").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let before = store.reads();
+        cache.current("s").await.unwrap();
+        assert_eq!(store.reads(), before + 1);
+    }
+}

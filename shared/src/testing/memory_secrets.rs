@@ -1,0 +1,232 @@
+use crate::ports::secrets::{
+    SecretMetadata, SecretStore, SecretVersion, SecretsError, VersionRef, AWSCURRENT, AWSPENDING,
+    AWSPREVIOUS,
+};
+use crate::redact::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct Secret {
+    meta: SecretMetadata,
+    values: BTreeMap<String, String>,
+    next_version: u64,
+}
+
+/// Secrets Manager's version/stage rules, in memory: a stage is on at most one version,
+/// moving `AWSCURRENT` moves `AWSPREVIOUS` to the old current, a reused `ClientRequestToken`
+/// is idempotent with the same value and refused with another.
+#[derive(Clone, Default)]
+pub struct MemorySecrets {
+    secrets: Arc<Mutex<BTreeMap<String, Secret>>>,
+    reads: Arc<AtomicU64>,
+    rotations_started: Arc<Mutex<Vec<String>>>,
+}
+
+impl MemorySecrets {
+    fn with<T>(&self, f: impl FnOnce(&mut BTreeMap<String, Secret>) -> T) -> T {
+        f(&mut self.secrets.lock().unwrap())
+    }
+
+    pub fn create(&self, name: &str, value: &str) {
+        self.with(|m| {
+            let mut s = Secret::default();
+            s.meta.name = name.to_owned();
+            s.meta.arn = format!("arn:aws:secretsmanager:us-east-1:000000000000:secret:{name}");
+            m.insert(name.to_owned(), s);
+        });
+        self.put_current(name, value);
+    }
+
+    /// Adds a version and makes it `AWSCURRENT` (like a plain `PutSecretValue`).
+    pub fn put_current(&self, name: &str, value: &str) -> String {
+        self.with(|m| {
+            let s = m.get_mut(name).expect("secret exists");
+            s.next_version += 1;
+            let id = format!("v{}", s.next_version);
+            s.values.insert(id.clone(), value.to_owned());
+            s.meta.versions.insert(id.clone(), vec![]);
+            let old = s.meta.version_with_stage(AWSCURRENT).map(str::to_owned);
+            attach(&mut s.meta, AWSCURRENT, &id);
+            if let Some(old) = old {
+                attach(&mut s.meta, AWSPREVIOUS, &old);
+            }
+            id
+        })
+    }
+
+    pub fn set_tag(&self, name: &str, key: &str, value: &str) {
+        self.with(|m| {
+            m.get_mut(name)
+                .expect("secret exists")
+                .meta
+                .tags
+                .insert(key.into(), value.into())
+        });
+    }
+
+    pub fn set_rotation_enabled(&self, name: &str, enabled: bool) {
+        self.with(|m| {
+            m.get_mut(name)
+                .expect("secret exists")
+                .meta
+                .rotation_enabled = enabled
+        });
+    }
+
+    pub fn value_at(&self, name: &str, stage: &str) -> Option<String> {
+        self.with(|m| {
+            let s = m.get(name)?;
+            let v = s.meta.version_with_stage(stage)?;
+            s.values.get(v).cloned()
+        })
+    }
+
+    pub fn metadata(&self, name: &str) -> Option<SecretMetadata> {
+        self.with(|m| m.get(name).map(|s| s.meta.clone()))
+    }
+
+    /// Value reads made so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    pub fn rotations_started(&self) -> Vec<String> {
+        self.rotations_started.lock().unwrap().clone()
+    }
+}
+
+fn attach(meta: &mut SecretMetadata, stage: &str, version: &str) {
+    for stages in meta.versions.values_mut() {
+        stages.retain(|s| s != stage);
+    }
+    meta.versions
+        .entry(version.to_owned())
+        .or_default()
+        .push(stage.to_owned());
+}
+
+fn not_found(what: &str) -> SecretsError {
+    SecretsError::NotFound(format!("ResourceNotFoundException: {what}"))
+}
+
+impl SecretStore for MemorySecrets {
+    async fn describe(&self, secret_id: &str) -> Result<SecretMetadata, SecretsError> {
+        self.metadata(secret_id).ok_or_else(|| not_found(secret_id))
+    }
+
+    async fn get_version(
+        &self,
+        secret_id: &str,
+        version: VersionRef<'_>,
+    ) -> Result<SecretVersion, SecretsError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.with(|m| {
+            let s = m.get(secret_id).ok_or_else(|| not_found(secret_id))?;
+            let id = match version {
+                VersionRef::Stage(stage) => s.meta.version_with_stage(stage).map(str::to_owned),
+                VersionRef::Id(v) => s.values.contains_key(v).then(|| v.to_owned()),
+            }
+            .ok_or_else(|| not_found("version"))?;
+            Ok(SecretVersion {
+                stages: s.meta.stages_of(&id).to_vec(),
+                value: SecretString::from(s.values[&id].clone()),
+                version_id: id,
+                created: None,
+            })
+        })
+    }
+
+    async fn put_pending(
+        &self,
+        secret_id: &str,
+        version_id: &str,
+        value: &SecretString,
+        _rotation_token: Option<&str>,
+    ) -> Result<(), SecretsError> {
+        self.with(|m| {
+            let s = m.get_mut(secret_id).ok_or_else(|| not_found(secret_id))?;
+            if let Some(existing) = s.values.get(version_id) {
+                return if existing == value.expose_secret() {
+                    Ok(())
+                } else {
+                    Err(SecretsError::Conflict(
+                        "ResourceExistsException: version exists with a different value".into(),
+                    ))
+                };
+            }
+            s.values
+                .insert(version_id.to_owned(), value.expose_secret().to_owned());
+            s.meta.versions.insert(version_id.to_owned(), vec![]);
+            attach(&mut s.meta, AWSPENDING, version_id);
+            Ok(())
+        })
+    }
+
+    async fn move_stage(
+        &self,
+        secret_id: &str,
+        stage: &str,
+        to_version: Option<&str>,
+        from_version: Option<&str>,
+    ) -> Result<(), SecretsError> {
+        self.with(|m| {
+            let s = m.get_mut(secret_id).ok_or_else(|| not_found(secret_id))?;
+            let holder = s.meta.version_with_stage(stage).map(str::to_owned);
+            if let Some(from) = from_version {
+                if holder.as_deref() != Some(from) {
+                    return Err(SecretsError::Conflict(format!(
+                        "InvalidParameterException: {stage} is not attached to {from}"
+                    )));
+                }
+            }
+            match to_version {
+                Some(to) => {
+                    if !s.values.contains_key(to) {
+                        return Err(not_found(to));
+                    }
+                    if holder.is_some() && holder.as_deref() != Some(to) && from_version.is_none() {
+                        return Err(SecretsError::Conflict(format!(
+                            "InvalidParameterException: {stage} is attached to another version; name it in RemoveFromVersionId"
+                        )));
+                    }
+                    attach(&mut s.meta, stage, to);
+                    if stage == AWSCURRENT {
+                        if let Some(old) = holder.filter(|h| h != to) {
+                            attach(&mut s.meta, AWSPREVIOUS, &old);
+                        }
+                        s.meta.last_rotated = Some(chrono::Utc::now());
+                    }
+                }
+                None => {
+                    for stages in s.meta.versions.values_mut() {
+                        stages.retain(|x| x != stage);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    async fn list_tagged(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<SecretMetadata>, SecretsError> {
+        Ok(self.with(|m| {
+            m.values()
+                .filter(|s| s.meta.tags.get(key).map(String::as_str) == Some(value))
+                .map(|s| s.meta.clone())
+                .collect()
+        }))
+    }
+
+    async fn rotate_now(&self, secret_id: &str, _token: &str) -> Result<(), SecretsError> {
+        self.rotations_started
+            .lock()
+            .unwrap()
+            .push(secret_id.to_owned());
+        Ok(())
+    }
+}
