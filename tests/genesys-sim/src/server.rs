@@ -133,6 +133,15 @@ impl Reply {
         }
     }
 
+    pub fn serialize<T: serde::Serialize>(status: StatusCode, v: &T) -> Reply {
+        Reply {
+            status,
+            body: Some(serde_json::to_vec(v).unwrap_or_default()),
+            content_type: "application/json",
+            headers: Vec::new(),
+        }
+    }
+
     pub fn ok(v: &Value) -> Reply {
         Reply::json(StatusCode::OK, v)
     }

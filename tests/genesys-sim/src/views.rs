@@ -1,66 +1,98 @@
 //! JSON renderings shared by several endpoints: OAuth clients, entity refs, roles, paging.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::clock::fmt_dt;
-use crate::seed::EntityRef;
+use crate::seed::{EntityRef, RoleDivision};
 use crate::state::{Client, Role, State};
 
 /// `DomainEntityRef` with a `selfUri` pointing at a client or a user.
-pub fn entity_ref(st: &State, r: &EntityRef) -> Value {
-    let uri = if st.clients.contains_key(&r.id) {
-        format!("/api/v2/oauth/clients/{}", r.id)
-    } else {
-        format!("/api/v2/users/{}", r.id)
-    };
-    let mut m = Map::new();
-    m.insert("id".into(), Value::String(r.id.clone()));
-    if let Some(n) = &r.name {
-        m.insert("name".into(), Value::String(n.clone()));
-    }
-    m.insert("selfUri".into(), Value::String(uri));
-    Value::Object(m)
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefOut<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    self_uri: String,
 }
 
-/// An `OAuthClient`. `secret` is only passed by create and secret regeneration.
+impl<'a> RefOut<'a> {
+    pub fn new(st: &State, r: &'a EntityRef) -> RefOut<'a> {
+        let self_uri = if st.clients.contains_key(&r.id) {
+            format!("/api/v2/oauth/clients/{}", r.id)
+        } else {
+            format!("/api/v2/users/{}", r.id)
+        };
+        RefOut {
+            id: &r.id,
+            name: r.name.as_deref(),
+            self_uri,
+        }
+    }
+}
+
+pub fn entity_ref(st: &State, r: &EntityRef) -> Value {
+    serde_json::to_value(RefOut::new(st, r)).unwrap_or(Value::Null)
+}
+
+/// An `OAuthClient`, serialized directly (the 10,000-client listing stays fast).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    access_token_validity_seconds: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    registered_redirect_uri: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+    date_created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<RefOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    modified_by: Option<RefOut<'a>>,
+    authorized_grant_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a [String]>,
+    role_divisions: &'a [RoleDivision],
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_to_delete: Option<String>,
+    self_uri: String,
+}
+
+impl<'a> ClientOut<'a> {
+    /// `secret` is only passed by create and secret regeneration.
+    pub fn new(st: &State, c: &'a Client, secret: Option<&'a str>) -> ClientOut<'a> {
+        ClientOut {
+            id: &c.id,
+            name: &c.name,
+            access_token_validity_seconds: c.validity_seconds,
+            description: c.description.as_deref(),
+            registered_redirect_uri: &c.redirect_uris,
+            secret,
+            date_created: fmt_dt(&c.date_created),
+            date_modified: c.date_modified.as_ref().map(fmt_dt),
+            created_by: c.created_by.as_ref().map(|r| RefOut::new(st, r)),
+            modified_by: c.modified_by.as_ref().map(|r| RefOut::new(st, r)),
+            authorized_grant_type: &c.grant,
+            scope: (!c.scope.is_empty() || !c.is_client_credentials())
+                .then_some(c.scope.as_slice()),
+            role_divisions: &c.role_divisions,
+            state: c.state.as_str(),
+            date_to_delete: c.date_to_delete.as_ref().map(fmt_dt),
+            self_uri: format!("/api/v2/oauth/clients/{}", c.id),
+        }
+    }
+}
+
 pub fn client_json(st: &State, c: &Client, secret: Option<&str>) -> Value {
-    let mut m = Map::new();
-    let mut put = |k: &str, v: Value| {
-        m.insert(k.to_string(), v);
-    };
-    put("id", json!(c.id));
-    put("name", json!(c.name));
-    put("accessTokenValiditySeconds", json!(c.validity_seconds));
-    if let Some(d) = &c.description {
-        put("description", json!(d));
-    }
-    if !c.redirect_uris.is_empty() {
-        put("registeredRedirectUri", json!(c.redirect_uris));
-    }
-    if let Some(s) = secret {
-        put("secret", json!(s));
-    }
-    put("dateCreated", json!(fmt_dt(&c.date_created)));
-    if let Some(d) = &c.date_modified {
-        put("dateModified", json!(fmt_dt(d)));
-    }
-    if let Some(r) = &c.created_by {
-        put("createdBy", entity_ref(st, r));
-    }
-    if let Some(r) = &c.modified_by {
-        put("modifiedBy", entity_ref(st, r));
-    }
-    put("authorizedGrantType", json!(c.grant));
-    if !c.scope.is_empty() || !c.is_client_credentials() {
-        put("scope", json!(c.scope));
-    }
-    put("roleDivisions", json!(c.role_divisions));
-    put("state", json!(c.state.as_str()));
-    if let Some(d) = &c.date_to_delete {
-        put("dateToDelete", json!(fmt_dt(d)));
-    }
-    put("selfUri", json!(format!("/api/v2/oauth/clients/{}", c.id)));
-    Value::Object(m)
+    serde_json::to_value(ClientOut::new(st, c, secret)).unwrap_or(Value::Null)
 }
 
 /// `permissionPolicies` derived from permission strings, one per domain:entity.
@@ -179,10 +211,29 @@ pub fn listing(
     fixed: &[(String, String)],
     with_size: bool,
 ) -> Value {
+    let mut m = listing_meta(page, base, fixed, with_size);
+    m.insert("entities".into(), Value::Array(entities));
+    Value::Object(m)
+}
+
+/// A listing whose entities serialize straight to bytes.
+#[derive(Serialize)]
+pub struct ListingOut<'a, T: Serialize> {
+    pub entities: &'a [T],
+    #[serde(flatten)]
+    pub meta: Map<String, Value>,
+}
+
+/// The paging fields of a listing.
+pub fn listing_meta(
+    page: Page,
+    base: &str,
+    fixed: &[(String, String)],
+    with_size: bool,
+) -> Map<String, Value> {
     let count = page.count();
     let link = |n: usize| Value::String(uri(base, fixed, Some((n, page.size)), with_size));
     let mut m = Map::new();
-    m.insert("entities".into(), Value::Array(entities));
     m.insert("pageSize".into(), json!(page.size));
     m.insert("pageNumber".into(), json!(page.number));
     m.insert("total".into(), json!(page.total));
@@ -196,7 +247,7 @@ pub fn listing(
     if page.number > 1 {
         m.insert("previousUri".into(), link((page.number - 1).min(count)));
     }
-    Value::Object(m)
+    m
 }
 
 #[cfg(test)]

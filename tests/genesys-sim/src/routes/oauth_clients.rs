@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use axum::http::StatusCode;
 use chrono::Duration;
 use serde::Deserialize;
 
@@ -10,7 +11,7 @@ use crate::ids;
 use crate::seed::RoleDivision;
 use crate::server::{Reply, Req};
 use crate::state::{normalize_grant, Caller, Client, ClientState, State};
-use crate::views::{client_json, listing, Page};
+use crate::views::{client_json, listing_meta, ClientOut, ListingOut, Page};
 
 /// `OAuthClientRequest`; unknown fields (id, secret, selfUri... of a GET echoed back) are ignored.
 #[derive(Debug, Deserialize)]
@@ -188,18 +189,16 @@ pub fn list(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
         },
     };
     let st_ref: &State = st;
-    let entities = st_ref.client_order[page.range()]
+    let entities: Vec<ClientOut> = st_ref.client_order[page.range()]
         .iter()
         .filter_map(|id| st_ref.clients.get(id))
-        .map(|c| client_json(st_ref, c, None))
+        .map(|c| ClientOut::new(st_ref, c, None))
         .collect();
-    Ok(Reply::ok(&listing(
-        entities,
-        page,
-        "/api/v2/oauth/clients",
-        &[],
-        false,
-    )))
+    let body = ListingOut {
+        entities: &entities,
+        meta: listing_meta(page, "/api/v2/oauth/clients", &[], false),
+    };
+    Ok(Reply::serialize(StatusCode::OK, &body))
 }
 
 pub fn get(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {

@@ -1,1 +1,474 @@
-//! (tests to come)
+//! OAuth clients: list, get, create, full replace, delete, role-grant check, paging.
+
+use crate::common::*;
+use genesys_sim::SimConfig;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn cc_body(name: &str, role: &str) -> Value {
+    json!({"name": name, "authorizedGrantType": "CLIENT-CREDENTIALS", "accessTokenValiditySeconds": 600,
+           "roleDivisions": [{"roleId": role, "divisionId": HOME}]})
+}
+
+#[tokio::test]
+async fn list_is_one_page_of_full_clients_without_secrets() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let v = json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    let entities = v["entities"].as_array().expect("entities");
+    assert_eq!(entities.len(), 9);
+    assert_eq!(v["total"], 9);
+    assert_eq!(v["pageNumber"], 1);
+    assert_eq!(v["pageCount"], 1);
+    for k in ["pageSize", "firstUri", "selfUri", "lastUri"] {
+        assert!(v.get(k).is_some(), "{k} present");
+    }
+    assert!(v.get("nextUri").is_none(), "no nextUri on the only page");
+    for c in entities {
+        assert!(c.get("secret").is_none(), "secret never listed");
+        for k in [
+            "id",
+            "name",
+            "authorizedGrantType",
+            "state",
+            "dateCreated",
+            "accessTokenValiditySeconds",
+            "selfUri",
+        ] {
+            assert!(c.get(k).is_some(), "{k} in {c}");
+        }
+    }
+    let legacy = entities
+        .iter()
+        .find(|c| c["id"] == C_REPORT)
+        .expect("reports client");
+    assert_eq!(
+        legacy["authorizedGrantType"], "CLIENT-CREDENTIALS",
+        "legacy spelling normalised"
+    );
+    let code = entities
+        .iter()
+        .find(|c| c["id"] == C_CODE)
+        .expect("code client");
+    assert_eq!(
+        code["scope"],
+        json!(["users:readonly", "analytics:readonly"])
+    );
+    assert_eq!(
+        entities
+            .iter()
+            .find(|c| c["id"] == C_DISABLED)
+            .expect("disabled")["state"],
+        "disabled"
+    );
+}
+
+#[tokio::test]
+async fn list_pages_follow_next_uri_when_configured() {
+    let sim = sim_with(SimConfig {
+        clients_list_page_size: Some(4),
+        ..SimConfig::default()
+    })
+    .await;
+    let t = admin_token(&sim).await;
+    let mut path = "/api/v2/oauth/clients".to_string();
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    loop {
+        let v = json_ok(get(&sim, &t, &path).await, 200).await;
+        pages += 1;
+        assert_eq!(v["pageCount"], 3);
+        ids.extend(
+            v["entities"]
+                .as_array()
+                .expect("entities")
+                .iter()
+                .map(|c| c["id"].to_string()),
+        );
+        match v["nextUri"].as_str() {
+            Some(n) => {
+                assert_eq!(n, format!("/api/v2/oauth/clients?pageNumber={}", pages + 1));
+                path = n.to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 9);
+}
+
+#[tokio::test]
+async fn get_client_and_unknown_client() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let v = json_ok(
+        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(v["id"], C_SYNC);
+    assert_eq!(
+        v["roleDivisions"],
+        json!([{"roleId": R_SYNC, "divisionId": "*"}])
+    );
+    assert_eq!(v["createdBy"]["id"], U_ADMIN);
+    assert!(v.get("secret").is_none());
+    error_body(
+        get(&sim, &t, "/api/v2/oauth/clients/0000-nope").await,
+        404,
+        "not.found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn create_returns_secret_once_and_validates() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let v = json_ok(
+        post(
+            &sim,
+            &t,
+            "/api/v2/oauth/clients",
+            &cc_body("svc-new", R_ADMIN),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let id = v["id"].as_str().expect("id").to_string();
+    assert!(uuid_like(&id));
+    let s = v["secret"].as_str().expect("secret on create").to_string();
+    assert_eq!(v["state"], "active");
+    assert_eq!(v["accessTokenValiditySeconds"], 600);
+    assert_eq!(v["createdBy"]["id"], C_ADMIN);
+    let again = json_ok(
+        get(&sim, &t, &format!("/api/v2/oauth/clients/{id}")).await,
+        200,
+    )
+    .await;
+    assert!(again.get("secret").is_none());
+    let g = json_ok(grant(&sim, &id, &s).await, 200).await;
+    assert_eq!(g["expires_in"], 600);
+
+    for (body, code, field) in [
+        (
+            json!({"authorizedGrantType": "CLIENT-CREDENTIALS"}),
+            "bad.request",
+            "name",
+        ),
+        (json!({"name": "x"}), "bad.request", "authorizedGrantType"),
+        (
+            json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS", "accessTokenValiditySeconds": 299}),
+            "invalid.value",
+            "accessTokenValiditySeconds",
+        ),
+        (
+            json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS", "accessTokenValiditySeconds": 172801}),
+            "invalid.value",
+            "accessTokenValiditySeconds",
+        ),
+        (
+            json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS", "roleDivisions": [{"roleId": "nope", "divisionId": "*"}]}),
+            "invalid.value",
+            "roleDivisions",
+        ),
+    ] {
+        let e = error_body(
+            post(&sim, &t, "/api/v2/oauth/clients", &body).await,
+            400,
+            code,
+        )
+        .await;
+        assert_eq!(e["details"][0]["fieldName"], field, "{e}");
+    }
+    // Bounds are inclusive.
+    let mut b = cc_body("edge", R_ADMIN);
+    b["accessTokenValiditySeconds"] = json!(172800);
+    json_ok(post(&sim, &t, "/api/v2/oauth/clients", &b).await, 200).await;
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
+}
+
+#[tokio::test]
+async fn grant_types_are_normalised_or_kept() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    for (given, stored) in [
+        ("client_credentials", "CLIENT-CREDENTIALS"),
+        ("Client-Credentials", "CLIENT-CREDENTIALS"),
+        ("code", "CODE"),
+        ("SAML2BEARER", "SAML2-BEARER"),
+        ("FUTURE-GRANT", "FUTURE-GRANT"),
+    ] {
+        let body = json!({"name": given, "authorizedGrantType": given});
+        let v = json_ok(post(&sim, &t, "/api/v2/oauth/clients", &body).await, 200).await;
+        assert_eq!(v["authorizedGrantType"], stored);
+    }
+}
+
+#[tokio::test]
+async fn put_is_a_full_replace_and_never_returns_the_secret() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let created = json_ok(
+        post(
+            &sim,
+            &t,
+            "/api/v2/oauth/clients",
+            &json!({
+        "name": "to-edit", "authorizedGrantType": "CLIENT-CREDENTIALS", "description": "first",
+        "roleDivisions": [{"roleId": R_ADMIN, "divisionId": "*"}]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let id = created["id"].as_str().expect("id").to_string();
+    sim.advance_clock(60);
+    // Echoing the GET body back (with id, selfUri, dates) is fine; omitted description is cleared.
+    let mut body = created.clone();
+    body.as_object_mut().map(|m| m.remove("description"));
+    body["name"] = json!("edited");
+    body["accessTokenValiditySeconds"] = json!(900);
+    let v = json_ok(
+        put(&sim, &t, &format!("/api/v2/oauth/clients/{id}"), &body).await,
+        200,
+    )
+    .await;
+    assert_eq!(v["name"], "edited");
+    assert_eq!(v["accessTokenValiditySeconds"], 900);
+    assert!(v.get("description").is_none());
+    assert!(v.get("secret").is_none(), "PUT never returns the secret");
+    assert_ne!(v["dateModified"], created["dateModified"]);
+    assert_eq!(v["modifiedBy"]["id"], C_ADMIN);
+    assert_eq!(v["dateCreated"], created["dateCreated"]);
+    // The secret survives a PUT.
+    let s = created["secret"].as_str().expect("secret");
+    assert_eq!(
+        json_ok(grant(&sim, &id, s).await, 200).await["expires_in"],
+        900
+    );
+    error_body(
+        put(
+            &sim,
+            &t,
+            &format!("/api/v2/oauth/clients/{id}"),
+            &json!({"name": "x"}),
+        )
+        .await,
+        400,
+        "bad.request",
+    )
+    .await;
+    error_body(
+        put(&sim, &t, "/api/v2/oauth/clients/nope", &body).await,
+        404,
+        "not.found",
+    )
+    .await;
+    let mut bad = body.clone();
+    bad["state"] = json!("inactive");
+    error_body(
+        put(&sim, &t, &format!("/api/v2/oauth/clients/{id}"), &bad).await,
+        400,
+        "invalid.value",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn delete_young_client_removes_it() {
+    let sim = sim_with(SimConfig {
+        enforce_role_grant: false,
+        ..SimConfig::default()
+    })
+    .await;
+    let t = admin_token(&sim).await;
+    let victim = token(&sim, C_REPORT, &secret("reports")).await;
+    let r = delete(&sim, &t, &format!("/api/v2/oauth/clients/{C_REPORT}")).await;
+    assert_eq!(r.status(), 204);
+    assert!(r.headers().contains_key("inin-correlation-id"));
+    assert!(r.text().await.unwrap_or_default().is_empty(), "empty body");
+    error_body(
+        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_REPORT}")).await,
+        404,
+        "not.found",
+    )
+    .await;
+    error_body(
+        get(&sim, &victim, "/api/v2/tokens/me").await,
+        401,
+        "bad.credentials",
+    )
+    .await;
+    let view = sim.client_view(C_REPORT).expect("remembered");
+    assert!(!view.exists);
+    assert_eq!(view.state, "deleted");
+    assert!(sim.client_view("never-existed").is_none());
+}
+
+#[tokio::test]
+async fn delete_old_client_deactivates_for_seven_days() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let victim = token(&sim, C_IDLE, &secret("legacy")).await;
+    assert_eq!(
+        delete(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}"))
+            .await
+            .status(),
+        204
+    );
+    let v = json_ok(
+        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(v["state"], "inactive");
+    let to_delete =
+        chrono::DateTime::parse_from_rfc3339(v["dateToDelete"].as_str().expect("dateToDelete"))
+            .expect("date");
+    let expected = sim.now() + chrono::Duration::days(7);
+    assert!(
+        (to_delete.with_timezone(&chrono::Utc) - expected)
+            .num_seconds()
+            .abs()
+            < 5
+    );
+    error_body(
+        get(&sim, &victim, "/api/v2/tokens/me").await,
+        401,
+        "bad.credentials",
+    )
+    .await;
+    let r = grant(&sim, C_IDLE, &secret("legacy")).await;
+    assert_eq!(r.status(), 401);
+    // Still listed while inactive, then purged after seven days.
+    let list = json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    assert!(list["entities"]
+        .as_array()
+        .expect("e")
+        .iter()
+        .any(|c| c["id"] == C_IDLE));
+    sim.advance_clock(7 * 86400 + 60);
+    let t = admin_token(&sim).await;
+    error_body(
+        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}")).await,
+        404,
+        "not.found",
+    )
+    .await;
+    assert!(!sim.client_view(C_IDLE).expect("view").exists);
+}
+
+#[tokio::test]
+async fn role_grant_check_can_be_switched_off() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    // The rotation tool holds Credential Admin but not the protected Master Admin role.
+    let e = error_body(
+        post(
+            &sim,
+            &t,
+            "/api/v2/oauth/clients",
+            &cc_body("escalate", R_MASTER),
+        )
+        .await,
+        400,
+        "bad.request",
+    )
+    .await;
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not hold"),
+        "{e}"
+    );
+    assert!(e["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Master Admin"));
+    // PUT on a client holding a role the caller lacks is refused too.
+    let body = json!({"name": "Break-glass Automation", "authorizedGrantType": "CLIENT-CREDENTIALS",
+        "roleDivisions": [{"roleId": R_MASTER, "divisionId": "*"}], "state": "disabled"});
+    error_body(
+        put(&sim, &t, &format!("/api/v2/oauth/clients/{C_PRIV}"), &body).await,
+        400,
+        "bad.request",
+    )
+    .await;
+    json_ok(
+        post(
+            &sim,
+            &t,
+            "/api/v2/oauth/clients",
+            &cc_body("same-role", R_ADMIN),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let (status, cfg) = admin_json(
+        &sim,
+        Method::PATCH,
+        "/__sim/config",
+        Some(&json!({"enforceRoleGrant": false})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(cfg["enforceRoleGrant"], false);
+    json_ok(
+        post(
+            &sim,
+            &t,
+            "/api/v2/oauth/clients",
+            &cc_body("escalate", R_MASTER),
+        )
+        .await,
+        200,
+    )
+    .await;
+    json_ok(
+        put(&sim, &t, &format!("/api/v2/oauth/clients/{C_PRIV}"), &body).await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn regenerate_secret_of_unknown_client_is_404_and_needs_edit_permission() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    error_body(
+        post(&sim, &t, "/api/v2/oauth/clients/nope/secret", &Value::Null).await,
+        404,
+        "not.found",
+    )
+    .await;
+    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let e = error_body(
+        post(
+            &sim,
+            &reader,
+            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &Value::Null,
+        )
+        .await,
+        403,
+        "missing.any.permissions",
+    )
+    .await;
+    assert!(e["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("oauth:client:edit"));
+    assert_eq!(
+        sim.client_view(C_SYNC).expect("view").secret_regenerations,
+        0
+    );
+}

@@ -1,1 +1,154 @@
-//! (tests to come)
+//! ErrorBody and ININ-Correlation-Id everywhere; endpoints that must not exist; body checks.
+
+use crate::common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn nonexistent_endpoints_are_404_not_found() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    for (method, path) in [
+        ("POST", "/api/v2/oauth/tokens/revoke".to_string()),
+        ("GET", "/api/v2/oauth/sessions".to_string()),
+        ("GET", format!("/api/v2/oauth/clients/{C_SYNC}/secrets")),
+        ("POST", format!("/api/v2/oauth/clients/{C_SYNC}/secrets")),
+        (
+            "DELETE",
+            format!("/api/v2/oauth/clients/{C_SYNC}/secrets/1"),
+        ),
+        ("POST", "/oauth2/introspect".to_string()),
+        ("POST", "/oauth/token".to_string()),
+        ("GET", "/api/v2/nothing".to_string()),
+    ] {
+        let r = http()
+            .request(
+                method.parse().expect("method"),
+                format!("{}{path}", sim.api_url()),
+            )
+            .bearer_auth(&t)
+            .send()
+            .await
+            .expect("api");
+        error_body(r, 404, "not.found").await;
+    }
+}
+
+#[tokio::test]
+async fn every_response_has_a_fresh_correlation_id_and_no_x_rate_limit_headers() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let a = get(&sim, &t, "/api/v2/oauth/clients").await;
+    let b = get(&sim, &t, "/api/v2/oauth/clients").await;
+    let id = |r: &reqwest::Response| {
+        r.headers()
+            .get("inin-correlation-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (ia, ib) = (id(&a).expect("corr a"), id(&b).expect("corr b"));
+    assert_ne!(ia, ib);
+    assert_eq!(ia.len(), 36);
+    for name in a.headers().keys() {
+        assert!(
+            !name.as_str().starts_with("x-rate"),
+            "no X-Rate-Limit headers: {name}"
+        );
+    }
+    assert!(a.headers().contains_key("inin-ratelimit-count"));
+}
+
+#[tokio::test]
+async fn missing_permission_names_the_permissions() {
+    let sim = sim().await;
+    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let body = json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS"});
+    let e = error_body(
+        post(&sim, &reader, "/api/v2/oauth/clients", &body).await,
+        403,
+        "missing.any.permissions",
+    )
+    .await;
+    assert!(e["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("oauth:client:add"));
+    assert_eq!(e["messageParams"]["permissions"], "oauth:client:add");
+    error_body(
+        delete(&sim, &reader, &format!("/api/v2/oauth/clients/{C_SYNC}")).await,
+        403,
+        "missing.any.permissions",
+    )
+    .await;
+    // The read it does hold works.
+    json_ok(get(&sim, &reader, "/api/v2/oauth/clients").await, 200).await;
+    // Master Admin's *:*:* covers everything.
+    let master = token(&sim, C_PRIV, &secret("break-glass")).await;
+    json_ok(
+        get(&sim, &master, "/api/v2/integrations/credentials").await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_bodies_and_wrong_content_types() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let url = format!("{}/api/v2/oauth/clients", sim.api_url());
+    let r = http()
+        .post(&url)
+        .bearer_auth(&t)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("api");
+    error_body(r, 400, "bad.request").await;
+    let r = http()
+        .post(&url)
+        .bearer_auth(&t)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .expect("api");
+    error_body(r, 415, "unsupported.media.type").await;
+    let r = http()
+        .post(&url)
+        .bearer_auth(&t)
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("api");
+    error_body(r, 400, "bad.request").await;
+    let r = http()
+        .post(&url)
+        .bearer_auth(&t)
+        .header("content-type", "application/json; charset=UTF-8")
+        .body(r#"{"name":"charset","authorizedGrantType":"CLIENT-CREDENTIALS"}"#)
+        .send()
+        .await
+        .expect("api");
+    json_ok(r, 200).await;
+    // Wrong JSON types are a bad request, not a crash.
+    let r = post(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &json!({"name": 5, "authorizedGrantType": []}),
+    )
+    .await;
+    error_body(r, 400, "bad.request").await;
+    let r = post(&sim, &t, "/api/v2/oauth/clients", &json!([1, 2])).await;
+    error_body(r, 400, "bad.request").await;
+    // POST .../secret takes no body: a stray body with any type is ignored.
+    let r = http()
+        .post(format!("{url}/{C_SYNC}/secret"))
+        .bearer_auth(&t)
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .expect("api");
+    json_ok(r, 200).await;
+}

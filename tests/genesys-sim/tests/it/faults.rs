@@ -1,1 +1,262 @@
-//! (tests to come)
+//! Fault injection: status, latency, drops before/after applying, hangs; call counting.
+
+use crate::common::*;
+use genesys_sim::{FaultMode, FaultRule};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const LIST: &str = "GET /api/v2/oauth/clients";
+const GET_ONE: &str = "GET /api/v2/oauth/clients/{clientId}";
+const SECRET: &str = "POST /api/v2/oauth/clients/{clientId}/secret";
+
+#[tokio::test]
+async fn status_fault_answers_without_executing_then_expires() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    sim.add_fault(FaultRule::status(LIST, 503).times(2))
+        .expect("fault");
+    for _ in 0..2 {
+        error_body(
+            get(&sim, &t, "/api/v2/oauth/clients").await,
+            503,
+            "service.unavailable",
+        )
+        .await;
+    }
+    json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    assert_eq!(sim.call_count(LIST), 3, "faulted calls are counted");
+    let calls = sim.calls();
+    let statuses: Vec<Option<u16>> = calls
+        .calls
+        .iter()
+        .filter(|c| c.operation == LIST)
+        .map(|c| c.status)
+        .collect();
+    assert_eq!(statuses, vec![Some(503), Some(503), Some(200)]);
+    assert!(calls
+        .calls
+        .iter()
+        .filter(|c| c.operation == LIST)
+        .all(|c| c.client_id.as_deref() == Some(C_ADMIN)));
+    // A 503 on the secret POST does not rotate.
+    sim.add_fault(FaultRule::status(SECRET, 503).times(1))
+        .expect("fault");
+    error_body(
+        post(
+            &sim,
+            &t,
+            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &Value::Null,
+        )
+        .await,
+        503,
+        "service.unavailable",
+    )
+    .await;
+    assert_eq!(
+        sim.client_view(C_SYNC).expect("view").secret_regenerations,
+        0
+    );
+}
+
+#[tokio::test]
+async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    sim.add_fault(
+        FaultRule::status(GET_ONE, 429)
+            .retry_after(7)
+            .only_for(C_SYNC),
+    )
+    .expect("fault");
+    json_ok(
+        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_ADMIN}")).await,
+        200,
+    )
+    .await;
+    let r = get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
+    assert_eq!(
+        r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("7")
+    );
+    let v = error_body(r, 429, "too.many.requests.retry.after").await;
+    assert!(v["message"].as_str().unwrap_or_default().contains("[7]"));
+    sim.clear_faults();
+    json_ok(
+        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn latency_fault_delays_then_executes() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    sim.add_fault(
+        FaultRule::new(LIST, FaultMode::Latency)
+            .latency_ms(300)
+            .times(1),
+    )
+    .expect("fault");
+    let start = Instant::now();
+    json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    assert!(start.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn drop_before_apply_gives_a_connection_error_and_no_change() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    sim.add_fault(FaultRule::new(SECRET, FaultMode::DropBeforeApply).times(1))
+        .expect("fault");
+    let r = http()
+        .post(format!(
+            "{}/api/v2/oauth/clients/{C_SYNC}/secret",
+            sim.api_url()
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await;
+    let err = r.expect_err("connection dropped, no response");
+    assert!(!err.is_status() && !err.is_timeout(), "{err:?}");
+    assert_eq!(
+        sim.client_view(C_SYNC).expect("view").secret_regenerations,
+        0
+    );
+    assert_eq!(sim.call_count(SECRET), 1);
+    // The server keeps serving afterwards.
+    json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+}
+
+#[tokio::test]
+async fn drop_after_apply_changes_state_but_sends_nothing() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    sim.add_fault(FaultRule::new(SECRET, FaultMode::DropAfterApply).times(1))
+        .expect("fault");
+    let r = http()
+        .post(format!(
+            "{}/api/v2/oauth/clients/{C_SYNC}/secret",
+            sim.api_url()
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await;
+    let err = r.expect_err("connection dropped, no response");
+    assert!(!err.is_status() && !err.is_timeout(), "{err:?}");
+    let view = sim.client_view(C_SYNC).expect("view");
+    assert_eq!(view.secret_regenerations, 1, "the POST happened");
+    assert!(
+        !sim.check_secret(C_SYNC, &secret("hr-sync")).current,
+        "old secret replaced"
+    );
+    let rec = sim
+        .calls()
+        .calls
+        .into_iter()
+        .find(|c| c.operation == SECRET)
+        .expect("logged");
+    assert_eq!(rec.status, Some(200));
+    assert_eq!(rec.fault.as_deref(), Some("dropAfterApply"));
+}
+
+#[tokio::test]
+async fn hang_after_apply_times_the_client_out_after_the_change() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    sim.add_fault(
+        FaultRule::new(
+            "DELETE /api/v2/oauth/clients/{clientId}",
+            FaultMode::HangAfterApply,
+        )
+        .latency_ms(3000)
+        .times(1),
+    )
+    .expect("fault");
+    let r = http()
+        .delete(format!("{}/api/v2/oauth/clients/{C_REPORT}", sim.api_url()))
+        .bearer_auth(&t)
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(r.expect_err("client times out").is_timeout());
+    assert!(
+        !sim.client_view(C_REPORT).expect("view").exists,
+        "the delete happened"
+    );
+}
+
+#[tokio::test]
+async fn login_host_faults() {
+    let sim = sim().await;
+    sim.add_fault(FaultRule::status("POST /oauth/token", 503).times(1))
+        .expect("fault");
+    let r = grant(&sim, C_ADMIN, &secret("admin")).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("inin-correlation-id"));
+    json_ok(grant(&sim, C_ADMIN, &secret("admin")).await, 200).await;
+    sim.add_fault(FaultRule::new("POST /oauth/token", FaultMode::DropBeforeApply).times(1))
+        .expect("fault");
+    let err = http()
+        .post(format!("{}/oauth/token", sim.login_url()))
+        .basic_auth(C_ADMIN, Some(secret("admin")))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect_err("dropped");
+    assert!(!err.is_status());
+    assert_eq!(sim.call_count("POST /oauth/token"), 3);
+    assert_eq!(sim.calls().calls[0].client_id.as_deref(), Some(C_ADMIN));
+}
+
+#[tokio::test]
+async fn fault_admin_api_validates_operations() {
+    let sim = sim().await;
+    assert!(
+        sim.add_fault(FaultRule::status("GET /api/v2/oauth/clients/{id}", 500))
+            .is_err(),
+        "template must match the route"
+    );
+    let (s, v) = admin_json(
+        &sim,
+        Method::POST,
+        "/__sim/faults",
+        Some(&json!({"operation": "GET /nope", "mode": "status"})),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(v["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("unknown operation"));
+    let (s, _) = admin_json(
+        &sim,
+        Method::POST,
+        "/__sim/faults",
+        Some(&json!({"operation": LIST, "mode": "explode"})),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let rule = json!({"operation": "DELETE /api/v2/tokens/{userId}", "pathParam": U_AGENT, "mode": "status", "status": 500, "count": 2});
+    let (s, v) = admin_json(&sim, Method::POST, "/__sim/faults", Some(&rule)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["faults"][0]["count"], 2);
+    let t = admin_token(&sim).await;
+    error_body(
+        delete(&sim, &t, &format!("/api/v2/tokens/{U_AGENT}")).await,
+        500,
+        "internal.server.error",
+    )
+    .await;
+    let (s, _) = admin_json(&sim, Method::DELETE, "/__sim/faults", None).await;
+    assert_eq!(s, 204);
+    assert!(sim.faults().is_empty());
+    assert_eq!(
+        delete(&sim, &t, &format!("/api/v2/tokens/{U_AGENT}"))
+            .await
+            .status(),
+        204
+    );
+}

@@ -1,1 +1,244 @@
-//! (tests to come)
+//! Integration credentials (`pureCloudOAuthClient`): list, get (redacted), update.
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn list_is_credential_info_without_fields() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let v = json_ok(get(&sim, &t, "/api/v2/integrations/credentials").await, 200).await;
+    assert_eq!(v["total"], 2);
+    assert_eq!(v["pageSize"], 25);
+    let e = v["entities"].as_array().expect("entities");
+    for c in e {
+        assert!(
+            c.get("credentialFields").is_none(),
+            "CredentialInfo has no fields"
+        );
+        for k in [
+            "id",
+            "name",
+            "createdDate",
+            "modifiedDate",
+            "type",
+            "selfUri",
+        ] {
+            assert!(c.get(k).is_some(), "{k} in {c}");
+        }
+    }
+    assert_eq!(e[0]["type"]["name"], "pureCloudOAuthClient");
+    let p2 = json_ok(
+        get(
+            &sim,
+            &t,
+            "/api/v2/integrations/credentials?pageSize=1&pageNumber=2",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(p2["entities"][0]["id"], CRED_IMAP);
+    assert!(p2.get("nextUri").is_none());
+    let p3 = json_ok(
+        get(
+            &sim,
+            &t,
+            "/api/v2/integrations/credentials?pageSize=1&pageNumber=3",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        p3["entities"].as_array().map(Vec::len),
+        Some(0),
+        "past the end: empty page"
+    );
+}
+
+#[tokio::test]
+async fn get_redacts_sensitive_fields() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let r = get(
+        &sim,
+        &t,
+        &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+    )
+    .await;
+    let text = r.text().await.expect("text");
+    assert!(!text.contains("DEMO-ONLY"), "no secret value in GET");
+    let v: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(v["credentialFields"]["clientId"], C_DA);
+    assert!(v["credentialFields"].get("clientSecret").is_none());
+    assert_eq!(v["type"]["name"], "pureCloudOAuthClient");
+    let imap = json_ok(
+        get(
+            &sim,
+            &t,
+            &format!("/api/v2/integrations/credentials/{CRED_IMAP}"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(imap["credentialFields"].get("password").is_none());
+    assert_eq!(imap["credentialFields"]["userName"], "mailbox@demo.invalid");
+    error_body(
+        get(&sim, &t, "/api/v2/integrations/credentials/nope").await,
+        404,
+        "not.found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rotation_updates_the_credential_secret() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    assert_eq!(
+        sim.credential_view(CRED_DA).expect("view")["clientSecretCurrent"],
+        true
+    );
+    let rotated = json_ok(
+        post(
+            &sim,
+            &t,
+            &format!("/api/v2/oauth/clients/{C_DA}/secret"),
+            &Value::Null,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let new_secret = rotated["secret"].as_str().expect("secret").to_string();
+    assert_eq!(
+        sim.credential_view(CRED_DA).expect("view")["clientSecretCurrent"],
+        false
+    );
+    let body = json!({"name": "Integration-5e0c1f2a-data-actions", "type": {"name": "pureCloudOAuthClient"},
+                      "credentialFields": {"clientId": C_DA, "clientSecret": new_secret}});
+    let v = json_ok(
+        put(
+            &sim,
+            &t,
+            &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+            &body,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(v["id"], CRED_DA);
+    assert!(
+        v.get("credentialFields").is_none(),
+        "PUT returns CredentialInfo"
+    );
+    let view = sim.credential_view(CRED_DA).expect("view");
+    assert_eq!(view["clientSecretCurrent"], true);
+    assert_eq!(
+        view["credentialFields"]["clientSecret"],
+        new_secret.as_str()
+    );
+    // Validation.
+    let missing =
+        json!({"type": {"name": "pureCloudOAuthClient"}, "credentialFields": {"clientId": C_DA}});
+    error_body(
+        put(
+            &sim,
+            &t,
+            &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+            &missing,
+        )
+        .await,
+        400,
+        "bad.request",
+    )
+    .await;
+    let unknown = json!({"type": "martian", "credentialFields": {}});
+    error_body(
+        put(
+            &sim,
+            &t,
+            &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+            &unknown,
+        )
+        .await,
+        400,
+        "invalid.value",
+    )
+    .await;
+    error_body(
+        put(&sim, &t, "/api/v2/integrations/credentials/nope", &body).await,
+        404,
+        "not.found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn credential_permissions_create_delete_and_types() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let e = error_body(
+        get(&sim, &reader, "/api/v2/integrations/credentials").await,
+        403,
+        "missing.any.permissions",
+    )
+    .await;
+    assert!(e["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("integrations:integration:view"));
+    // The demo admin role has view+edit but not add/delete.
+    let body = json!({"name": "new", "type": {"name": "basicAuth"}, "credentialFields": {"userName": "u", "password": "p"}});
+    error_body(
+        post(&sim, &t, "/api/v2/integrations/credentials", &body).await,
+        403,
+        "missing.any.permissions",
+    )
+    .await;
+    let master = token(&sim, C_PRIV, &secret("break-glass")).await;
+    let created = json_ok(
+        post(&sim, &master, "/api/v2/integrations/credentials", &body).await,
+        200,
+    )
+    .await;
+    let id = created["id"].as_str().expect("id");
+    assert_eq!(
+        delete(
+            &sim,
+            &master,
+            &format!("/api/v2/integrations/credentials/{id}")
+        )
+        .await
+        .status(),
+        204
+    );
+    error_body(
+        get(
+            &sim,
+            &master,
+            &format!("/api/v2/integrations/credentials/{id}"),
+        )
+        .await,
+        404,
+        "not.found",
+    )
+    .await;
+    let types = json_ok(
+        get(&sim, &t, "/api/v2/integrations/credentials/types").await,
+        200,
+    )
+    .await;
+    let oauth = types["entities"]
+        .as_array()
+        .expect("e")
+        .iter()
+        .find(|x| x["name"] == "pureCloudOAuthClient")
+        .expect("type")
+        .clone();
+    assert_eq!(oauth["required"], json!(["clientId", "clientSecret"]));
+}

@@ -1,1 +1,74 @@
-//! (tests to come)
+//! Per-token rate limit: inin-ratelimit-* headers, 429 with Retry-After, no execution.
+
+use crate::common::*;
+use genesys_sim::SimConfig;
+use serde_json::json;
+
+fn header(r: &reqwest::Response, name: &str) -> u64 {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("header {name}"))
+}
+
+#[tokio::test]
+async fn limit_per_token_with_retry_after_and_reset() {
+    let sim = sim_with(SimConfig {
+        rate_limit_per_minute: 5,
+        ..SimConfig::default()
+    })
+    .await;
+    let t = admin_token(&sim).await;
+    for i in 1..=4 {
+        let r = get(&sim, &t, "/api/v2/oauth/clients").await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(header(&r, "inin-ratelimit-count"), i);
+        assert_eq!(header(&r, "inin-ratelimit-allowed"), 5);
+        let reset = header(&r, "inin-ratelimit-reset");
+        assert!((1..=60).contains(&reset));
+    }
+    let before = sim.calls().calls.len();
+    // The 5th request is allowed; the 6th (a create) is refused and does not execute.
+    assert_eq!(get(&sim, &t, "/api/v2/oauth/scopes").await.status(), 200);
+    let r = post(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &json!({"name": "blocked", "authorizedGrantType": "CLIENT-CREDENTIALS"}),
+    )
+    .await;
+    let retry = header(&r, "retry-after");
+    assert!((1..=60).contains(&retry));
+    let v = error_body(r, 429, "too.many.requests.retry.after").await;
+    assert_eq!(
+        v["message"],
+        format!("Rate limit exceeded the maximum. Retry the request in [{retry}] seconds")
+    );
+    assert_eq!(sim.calls().calls.len(), before + 2, "429s are still logged");
+    // Another token has its own budget; the created client never appeared.
+    let other = admin_token(&sim).await;
+    let list = json_ok(get(&sim, &other, "/api/v2/oauth/clients").await, 200).await;
+    assert!(list["entities"]
+        .as_array()
+        .expect("e")
+        .iter()
+        .all(|c| c["name"] != "blocked"));
+    // After the window, the first token works again.
+    sim.advance_clock(61);
+    let r = get(&sim, &t, "/api/v2/oauth/clients").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "inin-ratelimit-count"), 1);
+}
+
+#[tokio::test]
+async fn limit_changes_at_runtime() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
+    assert_eq!(header(&r, "inin-ratelimit-allowed"), 300);
+    sim.patch_config(&json!({"rateLimitPerMinute": 1}))
+        .expect("patch");
+    let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
+    assert_eq!(r.status(), 429);
+}

@@ -1,1 +1,302 @@
-//! (tests to come)
+//! Roles, users (with expands), SCIM users, scopes.
+
+use crate::common::*;
+use genesys_sim::SimConfig;
+use serde_json::Value;
+
+#[tokio::test]
+async fn roles_by_repeated_ids() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let v = json_ok(
+        get(
+            &sim,
+            &t,
+            &format!("/api/v2/authorization/roles?id={R_ADMIN}&id={R_MASTER}&id=unknown-role"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(v["total"], 2, "unknown ids are simply absent");
+    let e = v["entities"].as_array().expect("entities");
+    let master = e.iter().find(|r| r["id"] == R_MASTER).expect("master");
+    assert_eq!(master["name"], "Master Admin");
+    assert_eq!(master["permissions"][0], "*:*:*");
+    assert!(master["permissionPolicies"].is_array());
+    assert!(master["userCount"].as_u64().is_some_and(|n| n >= 1));
+    let no_count = json_ok(
+        get(
+            &sim,
+            &t,
+            &format!("/api/v2/authorization/roles?id={R_ADMIN}&userCount=false"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(no_count["entities"][0].get("userCount").is_none());
+}
+
+#[tokio::test]
+async fn roles_paging_follows_next_uri() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let mut path = "/api/v2/authorization/roles?pageSize=4".to_string();
+    let mut names = Vec::new();
+    let mut pages = 0;
+    loop {
+        let v = json_ok(get(&sim, &t, &path).await, 200).await;
+        pages += 1;
+        assert_eq!(v["pageSize"], 4);
+        assert_eq!(v["total"], 6);
+        assert_eq!(v["pageCount"], 2);
+        names.extend(
+            v["entities"]
+                .as_array()
+                .expect("e")
+                .iter()
+                .map(|r| r["name"].to_string()),
+        );
+        match v["nextUri"].as_str() {
+            Some(n) => path = n.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+    assert_eq!(names.len(), 6);
+    let default = json_ok(get(&sim, &t, "/api/v2/authorization/roles").await, 200).await;
+    assert_eq!(default["pageSize"], 25);
+    assert!(default.get("nextUri").is_none());
+    error_body(
+        get(&sim, &t, "/api/v2/authorization/roles?pageSize=501").await,
+        400,
+        "bad.request",
+    )
+    .await;
+    error_body(
+        get(&sim, &t, "/api/v2/authorization/roles?pageSize=abc").await,
+        400,
+        "invalid.value",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn max_roles_page_size_is_configurable() {
+    let sim = sim_with(SimConfig {
+        max_roles_page_size: 3,
+        ..SimConfig::default()
+    })
+    .await;
+    let t = admin_token(&sim).await;
+    error_body(
+        get(&sim, &t, "/api/v2/authorization/roles?pageSize=4").await,
+        400,
+        "bad.request",
+    )
+    .await;
+    json_ok(
+        get(&sim, &t, "/api/v2/authorization/roles?pageSize=3").await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn single_role_and_permission_check() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let v = json_ok(
+        get(&sim, &t, &format!("/api/v2/authorization/roles/{R_SYNC}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(v["name"], "Directory Sync");
+    error_body(
+        get(&sim, &t, "/api/v2/authorization/roles/nope").await,
+        404,
+        "not.found",
+    )
+    .await;
+    let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
+    let e = error_body(
+        get(&sim, &agent, "/api/v2/authorization/roles").await,
+        403,
+        "missing.any.permissions",
+    )
+    .await;
+    assert!(e["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("authorization:role:view"));
+}
+
+#[tokio::test]
+async fn user_expands() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let plain = json_ok(
+        get(&sim, &t, &format!("/api/v2/users/{U_FORMER}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(plain["email"], "pat.former@demo.invalid");
+    assert_eq!(plain["state"], "active");
+    for k in ["authorization", "lastTokenIssued", "dateLastLogin"] {
+        assert!(plain.get(k).is_none(), "{k} only when expanded");
+    }
+    let v = json_ok(get(&sim, &t, &format!("/api/v2/users/{U_FORMER}?expand=authorization,lasttokenissued&expand=dateLastLogin")).await, 200).await;
+    let auth = &v["authorization"];
+    assert_eq!(auth["roles"][0]["id"], R_ADMIN);
+    assert_eq!(auth["roles"][0]["name"], "Credential Admin");
+    assert!(auth["unusedRoles"].is_array() && auth["permissionPolicies"].is_array());
+    assert!(auth["permissions"]
+        .as_array()
+        .expect("perms")
+        .iter()
+        .any(|p| p == "oauth:client:*"));
+    let issued = chrono::DateTime::parse_from_rfc3339(
+        v["lastTokenIssued"]["dateIssued"]
+            .as_str()
+            .expect("dateIssued"),
+    )
+    .expect("date");
+    assert!((sim.now() - issued.with_timezone(&chrono::Utc)).num_days() >= 94);
+    assert!(v["dateLastLogin"].is_string());
+    // Minting a session updates lastTokenIssued.
+    sim.mint_user_token(U_FORMER).expect("mint");
+    let v = json_ok(
+        get(
+            &sim,
+            &t,
+            &format!("/api/v2/users/{U_FORMER}?expand=lasttokenissued"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let issued = chrono::DateTime::parse_from_rfc3339(
+        v["lastTokenIssued"]["dateIssued"]
+            .as_str()
+            .expect("dateIssued"),
+    )
+    .expect("date");
+    assert!((sim.now() - issued.with_timezone(&chrono::Utc)).num_seconds() < 5);
+}
+
+#[tokio::test]
+async fn user_state_and_unknown_users() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    error_body(
+        get(&sim, &t, &format!("/api/v2/users/{U_DELETED}")).await,
+        404,
+        "not.found",
+    )
+    .await;
+    let v = json_ok(
+        get(
+            &sim,
+            &t,
+            &format!("/api/v2/users/{U_DELETED}?state=deleted"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(v["state"], "deleted");
+    error_body(
+        get(&sim, &t, "/api/v2/users/nobody").await,
+        404,
+        "not.found",
+    )
+    .await;
+    error_body(
+        get(&sim, &t, &format!("/api/v2/users/{U_ADMIN}?state=weird")).await,
+        400,
+        "invalid.value",
+    )
+    .await;
+    let roles = json_ok(
+        get(&sim, &t, &format!("/api/v2/users/{U_ADMIN}/roles")).await,
+        200,
+    )
+    .await;
+    assert_eq!(roles["roles"].as_array().expect("roles").len(), 2);
+}
+
+#[tokio::test]
+async fn scim_user() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let r = get(&sim, &t, &format!("/api/v2/scim/v2/users/{U_FORMER}")).await;
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(ct.starts_with("application/scim+json"), "{ct}");
+    let v = json_ok(r, 200).await;
+    assert_eq!(v["active"], false, "scimActive false");
+    assert_eq!(v["userName"], "pat.former@demo.invalid");
+    assert_eq!(v["displayName"], "Pat Former");
+    assert_eq!(v["emails"][0]["value"], "pat.former@demo.invalid");
+    assert_eq!(v["roles"][0]["value"], "Credential Admin");
+    assert!(v["schemas"]
+        .as_array()
+        .expect("schemas")
+        .iter()
+        .any(|s| s == "urn:ietf:params:scim:schemas:core:2.0:User"));
+    assert_eq!(v["meta"]["resourceType"], "User");
+    assert!(v["meta"]["location"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with(U_FORMER));
+    let active = json_ok(
+        get(&sim, &t, &format!("/api/v2/scim/v2/users/{U_ADMIN}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(active["active"], true);
+    error_body(
+        get(&sim, &t, "/api/v2/scim/v2/users/nobody").await,
+        404,
+        "not.found",
+    )
+    .await;
+    let list = json_ok(
+        get(&sim, &t, "/api/v2/scim/v2/users?filter=active%20eq%20false").await,
+        200,
+    )
+    .await;
+    assert_eq!(list["Resources"][0]["id"], U_FORMER, "capital R Resources");
+}
+
+#[tokio::test]
+async fn scopes_listing_is_not_paged() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let v: Value = json_ok(get(&sim, &t, "/api/v2/oauth/scopes").await, 200).await;
+    assert_eq!(v["total"], 6);
+    assert!(v["entities"].is_array() && v["selfUri"].is_string());
+    assert!(v.get("pageSize").is_none());
+    let e = &v["entities"][0];
+    assert!(e["id"].is_string() && e["description"].is_string() && e["selfUri"].is_string());
+    let one = json_ok(
+        get(&sim, &t, "/api/v2/oauth/scopes/users:readonly").await,
+        200,
+    )
+    .await;
+    assert_eq!(one["id"], "users:readonly");
+    error_body(
+        get(&sim, &t, "/api/v2/oauth/scopes/nope").await,
+        404,
+        "not.found",
+    )
+    .await;
+    // No permission needed: the agent session can read scopes.
+    let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
+    json_ok(get(&sim, &agent, "/api/v2/oauth/scopes").await, 200).await;
+}

@@ -1,1 +1,169 @@
-//! (tests to come)
+//! `/api/v2/tokens`: token info, validity check, revocation of one token and of a user's tokens.
+
+use crate::common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn tokens_me_describes_the_client_credentials_token() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let v = json_ok(get(&sim, &t, "/api/v2/tokens/me").await, 200).await;
+    assert_eq!(v["organization"]["id"], ORG);
+    assert_eq!(v["homeOrganization"]["name"], "Demo Org");
+    assert!(v["authorizedScope"].is_array());
+    assert!(
+        v.get("oauthClient").is_none(),
+        "the key is OAuthClient with a capital O"
+    );
+    let c = &v["OAuthClient"];
+    assert_eq!(c["id"], C_ADMIN);
+    assert_eq!(c["authorizedGrantType"], "CLIENT-CREDENTIALS");
+    assert_eq!(c["state"], "active");
+    assert_eq!(c["organization"]["id"], ORG);
+    assert_eq!(c["roleDivisions"][0]["roleId"], R_ADMIN);
+}
+
+#[tokio::test]
+async fn head_tokens_me_checks_validity_without_a_body() {
+    let sim = sim().await;
+    let t = admin_token(&sim).await;
+    let r = http()
+        .head(format!("{}/api/v2/tokens/me", sim.api_url()))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("inin-correlation-id"));
+    let r = http()
+        .head(format!("{}/api/v2/tokens/me", sim.api_url()))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(r.status(), 401);
+    assert!(r.bytes().await.expect("body").is_empty());
+}
+
+#[tokio::test]
+async fn delete_tokens_me_revokes_exactly_that_token() {
+    let sim = sim().await;
+    let a = admin_token(&sim).await;
+    let b = admin_token(&sim).await;
+    assert_eq!(sim.client_view(C_ADMIN).expect("view").active_tokens, 2);
+    let r = delete(&sim, &a, "/api/v2/tokens/me").await;
+    assert_eq!(r.status(), 204);
+    error_body(
+        get(&sim, &a, "/api/v2/tokens/me").await,
+        401,
+        "bad.credentials",
+    )
+    .await;
+    assert_eq!(get(&sim, &b, "/api/v2/tokens/me").await.status(), 200);
+    assert_eq!(sim.client_view(C_ADMIN).expect("view").active_tokens, 1);
+}
+
+#[tokio::test]
+async fn delete_user_tokens_ends_that_users_sessions() {
+    let sim = sim().await;
+    let admin = admin_token(&sim).await;
+    let s1 = sim.mint_user_token(U_AGENT).expect("mint");
+    let s2 = sim
+        .mint_user_token_via(U_AGENT, Some(C_CODE))
+        .expect("mint via code client");
+    assert_eq!(s2.expires_in, 28800);
+    let other = sim.mint_user_token(U_DEV).expect("mint");
+    let me = json_ok(get(&sim, &s2.access_token, "/api/v2/tokens/me").await, 200).await;
+    assert_eq!(me["OAuthClient"]["id"], C_CODE);
+    assert_eq!(
+        me["authorizedScope"],
+        json!(["users:readonly", "analytics:readonly"])
+    );
+    assert_eq!(
+        get(&sim, &s1.access_token, "/api/v2/tokens/me")
+            .await
+            .status(),
+        200
+    );
+    // Without oauth:token:delete the call is refused.
+    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    error_body(
+        delete(&sim, &reader, &format!("/api/v2/tokens/{U_AGENT}")).await,
+        403,
+        "missing.any.permissions",
+    )
+    .await;
+    let r = delete(&sim, &admin, &format!("/api/v2/tokens/{U_AGENT}")).await;
+    assert_eq!(r.status(), 204);
+    error_body(
+        get(&sim, &s1.access_token, "/api/v2/tokens/me").await,
+        401,
+        "bad.credentials",
+    )
+    .await;
+    error_body(
+        get(&sim, &s2.access_token, "/api/v2/tokens/me").await,
+        401,
+        "bad.credentials",
+    )
+    .await;
+    assert_eq!(
+        get(&sim, &other.access_token, "/api/v2/tokens/me")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(get(&sim, &admin, "/api/v2/tokens/me").await.status(), 200);
+    error_body(
+        delete(&sim, &admin, "/api/v2/tokens/no-such-user").await,
+        404,
+        "not.found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn user_tokens_carry_the_users_permissions() {
+    let sim = sim().await;
+    // Robin holds Integration Reader: may list clients, may not create them.
+    let t = sim.mint_user_token(U_DEV).expect("mint").access_token;
+    assert_eq!(get(&sim, &t, "/api/v2/oauth/clients").await.status(), 200);
+    let body = json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS"});
+    error_body(
+        post(&sim, &t, "/api/v2/oauth/clients", &body).await,
+        403,
+        "missing.any.permissions",
+    )
+    .await;
+    let me = json_ok(get(&sim, &t, "/api/v2/tokens/me").await, 200).await;
+    assert!(me["OAuthClient"]["id"].is_string());
+    assert!(sim.mint_user_token(U_DELETED).is_err());
+    assert!(
+        sim.mint_user_token_via(U_DEV, Some(C_SYNC)).is_err(),
+        "client-credentials clients mint no user sessions"
+    );
+}
+
+#[tokio::test]
+async fn missing_and_bad_bearer_tokens() {
+    let sim = sim().await;
+    let r = http()
+        .get(format!("{}/api/v2/tokens/me", sim.api_url()))
+        .send()
+        .await
+        .expect("api");
+    error_body(r, 401, "authentication.required").await;
+    error_body(
+        get(&sim, "not-a-token", "/api/v2/oauth/clients").await,
+        401,
+        "bad.credentials",
+    )
+    .await;
+    let r = http()
+        .get(format!("{}/api/v2/oauth/clients", sim.api_url()))
+        .basic_auth(C_ADMIN, Some(secret("admin")))
+        .send()
+        .await
+        .expect("api");
+    error_body(r, 401, "authentication.required").await;
+}
