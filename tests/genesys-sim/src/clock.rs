@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 
+const MAX_OFFSET_MS: i64 = 100 * 366 * 86_400 * 1000;
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Clock {
     offset_ms: i64,
@@ -17,13 +19,47 @@ impl Clock {
         self.now().date_naive()
     }
 
+    /// Moves the offset, kept within ±100 years so date arithmetic cannot overflow.
     pub fn advance_ms(&mut self, ms: i64) {
-        self.offset_ms = self.offset_ms.saturating_add(ms);
+        self.offset_ms = self
+            .offset_ms
+            .saturating_add(ms)
+            .clamp(-MAX_OFFSET_MS, MAX_OFFSET_MS);
     }
 
     pub fn offset_ms(&self) -> i64 {
         self.offset_ms
     }
+}
+
+/// `dt` plus `ms`, saturating at the representable range (input can be anything).
+pub fn plus_ms(dt: DateTime<Utc>, ms: i64) -> DateTime<Utc> {
+    let delta = Duration::try_milliseconds(ms).unwrap_or(if ms < 0 {
+        Duration::MIN
+    } else {
+        Duration::MAX
+    });
+    dt.checked_add_signed(delta).unwrap_or(if ms < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+/// `dt` minus whole days, saturating.
+pub fn days_before(dt: DateTime<Utc>, days: i64) -> DateTime<Utc> {
+    plus_ms(dt, days.saturating_mul(-86_400_000))
+}
+
+/// `d` minus whole days, saturating.
+pub fn date_minus_days(d: NaiveDate, days: i64) -> NaiveDate {
+    Duration::try_days(days)
+        .and_then(|delta| d.checked_sub_signed(delta))
+        .unwrap_or(if days < 0 {
+            NaiveDate::MAX
+        } else {
+            NaiveDate::MIN
+        })
 }
 
 /// Genesys renders date-times as `yyyy-MM-ddTHH:mm:ss.SSSZ`.
@@ -67,6 +103,20 @@ mod tests {
         let before = c.now();
         c.advance_ms(3_600_000);
         assert!(c.now() - before >= Duration::seconds(3599));
+    }
+
+    #[test]
+    fn arithmetic_saturates_instead_of_panicking() {
+        let now = Utc::now();
+        assert_eq!(plus_ms(now, i64::MAX), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(days_before(now, i64::MAX), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(date_minus_days(NaiveDate::MIN, 5), NaiveDate::MIN);
+        let mut c = Clock::default();
+        c.advance_ms(i64::MAX);
+        let _ = c.now();
+        c.advance_ms(i64::MIN);
+        c.advance_ms(i64::MIN);
+        let _ = c.now();
     }
 
     #[test]

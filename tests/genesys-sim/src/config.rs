@@ -74,6 +74,9 @@ impl SimConfig {
         if self.rate_limit_per_minute == 0 {
             return Err("rateLimitPerMinute must be at least 1".into());
         }
+        if self.propagation_delay_ms > 365 * 86_400_000 {
+            return Err("propagationDelayMs must be at most one year".into());
+        }
         if self.max_roles_page_size == 0 {
             return Err("maxRolesPageSize must be at least 1".into());
         }

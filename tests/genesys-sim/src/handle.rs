@@ -112,15 +112,13 @@ impl SimHandle {
         self.control.clone()
     }
 
-    /// Stops accepting, lets in-flight requests finish (2 s at most), then stops.
+    /// Stops accepting, lets in-flight requests finish (2 s at most in total), then stops.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
         for task in self.tasks.drain(..) {
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(2), task)
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
                 abort.abort();
             }
         }

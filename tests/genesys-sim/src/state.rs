@@ -218,8 +218,11 @@ pub struct State {
 }
 
 fn at_days_ago(now: DateTime<Utc>, days: i64) -> DateTime<Utc> {
-    now - Duration::days(days)
+    crate::clock::days_before(now, days)
 }
+
+/// Seeds may use long-lived tokens, but not ones whose expiry overflows.
+const MAX_SEED_VALIDITY: i64 = 10 * 365 * 86_400;
 
 impl State {
     /// Builds an organisation from a seed at the clock's current time.
@@ -314,13 +317,19 @@ impl State {
                 (None, Some(days)) => at_days_ago(now, days),
                 (None, None) => now,
             };
+            let validity = c.access_token_validity_seconds.unwrap_or(86_400);
+            if !(1..=MAX_SEED_VALIDITY).contains(&validity) {
+                return Err(SeedError(format!(
+                    "client {id}: accessTokenValiditySeconds must be 1..={MAX_SEED_VALIDITY}"
+                )));
+            }
             let secret = c.secret.clone().unwrap_or_else(ids::new_secret);
             let client = Client {
                 id: id.clone(),
                 name: c.name.clone(),
                 description: c.description.clone(),
                 grant: normalize_grant(&c.authorized_grant_type),
-                validity_seconds: c.access_token_validity_seconds.unwrap_or(86_400),
+                validity_seconds: validity,
                 role_divisions: c.role_divisions.clone(),
                 scope: c.scope.clone(),
                 redirect_uris: c.registered_redirect_uri.clone(),
@@ -540,7 +549,7 @@ impl State {
             TokenRecord {
                 subject,
                 issued_at: now,
-                expires_at: now + Duration::seconds(validity_seconds),
+                expires_at: crate::clock::plus_ms(now, validity_seconds.saturating_mul(1000)),
                 secret_generation: generation,
             },
         );

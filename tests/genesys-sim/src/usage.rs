@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::clock::parse_dt;
 use crate::seed::{SeedError, SeedUsageRow};
@@ -48,7 +48,7 @@ impl UsageRow {
         let date = match (&r.date, r.days_ago) {
             (Some(d), _) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
                 .map_err(|_| SeedError(format!("usage row: bad date {d} (want yyyy-MM-dd)")))?,
-            (None, Some(n)) => today - Duration::days(n),
+            (None, Some(n)) => crate::clock::date_minus_days(today, n),
             (None, None) => return Err(SeedError("usage row needs date or daysAgo".into())),
         };
         let requests = r
@@ -167,7 +167,9 @@ impl Granularity {
     pub fn bucket(&self, d: NaiveDate) -> NaiveDate {
         match self {
             Granularity::Day => d,
-            Granularity::Week => d - Duration::days(i64::from(d.weekday().num_days_from_monday())),
+            Granularity::Week => {
+                crate::clock::date_minus_days(d, i64::from(d.weekday().num_days_from_monday()))
+            }
             Granularity::Month => d.with_day(1).unwrap_or(d),
         }
     }
@@ -227,7 +229,7 @@ fn day_in(q: &UsageQuery, d: NaiveDate) -> bool {
     let Some(day_start) = d.and_hms_opt(0, 0, 0).map(|n| n.and_utc()) else {
         return false;
     };
-    let day_end = day_start + Duration::days(1);
+    let day_end = crate::clock::plus_ms(day_start, 86_400_000);
     let before_end = if q.end_inclusive {
         day_start <= q.end
     } else {

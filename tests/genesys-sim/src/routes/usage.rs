@@ -392,13 +392,13 @@ pub fn org_results(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiE
 pub fn jobs_submit(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
     let parsed = parse_body(req, JOBS_GROUP_BY, true, None)?;
     let now = st.now();
-    if parsed.query.start < now - Duration::days(365) {
+    if parsed.query.start < crate::clock::days_before(now, 365) {
         return Err(
             ApiError::bad_request("The interval start cannot be more than one year ago.")
                 .with_field("interval"),
         );
     }
-    if parsed.query.end > parsed.query.start + Duration::days(90) {
+    if parsed.query.end > crate::clock::plus_ms(parsed.query.start, 90 * 86_400_000) {
         return Err(
             ApiError::bad_request("The interval cannot be longer than 90 days.")
                 .with_field("interval"),

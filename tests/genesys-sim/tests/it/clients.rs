@@ -413,6 +413,18 @@ async fn role_grant_check_can_be_switched_off() {
         200,
     )
     .await;
+    // A replacement client for a two-client rotation may carry any role the tool holds.
+    json_ok(
+        post(
+            &sim,
+            &t,
+            "/api/v2/oauth/clients",
+            &cc_body("hr-sync-v2", R_SYNC),
+        )
+        .await,
+        200,
+    )
+    .await;
     let (status, cfg) = admin_json(
         &sim,
         Method::PATCH,

@@ -117,12 +117,7 @@ async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
     assert_eq!(get(&sim, &victim, "/api/v2/tokens/me").await.status(), 200);
     let body = json!({"name": "HR Directory Sync", "authorizedGrantType": "CLIENT-CREDENTIALS",
         "roleDivisions": [{"roleId": R_SYNC, "divisionId": "*"}], "state": "disabled"});
-    // The admin client does not hold R_SYNC: switch the role-grant check off for this PUT.
-    sim.set_config(SimConfig {
-        enforce_role_grant: false,
-        ..SimConfig::default()
-    })
-    .expect("config");
+    // The rotation tool holds R_SYNC itself, so the role-grant check lets the PUT through.
     let v = json_ok(
         put(
             &sim,
