@@ -259,3 +259,27 @@ async fn revoke_tokens_on_secret_reset_switch() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn propagation_delay_on_create_switch() {
+    let sim = sim_with(SimConfig {
+        propagation_delay_ms: 10_000,
+        propagation_delay_on_create: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let admin = admin_token(&sim).await;
+    let body = json!({"name": "fresh", "authorizedGrantType": "CLIENT-CREDENTIALS"});
+    let v = json_ok(
+        post(&sim, &admin, "/api/v2/oauth/clients", &body).await,
+        200,
+    )
+    .await;
+    let (id, s) = (
+        v["id"].as_str().unwrap_or_default(),
+        v["secret"].as_str().unwrap_or_default(),
+    );
+    login_error(grant(&sim, id, s).await, 401, "invalid_client").await;
+    sim.advance_clock(11);
+    token(&sim, id, s).await;
+}
