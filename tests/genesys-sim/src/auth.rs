@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::errors::{ApiError, LoginError};
 use crate::ids;
 use crate::routes::LOGIN_OPERATION;
-use crate::server::{finish, parse_query, run_with_fault, Reply, Shared};
+use crate::server::{finish, parse_query, run_with_fault, Call, Reply, Shared};
 use crate::state::{ClientState, State, Subject};
 
 /// `Authorization: Basic base64(client_id:client_secret)`.
@@ -114,7 +114,13 @@ pub async fn login_entry(AxState(shared): AxState<Arc<Shared>>, request: Request
         }
         (seq, fault)
     };
-    run_with_fault(&shared, seq, fault, &context_id, false, || {
+    let call = Call {
+        seq,
+        operation: LOGIN_OPERATION,
+        context_id: &context_id,
+        head: false,
+    };
+    run_with_fault(&shared, call, fault, || {
         let mut st = shared.lock();
         match grant(&mut st, basic, &form) {
             Ok(v) => Reply::json(StatusCode::OK, &v).with_header(CACHE_CONTROL, "no-store"),

@@ -243,13 +243,39 @@ pub fn finish(reply: Reply, context_id: &str, head: bool) -> Response {
     })
 }
 
+/// One logged request on its way through the pipeline.
+pub struct Call<'a> {
+    /// Index in the call log.
+    pub seq: u64,
+    pub operation: &'a str,
+    pub context_id: &'a str,
+    pub head: bool,
+}
+
+fn log_reply(call: &Call, status: StatusCode, fault: Option<&FaultRule>) {
+    tracing::info!(
+        operation = call.operation,
+        status = status.as_u16(),
+        context_id = call.context_id,
+        fault = fault.map(|f| f.mode.as_str()),
+        "request"
+    );
+}
+
+fn log_drop(call: &Call, mode: FaultMode) {
+    tracing::info!(
+        operation = call.operation,
+        context_id = call.context_id,
+        fault = mode.as_str(),
+        "connection dropped by fault"
+    );
+}
+
 /// Applies a fault (if any) around `exec`, records the status, and builds the response.
 pub async fn run_with_fault<F>(
     shared: &Shared,
-    seq: u64,
+    call: Call<'_>,
     fault: Option<FaultRule>,
-    context_id: &str,
-    head: bool,
     exec: F,
 ) -> Response
 where
@@ -262,15 +288,19 @@ where
                     .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 let reply = Reply::error(
                     &ApiError::for_status(status, f.retry_after_seconds),
-                    context_id,
+                    call.context_id,
                 );
                 shared
                     .lock()
                     .calls
-                    .set_status(seq, Some(reply.status.as_u16()));
-                return finish(reply, context_id, head);
+                    .set_status(call.seq, Some(reply.status.as_u16()));
+                log_reply(&call, reply.status, Some(f));
+                return finish(reply, call.context_id, call.head);
             }
-            FaultMode::DropBeforeApply => drop_connection(),
+            FaultMode::DropBeforeApply => {
+                log_drop(&call, f.mode);
+                drop_connection()
+            }
             FaultMode::Latency => {
                 tokio::time::sleep(StdDuration::from_millis(f.latency_ms.unwrap_or(0))).await;
             }
@@ -281,17 +311,21 @@ where
     shared
         .lock()
         .calls
-        .set_status(seq, Some(reply.status.as_u16()));
+        .set_status(call.seq, Some(reply.status.as_u16()));
     if let Some(f) = &fault {
         match f.mode {
-            FaultMode::DropAfterApply => drop_connection(),
+            FaultMode::DropAfterApply => {
+                log_drop(&call, f.mode);
+                drop_connection()
+            }
             FaultMode::HangAfterApply => {
                 tokio::time::sleep(StdDuration::from_millis(f.latency_ms.unwrap_or(60_000))).await;
             }
             _ => {}
         }
     }
-    finish(reply, context_id, head)
+    log_reply(&call, reply.status, fault.as_ref());
+    finish(reply, call.context_id, call.head)
 }
 
 /// Authentication, rate limit, permission and body checks, then the operation itself.
@@ -383,7 +417,13 @@ pub async fn api_entry(AxState(shared): AxState<Arc<Shared>>, request: Request) 
         }
         (seq, fault)
     };
-    run_with_fault(&shared, seq, fault, &context_id, head, || {
+    let call = Call {
+        seq,
+        operation: &op_name,
+        context_id: &context_id,
+        head,
+    };
+    run_with_fault(&shared, call, fault, || {
         let mut st = shared.lock();
         execute(&mut st, op, &req, token, &context_id)
     })
