@@ -29,6 +29,10 @@ demo: setup ## Run the main job end to end on the local stack (simulator + moto)
 	$(CARGO) build -p genesys-sim -p credguard-e2e --bins
 	infra/local/with-stack.sh --sim -- target/debug/demo
 
+bench: setup ## Print the rerunnable figures (Genesys client, rotation, revocation, audit)
+	$(CARGO) build --profile bench-local -p credguard-bench
+	infra/local/with-stack.sh -- target/bench-local/credguard-bench
+
 local-up: setup ## Start moto and the Genesys simulator in the background (.local/env has the URLs)
 	$(CARGO) build -p genesys-sim --bin genesys-sim
 	infra/local/up.sh --sim

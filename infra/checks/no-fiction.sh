@@ -2,8 +2,9 @@
 # Endpoints and headers from tutorials that Genesys Cloud does not have (API-FACTS §8).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-pattern='oauth/tokens/revoke|/api/v2/oauth/sessions|oauth2/introspect|oauth/clients/[^"/ ]+/secrets|api\.mypurecloud\.com/oauth/token|X-Rate-Limit-'
-if git grep -n -I -E "$pattern" -- ':!*.md' ':!infra/checks/no-fiction.sh' ':!tests/genesys-sim/tests/*'; then
+# (Quoted in pieces so that this file does not match itself.)
+pattern='oauth/tokens/revo''ke|/api/v2/oauth/ses''sions|oauth2/intro''spect|oauth/clients/[^"/ ]+/sec''rets|api\.mypurecloud\.com/oauth/to''ken|X-Rate-''Limit-'
+if git grep -n -I -E "$pattern" -- ':!*.md'; then
   echo "lint: code names an endpoint or header Genesys does not have (see API-FACTS §8)" >&2
   exit 1
 fi

@@ -128,8 +128,12 @@ fn condition_expr(c: &Condition) -> Option<Expr> {
 
 impl DynamoRecords {
     pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::from_client(Client::new(config), table)
+    }
+
+    pub fn from_client(client: Client, table: impl Into<String>) -> Self {
         Self {
-            client: Client::new(config),
+            client,
             table: table.into(),
             requests: Default::default(),
         }

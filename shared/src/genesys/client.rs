@@ -109,7 +109,7 @@ pub struct ClientStats {
 pub struct GenesysClient {
     http: reqwest::Client,
     endpoints: Endpoints,
-    tokens: TokenProvider,
+    pub(crate) tokens: TokenProvider,
     policy: RetryPolicy,
     pacer: Pacer,
     http_timeout: Duration,

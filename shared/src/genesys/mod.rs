@@ -22,3 +22,6 @@ pub use error::{GenesysError, LoginError};
 pub use login::ClientCredentials;
 pub use token::{CredentialSource, StaticCredentials};
 pub use usage::{UsageApi, UsageSummary, UsageWindow};
+
+#[cfg(test)]
+mod log_redaction_tests;

@@ -1,0 +1,15 @@
+//! `make bench`: prints figures that can be rerun, instead of timing assertions in tests.
+//!
+//! Usage: credguard-bench [genesys]...   (no argument: every section)
+
+mod genesys;
+mod stats;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let wants = |s: &str| args.is_empty() || args.iter().any(|a| a == s);
+    if wants("genesys") {
+        genesys::run().await;
+    }
+}

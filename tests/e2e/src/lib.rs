@@ -1,0 +1,1 @@
+//! Shared pieces of the demo and the end-to-end tests.

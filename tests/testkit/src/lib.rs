@@ -1,0 +1,127 @@
+//! Test and demo support. Integration tests reach AWS only through the real SDK pointed at the
+//! local emulator (`AWS_ENDPOINT_URL`, set by `make test`), and Genesys only through the
+//! simulator started in-process.
+
+pub mod ddb_proxy;
+pub mod events;
+pub mod logs;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use credguard::genesys::region::Endpoints;
+use credguard::genesys::{ClientCredentials, ClientOptions, GenesysClient, StaticCredentials};
+use credguard::ports::records::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL};
+use genesys_sim::{Seed, SimConfig, SimHandle};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The demo org's admin client (tests/genesys-sim/fixtures/demo-org.json). Demo-only values.
+pub const ADMIN_CLIENT_ID: &str = "c0ffee00-0001-4a5b-8c6d-000000000001";
+pub const ADMIN_CLIENT_SECRET: &str = "DEMO-ONLY-not-a-real-secret-admin";
+
+/// The AWS SDK configuration for the local emulator. Panics with directions when the emulator
+/// is not configured, so a missing stack fails loudly instead of skipping tests.
+pub async fn aws() -> aws_config::SdkConfig {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.is_empty()),
+        "AWS_ENDPOINT_URL is not set: run the tests with `make test` (it starts moto), \
+         or `make local-up && source .local/env` first"
+    );
+    credguard::aws::load_config().await
+}
+
+/// `prefix-<8 hex>`: lets tests share one emulator without seeing each other's data.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{:08x}", rand::random::<u32>())
+}
+
+/// Creates the records table as the SAM template does (keys, GSI1, TTL) and waits for it.
+pub async fn create_records_table(cfg: &aws_config::SdkConfig, name: &str) {
+    let ddb = aws_sdk_dynamodb::Client::new(cfg);
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("complete")
+    };
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .expect("complete")
+    };
+    ddb.create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr(PK))
+        .attribute_definitions(attr(SK))
+        .attribute_definitions(attr(GSI1_PK))
+        .attribute_definitions(attr(GSI1_SK))
+        .key_schema(key(PK, KeyType::Hash))
+        .key_schema(key(SK, KeyType::Range))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(GSI1)
+                .key_schema(key(GSI1_PK, KeyType::Hash))
+                .key_schema(key(GSI1_SK, KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .expect("complete"),
+        )
+        .send()
+        .await
+        .expect("create table");
+    ddb.update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(TTL)
+                .enabled(true)
+                .build()
+                .expect("complete"),
+        )
+        .send()
+        .await
+        .expect("enable TTL");
+}
+
+/// Starts the simulator with the demo org.
+pub async fn sim(config: SimConfig) -> SimHandle {
+    genesys_sim::start(config, Seed::demo())
+        .await
+        .expect("simulator starts")
+}
+
+pub fn endpoints(sim: &SimHandle) -> Endpoints {
+    Endpoints::from_urls(&sim.api_url(), Some(&sim.login_url())).expect("simulator URLs are valid")
+}
+
+/// Client options for tests: short polls, same policy otherwise.
+pub fn fast_options() -> ClientOptions {
+    ClientOptions {
+        usage_poll_interval: Duration::from_millis(20),
+        ..ClientOptions::default()
+    }
+}
+
+/// A Genesys client acting as the demo org's admin client.
+pub fn admin_client(sim: &SimHandle, options: ClientOptions) -> GenesysClient {
+    client_as(sim, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, options)
+}
+
+pub fn client_as(sim: &SimHandle, id: &str, secret: &str, options: ClientOptions) -> GenesysClient {
+    GenesysClient::new(
+        endpoints(sim),
+        Arc::new(StaticCredentials(ClientCredentials::new(id, secret))),
+        options,
+    )
+    .expect("client builds")
+}

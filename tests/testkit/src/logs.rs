@@ -1,0 +1,59 @@
+//! Captures everything the process logs, through the production JSON subscriber at TRACE, so a
+//! test can assert that no secret value was ever written.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+static SINK: OnceLock<Sink> = OnceLock::new();
+
+/// Installs the capturing subscriber for the whole test binary (once) and returns a handle.
+pub fn capture() -> Captured {
+    let sink = SINK.get_or_init(|| {
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber =
+            credguard::telemetry::json_subscriber(move || writer.clone(), EnvFilter::new("trace"));
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in this test binary");
+        sink
+    });
+    Captured(sink.clone())
+}
+
+pub struct Captured(Sink);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0 .0.lock().unwrap()).into_owned()
+    }
+
+    /// Panics naming the first needle found in the logs.
+    pub fn assert_absent(&self, needles: &[&str]) {
+        let text = self.text();
+        assert!(
+            !text.is_empty(),
+            "nothing was logged: the capture is not working"
+        );
+        for n in needles {
+            assert!(!n.is_empty());
+            if let Some(pos) = text.find(n) {
+                let line_start = text[..pos].rfind('\n').map_or(0, |p| p + 1);
+                panic!("a secret value appears in the logs at byte {pos} (line starting at {line_start})");
+            }
+        }
+    }
+}
