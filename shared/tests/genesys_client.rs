@@ -483,3 +483,33 @@ async fn org_usage_through_jobs_and_fallback() {
         by_jobs.get(HR_SYNC).or(Some(&Default::default()))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_work_is_paced_below_the_rate_limit() {
+    let sim = sim(SimConfig {
+        rate_limit_per_minute: 20,
+        rate_limit_window_seconds: 2,
+        ..SimConfig::default()
+    })
+    .await;
+    let client = admin_client(&sim, fast_options());
+    let d = deadline();
+    let started = Instant::now();
+    let results = join_all((0..50).map(|_| client.get_client(HR_SYNC, &d))).await;
+    assert!(results.iter().all(Result::is_ok));
+    let throttled = sim
+        .control()
+        .calls()
+        .calls
+        .iter()
+        .filter(|c| c.status == Some(429))
+        .count();
+    assert_eq!(throttled, 0, "the pacer kept every request under the limit");
+    assert!(client.stats().paced_waits > 0);
+    // 50 requests at 20 per 2 s window need at least two window resets.
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}

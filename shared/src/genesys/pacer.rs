@@ -30,9 +30,14 @@ impl State {
     }
 }
 
+/// Requests allowed in flight before the first response has told us the budget.
+const PROBE_IN_FLIGHT: u64 = 4;
+
 #[derive(Debug, Default)]
 pub struct Pacer {
     state: Mutex<State>,
+    /// Wakes waiters when a response brings news about the budget.
+    news: tokio::sync::Notify,
 }
 
 /// Held while a request is in flight.
@@ -44,6 +49,8 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         let mut s = self.pacer.lock();
         s.in_flight = s.in_flight.saturating_sub(1);
+        drop(s);
+        self.pacer.news.notify_waiters();
     }
 }
 
@@ -74,11 +81,21 @@ impl Pacer {
                         s.in_flight += 1;
                         return Ok(Permit { pacer: self });
                     }
-                } else {
+                } else if s.in_flight < PROBE_IN_FLIGHT {
                     s.in_flight += 1;
                     return Ok(Permit { pacer: self });
+                } else {
+                    // Budget unknown and probes already out: wait for their news.
+                    Duration::ZERO
                 }
             };
+            if wait.is_zero() {
+                if deadline.is_expired() {
+                    return Err(Duration::from_millis(50));
+                }
+                let _ = tokio::time::timeout(Duration::from_millis(50), self.news.notified()).await;
+                continue;
+            }
             if deadline.cannot_afford(wait, Duration::ZERO) {
                 return Err(wait);
             }
@@ -100,6 +117,8 @@ impl Pacer {
                 .saturating_sub(others_in_flight),
         );
         s.window_resets_at = Some(Instant::now() + reset);
+        drop(s);
+        self.news.notify_waiters();
     }
 
     /// After a 429: hold every request until `wait` has passed.
@@ -169,6 +188,24 @@ mod tests {
         p.block_for(Duration::from_millis(200));
         // The longer block stays in force.
         assert!(p.acquire(&short).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn unknown_budget_allows_only_a_few_probes() {
+        let p = Pacer::default();
+        let d = deadline();
+        let permits: Vec<_> =
+            futures::future::join_all((0..PROBE_IN_FLIGHT).map(|_| p.acquire(&d))).await;
+        assert!(permits.iter().all(Result::is_ok));
+        let blocked =
+            tokio::time::timeout(Duration::from_millis(120), p.acquire(&deadline())).await;
+        assert!(
+            blocked.is_err(),
+            "a fifth request waits while the budget is unknown"
+        );
+        p.observe(4, 100, Duration::from_secs(60));
+        drop(permits);
+        assert!(p.acquire(&deadline()).await.is_ok());
     }
 
     #[test]

@@ -9,8 +9,10 @@ use serde_json::Value;
 pub struct SimConfig {
     /// Delay after `POST .../secret` before the login host accepts the new secret.
     pub propagation_delay_ms: u64,
-    /// Requests per token per 60 s window on the API host.
+    /// Requests per token per window on the API host.
     pub rate_limit_per_minute: u32,
+    /// Length of the rate-limit window (Genesys: 60 s; shorter makes pacing tests fast).
+    pub rate_limit_window_seconds: u32,
     /// Refuse to give a client a role the caller does not hold (inferred behaviour).
     pub enforce_role_grant: bool,
     /// Whether tokens issued before a secret regeneration die with it (undocumented upstream).
@@ -35,6 +37,7 @@ impl Default for SimConfig {
         SimConfig {
             propagation_delay_ms: 0,
             rate_limit_per_minute: 300,
+            rate_limit_window_seconds: 60,
             enforce_role_grant: true,
             revoke_tokens_on_secret_reset: false,
             usage_polls_before_complete: 1,
@@ -73,6 +76,9 @@ impl SimConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.rate_limit_per_minute == 0 {
             return Err("rateLimitPerMinute must be at least 1".into());
+        }
+        if self.rate_limit_window_seconds == 0 {
+            return Err("rateLimitWindowSeconds must be at least 1".into());
         }
         if self.propagation_delay_ms > 365 * 86_400_000 {
             return Err("propagationDelayMs must be at most one year".into());

@@ -339,7 +339,8 @@ fn execute(st: &mut State, op: &Op, req: &Req, token: Option<&str>, context_id: 
     };
     let now = st.now();
     let limit = st.config.rate_limit_per_minute;
-    let verdict = st.rate.hit(&caller.token_hash, now, limit);
+    let window = i64::from(st.config.rate_limit_window_seconds);
+    let verdict = st.rate.hit(&caller.token_hash, now, limit, window);
     let reply = if verdict.exceeded {
         Reply::error(
             &ApiError::too_many_requests(verdict.reset_seconds),

@@ -72,3 +72,22 @@ async fn limit_changes_at_runtime() {
     let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
     assert_eq!(r.status(), 429);
 }
+
+#[tokio::test]
+async fn window_length_is_configurable() {
+    let sim = sim_with(SimConfig {
+        rate_limit_per_minute: 2,
+        rate_limit_window_seconds: 5,
+        ..SimConfig::default()
+    })
+    .await;
+    let t = admin_token(&sim).await;
+    let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
+    assert!((1..=5).contains(&header(&r, "inin-ratelimit-reset")));
+    assert_eq!(get(&sim, &t, "/api/v2/oauth/scopes").await.status(), 200);
+    let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
+    assert_eq!(r.status(), 429);
+    assert!((1..=5).contains(&header(&r, "retry-after")));
+    sim.advance_clock(5);
+    assert_eq!(get(&sim, &t, "/api/v2/oauth/scopes").await.status(), 200);
+}
