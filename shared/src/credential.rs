@@ -10,6 +10,13 @@ use serde_json::{Map, Value};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Tags on a managed secret. `credguard:managed=true` puts it in the rotation sweep and the
+/// audit; rotation keeps the client tags in step with the stored credential, so the audit
+/// knows which clients a secret holds without reading any secret value.
+pub const TAG_MANAGED: &str = "credguard:managed";
+pub const TAG_CLIENT_ID: &str = "credguard:client-id";
+pub const TAG_PARTNER_CLIENT_ID: &str = "credguard:partner-client-id";
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Strategy {

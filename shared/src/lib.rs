@@ -10,6 +10,7 @@ pub mod credential;
 pub mod deadline;
 pub mod genesys;
 pub mod ports;
+pub mod records;
 pub mod redact;
 pub mod secret_cache;
 pub mod telemetry;

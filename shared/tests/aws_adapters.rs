@@ -314,3 +314,32 @@ async fn events_reach_the_bus_with_severity_and_nothing_else() {
         .iter()
         .all(|e| e["detail-type"] == "Rotation Completed" && e["detail"]["severity"] == "INFO"));
 }
+
+#[tokio::test]
+async fn versions_are_listed_without_values_and_tags_can_be_set() {
+    let cfg = aws().await;
+    let sm = SecretsManager::new(&cfg);
+    let name = unique("credguard/versions");
+    sm.create(&name, &SecretString::from("one"), &[])
+        .await
+        .unwrap();
+    sm.put_current(&name, &SecretString::from("two"))
+        .await
+        .unwrap();
+    let versions = sm.list_versions(&name).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    let current = versions
+        .iter()
+        .find(|v| v.stages.iter().any(|s| s == AWSCURRENT))
+        .unwrap();
+    assert!(current.created.is_some());
+    assert!(versions
+        .iter()
+        .any(|v| v.stages.iter().any(|s| s == AWSPREVIOUS)));
+    sm.tag(&name, "credguard:client-id", "c-123").await.unwrap();
+    let meta = sm.describe(&name).await.unwrap();
+    assert_eq!(
+        meta.tags.get("credguard:client-id").map(String::as_str),
+        Some("c-123")
+    );
+}

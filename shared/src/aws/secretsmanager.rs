@@ -2,7 +2,7 @@
 
 use super::{failure, to_chrono, Failure};
 use crate::ports::secrets::{
-    SecretMetadata, SecretStore, SecretVersion, SecretsError, VersionRef, AWSPENDING,
+    SecretMetadata, SecretStore, SecretVersion, SecretsError, VersionInfo, VersionRef, AWSPENDING,
 };
 use crate::redact::{ExposeSecret, SecretString};
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
@@ -210,6 +210,39 @@ impl SecretStore for SecretsManager {
             }
         }
         Ok(out)
+    }
+
+    async fn list_versions(&self, secret_id: &str) -> Result<Vec<VersionInfo>, SecretsError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .client
+            .list_secret_version_ids()
+            .secret_id(secret_id)
+            .include_deprecated(false)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| map(failure(&e)))?;
+            for v in page.versions() {
+                out.push(VersionInfo {
+                    version_id: v.version_id().unwrap_or_default().to_owned(),
+                    stages: v.version_stages().to_vec(),
+                    created: v.created_date().and_then(to_chrono),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn tag(&self, secret_id: &str, key: &str, value: &str) -> Result<(), SecretsError> {
+        self.client
+            .tag_resource()
+            .secret_id(secret_id)
+            .tags(Tag::builder().key(key).value(value).build())
+            .send()
+            .await
+            .map_err(|e| map(failure(&e)))?;
+        Ok(())
     }
 
     async fn rotate_now(&self, secret_id: &str, token: &str) -> Result<(), SecretsError> {

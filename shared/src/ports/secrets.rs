@@ -58,6 +58,14 @@ pub struct SecretVersion {
     pub created: Option<DateTime<Utc>>,
 }
 
+/// A version without its value (`ListSecretVersionIds`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionInfo {
+    pub version_id: String,
+    pub stages: Vec<String>,
+    pub created: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecretsError {
     #[error("secret or version not found: {0}")]
@@ -128,6 +136,21 @@ pub trait SecretStore: Send + Sync {
         key: &str,
         value: &str,
     ) -> impl Future<Output = Result<Vec<SecretMetadata>, SecretsError>> + Send;
+
+    /// Versions with their stages and creation dates, without values: how old the current
+    /// credential is can be known without reading it.
+    fn list_versions(
+        &self,
+        secret_id: &str,
+    ) -> impl Future<Output = Result<Vec<VersionInfo>, SecretsError>> + Send;
+
+    /// Sets one tag (rotation keeps `credguard:client-id` in step with the stored client).
+    fn tag(
+        &self,
+        secret_id: &str,
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), SecretsError>> + Send;
 
     /// `RotateSecret` (immediately), for secrets whose rotation Secrets Manager runs.
     fn rotate_now(

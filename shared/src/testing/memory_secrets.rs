@@ -1,6 +1,6 @@
 use crate::ports::secrets::{
-    SecretMetadata, SecretStore, SecretVersion, SecretsError, VersionRef, AWSCURRENT, AWSPENDING,
-    AWSPREVIOUS,
+    SecretMetadata, SecretStore, SecretVersion, SecretsError, VersionInfo, VersionRef, AWSCURRENT,
+    AWSPENDING, AWSPREVIOUS,
 };
 use crate::redact::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 struct Secret {
     meta: SecretMetadata,
     values: BTreeMap<String, String>,
+    created: BTreeMap<String, chrono::DateTime<chrono::Utc>>,
     next_version: u64,
 }
 
@@ -46,6 +47,7 @@ impl MemorySecrets {
             s.next_version += 1;
             let id = format!("v{}", s.next_version);
             s.values.insert(id.clone(), value.to_owned());
+            s.created.insert(id.clone(), chrono::Utc::now());
             s.meta.versions.insert(id.clone(), vec![]);
             let old = s.meta.version_with_stage(AWSCURRENT).map(str::to_owned);
             attach(&mut s.meta, AWSCURRENT, &id);
@@ -85,6 +87,21 @@ impl MemorySecrets {
 
     pub fn metadata(&self, name: &str) -> Option<SecretMetadata> {
         self.with(|m| m.get(name).map(|s| s.meta.clone()))
+    }
+
+    /// Backdates a version (to make a credential look old to the sweep or the audit).
+    pub fn set_version_created(
+        &self,
+        name: &str,
+        version: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.with(|m| {
+            m.get_mut(name)
+                .expect("secret exists")
+                .created
+                .insert(version.into(), at)
+        });
     }
 
     /// Value reads made so far.
@@ -132,8 +149,8 @@ impl SecretStore for MemorySecrets {
             Ok(SecretVersion {
                 stages: s.meta.stages_of(&id).to_vec(),
                 value: SecretString::from(s.values[&id].clone()),
+                created: s.created.get(&id).copied(),
                 version_id: id,
-                created: None,
             })
         })
     }
@@ -220,6 +237,29 @@ impl SecretStore for MemorySecrets {
                 .map(|s| s.meta.clone())
                 .collect()
         }))
+    }
+
+    async fn list_versions(&self, secret_id: &str) -> Result<Vec<VersionInfo>, SecretsError> {
+        self.with(|m| {
+            let s = m.get(secret_id).ok_or_else(|| not_found(secret_id))?;
+            Ok(s.meta
+                .versions
+                .iter()
+                .map(|(id, stages)| VersionInfo {
+                    version_id: id.clone(),
+                    stages: stages.clone(),
+                    created: s.created.get(id).copied(),
+                })
+                .collect())
+        })
+    }
+
+    async fn tag(&self, secret_id: &str, key: &str, value: &str) -> Result<(), SecretsError> {
+        self.with(|m| {
+            let s = m.get_mut(secret_id).ok_or_else(|| not_found(secret_id))?;
+            s.meta.tags.insert(key.into(), value.into());
+            Ok(())
+        })
     }
 
     async fn rotate_now(&self, secret_id: &str, _token: &str) -> Result<(), SecretsError> {

@@ -1,0 +1,136 @@
+//! Leases: at most one holder per name at a time (e.g. one rotation per secret), taken over
+//! only once expired, so a crashed holder cannot block forever.
+
+use super::{iso, to_item};
+use crate::ports::records::{Condition, RecordStore, StoreError, TTL};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeaseItem {
+    pk: String,
+    sk: String,
+    record_type: String,
+    name: String,
+    owner: String,
+    acquired_at: String,
+    /// Epoch seconds; also the table's TTL attribute, so stale leases get cleaned up.
+    expires_at: i64,
+}
+
+pub struct Leases<'a, S> {
+    store: &'a S,
+}
+
+fn pk(name: &str) -> String {
+    format!("LEASE#{name}")
+}
+
+impl<'a, S: RecordStore> Leases<'a, S> {
+    pub fn new(store: &'a S) -> Self {
+        Self { store }
+    }
+
+    /// Takes the lease for `ttl`, or extends it if `owner` already holds it. `false` when
+    /// someone else holds an unexpired lease.
+    pub async fn acquire(
+        &self,
+        name: &str,
+        owner: &str,
+        ttl: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let item = to_item(&LeaseItem {
+            pk: pk(name),
+            sk: "LEASE".into(),
+            record_type: "lease".into(),
+            name: name.into(),
+            owner: owner.into(),
+            acquired_at: iso(now),
+            expires_at: now.timestamp() + ttl.as_secs() as i64,
+        });
+        match self
+            .store
+            .put(
+                item.clone(),
+                Condition::NotExistsOrBelow(TTL, now.timestamp()),
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => {
+                match self
+                    .store
+                    .put(item, Condition::Equals("owner", json!(owner)))
+                    .await
+                {
+                    Ok(()) => Ok(true),
+                    Err(StoreError::ConditionFailed) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives the lease up if `owner` still holds it (a lease taken over is left alone).
+    pub async fn release(&self, name: &str, owner: &str) -> Result<(), StoreError> {
+        match self
+            .store
+            .delete(&pk(name), "LEASE", Condition::Equals("owner", json!(owner)))
+            .await
+        {
+            Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The current holder, if the lease is unexpired.
+    pub async fn holder(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self.store.get(&pk(name), "LEASE").await?.and_then(|i| {
+            let item: LeaseItem = super::from_item(i).ok()?;
+            (item.expires_at >= now.timestamp()).then_some(item.owner)
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::MemoryRecords;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn one_holder_until_expiry_and_reentrant() {
+        let store = MemoryRecords::default();
+        let leases = Leases::new(&store);
+        let t0 = Utc::now();
+        let ttl = Duration::from_secs(60);
+        assert!(leases.acquire("s1", "a", ttl, t0).await.unwrap());
+        assert!(!leases.acquire("s1", "b", ttl, t0).await.unwrap());
+        assert!(
+            leases.acquire("s1", "a", ttl, t0).await.unwrap(),
+            "the holder may extend"
+        );
+        assert_eq!(leases.holder("s1", t0).await.unwrap().as_deref(), Some("a"));
+        let later = t0 + chrono::Duration::seconds(61);
+        assert!(
+            leases.acquire("s1", "b", ttl, later).await.unwrap(),
+            "expired: taken over"
+        );
+        leases.release("s1", "a").await.unwrap();
+        assert_eq!(
+            leases.holder("s1", later).await.unwrap().as_deref(),
+            Some("b"),
+            "a cannot release b's lease"
+        );
+        leases.release("s1", "b").await.unwrap();
+        assert_eq!(leases.holder("s1", later).await.unwrap(), None);
+    }
+}
