@@ -16,6 +16,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const TAG_MANAGED: &str = "credguard:managed";
 pub const TAG_CLIENT_ID: &str = "credguard:client-id";
 pub const TAG_PARTNER_CLIENT_ID: &str = "credguard:partner-client-id";
+/// Written at the end of every rotation: when, how, and the secret's own max age (mirrored from
+/// `rotation.maxAgeDays`), so the sweep plans from `ListSecrets` alone.
+pub const TAG_ROTATED_AT: &str = "credguard:rotated-at";
+pub const TAG_STRATEGY: &str = "credguard:strategy";
+pub const TAG_MAX_AGE_DAYS: &str = "credguard:max-age-days";
+/// Alternating: when the previous client gets disabled (ISO time), or `retired`.
+pub const TAG_RETIRE_AFTER: &str = "credguard:retire-after";
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -25,6 +32,15 @@ pub enum Strategy {
     Regenerate,
     /// Two clients with the same rights; the idle one gets the new secret (zero downtime).
     Alternating,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Regenerate => "regenerate",
+            Self::Alternating => "alternating",
+        }
+    }
 }
 
 impl std::str::FromStr for Strategy {
@@ -59,6 +75,10 @@ pub struct RotationSettings {
     /// Alternating: create the partner client on first rotation if none is named.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub create_partner: bool,
+    /// Integration credentials (`pureCloudOAuthClient`) that embed this credential. When set
+    /// (even empty) it is the complete list; when absent, rotation discovers them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_credentials: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

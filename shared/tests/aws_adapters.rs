@@ -336,7 +336,15 @@ async fn versions_are_listed_without_values_and_tags_can_be_set() {
     assert!(versions
         .iter()
         .any(|v| v.stages.iter().any(|s| s == AWSPREVIOUS)));
-    sm.tag(&name, "credguard:client-id", "c-123").await.unwrap();
+    sm.tag(
+        &name,
+        &[
+            ("credguard:client-id", "c-123"),
+            ("credguard:strategy", "regenerate"),
+        ],
+    )
+    .await
+    .unwrap();
     let meta = sm.describe(&name).await.unwrap();
     assert_eq!(
         meta.tags.get("credguard:client-id").map(String::as_str),

@@ -358,13 +358,12 @@ async fn user_tokens_and_presented_tokens() {
             .access_token,
     );
     assert!(client.token_is_valid(&t1, &d).await.unwrap());
-    assert_eq!(
-        client.revoke_token(&t1, &d).await.unwrap(),
-        TokenRevocation::Revoked
-    );
+    let (outcome, receipt) = client.revoke_token(&t1, &d).await.unwrap();
+    assert_eq!(outcome, TokenRevocation::Revoked);
+    assert!(receipt.correlation_id.is_some());
     assert!(!client.token_is_valid(&t1, &d).await.unwrap());
     assert_eq!(
-        client.revoke_token(&t1, &d).await.unwrap(),
+        client.revoke_token(&t1, &d).await.unwrap().0,
         TokenRevocation::AlreadyInvalid
     );
 

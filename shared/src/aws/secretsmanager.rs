@@ -234,11 +234,15 @@ impl SecretStore for SecretsManager {
         Ok(out)
     }
 
-    async fn tag(&self, secret_id: &str, key: &str, value: &str) -> Result<(), SecretsError> {
+    async fn tag(&self, secret_id: &str, tags: &[(&str, &str)]) -> Result<(), SecretsError> {
         self.client
             .tag_resource()
             .secret_id(secret_id)
-            .tags(Tag::builder().key(key).value(value).build())
+            .set_tags(Some(
+                tags.iter()
+                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+                    .collect(),
+            ))
             .send()
             .await
             .map_err(|e| map(failure(&e)))?;

@@ -163,6 +163,15 @@ pub struct OAuthClient {
     pub state: Option<ClientState>,
     pub date_to_delete: Option<DateTime<Utc>>,
     pub self_uri: Option<String>,
+    /// `ININ-Correlation-Id` of the response this came from (set by create/update/regenerate).
+    #[serde(skip)]
+    pub correlation_id: Option<String>,
+}
+
+/// What Genesys said about a call that changed something and returns no body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Receipt {
+    pub correlation_id: Option<String>,
 }
 
 impl OAuthClient {
@@ -412,6 +421,40 @@ pub struct TokenResponse {
     pub token_type: Option<String>,
     pub expires_in: u64,
 }
+
+// ---- integration credentials ------------------------------------------------------------
+
+/// The credential type carried by a credential (`{"name": "pureCloudOAuthClient"}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialTypeRef {
+    pub name: Option<String>,
+}
+
+/// `CredentialInfo`: a list entry (no fields).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialInfo {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub credential_type: Option<CredentialTypeRef>,
+}
+
+/// `Credential` as read back: sensitive fields are redacted by Genesys, so only the
+/// non-sensitive ones (such as `clientId`) may be present [INF].
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Credential {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub credential_type: Option<CredentialTypeRef>,
+    #[serde(default)]
+    pub credential_fields: Option<HashMap<String, String>>,
+}
+
+/// The integration credential type that embeds an OAuth client's id and secret.
+pub const OAUTH_CLIENT_CREDENTIAL_TYPE: &str = "pureCloudOAuthClient";
 
 // ---- usage -------------------------------------------------------------------------------
 

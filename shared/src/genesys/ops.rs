@@ -5,17 +5,17 @@ use super::client::{Auth, GenesysClient, Request};
 use super::error::GenesysError;
 use super::login::client_credentials_grant;
 use super::models::{
-    EntityListing, OAuthClient, OAuthClientRequest, OAuthScope, Role, ScimUser, TokenInfo, User,
-    UserExpand,
+    Credential, CredentialInfo, EntityListing, OAuthClient, OAuthClientRequest, OAuthScope,
+    Receipt, Role, ScimUser, TokenInfo, User, UserExpand, OAUTH_CLIENT_CREDENTIAL_TYPE,
 };
 use super::policy::CallClass;
 use super::ClientCredentials;
 use crate::deadline::Deadline;
 use crate::ports::genesys::{
     AuthorizationDirectory, ClientAdmin, ClientDirectory, CredentialProof, CredentialVerifier,
-    TokenAdmin, TokenRevocation, UserDirectory, VerifyError,
+    IntegrationCredentials, TokenAdmin, TokenRevocation, UserDirectory, VerifyError,
 };
-use crate::redact::SecretString;
+use crate::redact::{ExposeSecret, SecretString};
 use bytes::Bytes;
 use std::fmt;
 
@@ -91,6 +91,18 @@ pub const USAGE_JOB_RESULTS: Op =
     Op::new("GET", "/api/v2/usage/aggregates/query/jobs/{jobId}", Read);
 pub const ORG_USAGE_QUERY: Op = Op::new("POST", "/api/v2/usage/query", IdempotentWrite);
 pub const ORG_USAGE_RESULTS: Op = Op::new("GET", "/api/v2/usage/query/{executionId}/results", Read);
+
+pub const LIST_CREDENTIALS: Op = Op::new("GET", "/api/v2/integrations/credentials", Read);
+pub const GET_CREDENTIAL: Op = Op::new(
+    "GET",
+    "/api/v2/integrations/credentials/{credentialId}",
+    Read,
+);
+pub const UPDATE_CREDENTIAL: Op = Op::new(
+    "PUT",
+    "/api/v2/integrations/credentials/{credentialId}",
+    IdempotentWrite,
+);
 
 /// Roles per request when resolving ids in bulk.
 const ROLE_BATCH: usize = 100;
@@ -204,7 +216,7 @@ impl ClientAdmin for GenesysClient {
             )
             .await?;
         // Created, but if we cannot read the id and secret the client is unusable to us.
-        secret_bearing(CREATE_CLIENT, resp.json(CREATE_CLIENT))
+        secret_bearing(CREATE_CLIENT, resp.json(CREATE_CLIENT), resp.correlation_id)
     }
 
     async fn update_client(
@@ -215,16 +227,22 @@ impl ClientAdmin for GenesysClient {
     ) -> Result<OAuthClient, GenesysError> {
         let path = format!("/api/v2/oauth/clients/{}", segment(UPDATE_CLIENT, id)?);
         let body = json_body(UPDATE_CLIENT, req)?;
-        self.send(self.admin(UPDATE_CLIENT, &path, &[], Some(body)), d)
-            .await?
-            .json(UPDATE_CLIENT)
+        let resp = self
+            .send(self.admin(UPDATE_CLIENT, &path, &[], Some(body)), d)
+            .await?;
+        let mut client: OAuthClient = resp.json(UPDATE_CLIENT)?;
+        client.correlation_id = resp.correlation_id;
+        Ok(client)
     }
 
-    async fn delete_client(&self, id: &str, d: &Deadline) -> Result<(), GenesysError> {
+    async fn delete_client(&self, id: &str, d: &Deadline) -> Result<Receipt, GenesysError> {
         let path = format!("/api/v2/oauth/clients/{}", segment(DELETE_CLIENT, id)?);
-        self.send(self.admin(DELETE_CLIENT, &path, &[], None), d)
-            .await
-            .map(drop)
+        let resp = self
+            .send(self.admin(DELETE_CLIENT, &path, &[], None), d)
+            .await?;
+        Ok(Receipt {
+            correlation_id: resp.correlation_id,
+        })
     }
 
     async fn regenerate_secret(&self, id: &str, d: &Deadline) -> Result<OAuthClient, GenesysError> {
@@ -235,7 +253,11 @@ impl ClientAdmin for GenesysClient {
         let resp = self
             .send(self.admin(REGENERATE_SECRET, &path, &[], None), d)
             .await?;
-        secret_bearing(REGENERATE_SECRET, resp.json(REGENERATE_SECRET))
+        secret_bearing(
+            REGENERATE_SECRET,
+            resp.json(REGENERATE_SECRET),
+            resp.correlation_id,
+        )
     }
 }
 
@@ -244,9 +266,13 @@ impl ClientAdmin for GenesysClient {
 fn secret_bearing(
     op: Op,
     parsed: Result<OAuthClient, GenesysError>,
+    correlation_id: Option<String>,
 ) -> Result<OAuthClient, GenesysError> {
     match parsed {
-        Ok(c) if c.secret.is_some() && !c.id.is_empty() => Ok(c),
+        Ok(mut c) if c.secret.is_some() && !c.id.is_empty() => {
+            c.correlation_id = correlation_id;
+            Ok(c)
+        }
         Ok(_) => Err(GenesysError::OutcomeUnknown {
             op,
             reason: "applied, but the response carried no secret".into(),
@@ -354,23 +380,40 @@ impl TokenAdmin for GenesysClient {
         &self,
         token: &SecretString,
         d: &Deadline,
-    ) -> Result<TokenRevocation, GenesysError> {
+    ) -> Result<(TokenRevocation, Receipt), GenesysError> {
         match self
             .send(self.with_token(REVOKE_TOKEN, token, "/api/v2/tokens/me"), d)
             .await
         {
-            Ok(_) => Ok(TokenRevocation::Revoked),
+            Ok(resp) => Ok((
+                TokenRevocation::Revoked,
+                Receipt {
+                    correlation_id: resp.correlation_id,
+                },
+            )),
             // Genesys refuses to authenticate it: it is already dead, which is what we want.
-            Err(e) if e.status() == Some(401) => Ok(TokenRevocation::AlreadyInvalid),
+            Err(e) if e.status() == Some(401) => Ok((
+                TokenRevocation::AlreadyInvalid,
+                Receipt {
+                    correlation_id: e.correlation_id().map(str::to_owned),
+                },
+            )),
             Err(e) => Err(e),
         }
     }
 
-    async fn revoke_user_tokens(&self, user_id: &str, d: &Deadline) -> Result<(), GenesysError> {
+    async fn revoke_user_tokens(
+        &self,
+        user_id: &str,
+        d: &Deadline,
+    ) -> Result<Receipt, GenesysError> {
         let path = format!("/api/v2/tokens/{}", segment(REVOKE_USER_TOKENS, user_id)?);
-        self.send(self.admin(REVOKE_USER_TOKENS, &path, &[], None), d)
-            .await
-            .map(drop)
+        let resp = self
+            .send(self.admin(REVOKE_USER_TOKENS, &path, &[], None), d)
+            .await?;
+        Ok(Receipt {
+            correlation_id: resp.correlation_id,
+        })
     }
 }
 
@@ -391,6 +434,77 @@ impl CredentialVerifier for GenesysClient {
         Ok(CredentialProof {
             client_id: info.oauth_client.and_then(|c| c.id),
             expires_in_seconds: grant.expires_in.as_secs(),
+        })
+    }
+}
+
+impl IntegrationCredentials for GenesysClient {
+    async fn list_credentials(&self, d: &Deadline) -> Result<Vec<CredentialInfo>, GenesysError> {
+        // The page-number listing: stop at an empty page or when nextUri is absent.
+        let mut out = Vec::new();
+        for page_number in 1..=1000u32 {
+            let query = [
+                ("pageSize", "100".to_owned()),
+                ("pageNumber", page_number.to_string()),
+            ];
+            let page: EntityListing<CredentialInfo> = self
+                .send(
+                    self.admin(
+                        LIST_CREDENTIALS,
+                        "/api/v2/integrations/credentials",
+                        &query,
+                        None,
+                    ),
+                    d,
+                )
+                .await?
+                .json(LIST_CREDENTIALS)?;
+            let done =
+                page.entities.is_empty() || page.next_uri.as_deref().unwrap_or_default().is_empty();
+            out.extend(page.entities);
+            if done {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_credential(&self, id: &str, d: &Deadline) -> Result<Credential, GenesysError> {
+        let path = format!(
+            "/api/v2/integrations/credentials/{}",
+            segment(GET_CREDENTIAL, id)?
+        );
+        self.send(self.admin(GET_CREDENTIAL, &path, &[], None), d)
+            .await?
+            .json(GET_CREDENTIAL)
+    }
+
+    async fn update_oauth_credential(
+        &self,
+        id: &str,
+        name: &str,
+        client_id: &str,
+        client_secret: &SecretString,
+        d: &Deadline,
+    ) -> Result<Receipt, GenesysError> {
+        let path = format!(
+            "/api/v2/integrations/credentials/{}",
+            segment(UPDATE_CREDENTIAL, id)?
+        );
+        // Full replace: the type and every field it requires (API-FACTS-style inference).
+        let body = serde_json::json!({
+            "name": name,
+            "type": { "name": OAUTH_CLIENT_CREDENTIAL_TYPE },
+            "credentialFields": { "clientId": client_id, "clientSecret": client_secret.expose_secret() },
+        });
+        let body = serde_json::to_vec(&body)
+            .expect("JSON value serializes")
+            .into();
+        let resp = self
+            .send(self.admin(UPDATE_CREDENTIAL, &path, &[], Some(body)), d)
+            .await?;
+        Ok(Receipt {
+            correlation_id: resp.correlation_id,
         })
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::deadline::Deadline;
 use crate::genesys::models::{
-    OAuthClient, OAuthClientRequest, OAuthScope, Role, ScimUser, TokenInfo, User, UserExpand,
+    Credential, CredentialInfo, OAuthClient, OAuthClientRequest, OAuthScope, Receipt, Role,
+    ScimUser, TokenInfo, User, UserExpand,
 };
 use crate::genesys::{ClientCredentials, GenesysError, LoginError, UsageSummary, UsageWindow};
 use crate::redact::SecretString;
@@ -42,7 +43,7 @@ pub trait ClientAdmin: ClientDirectory {
         &self,
         id: &str,
         d: &Deadline,
-    ) -> impl Future<Output = Result<(), GenesysError>> + Send;
+    ) -> impl Future<Output = Result<Receipt, GenesysError>> + Send;
     /// `POST .../secret`: replaces the client's only secret. Not idempotent: never retried;
     /// an unknown outcome is reported as [`GenesysError::OutcomeUnknown`].
     fn regenerate_secret(
@@ -109,13 +110,13 @@ pub trait TokenAdmin: Send + Sync {
         &self,
         token: &SecretString,
         d: &Deadline,
-    ) -> impl Future<Output = Result<TokenRevocation, GenesysError>> + Send;
+    ) -> impl Future<Output = Result<(TokenRevocation, Receipt), GenesysError>> + Send;
     /// `DELETE /api/v2/tokens/{userId}` (`oauth:token:delete`).
     fn revoke_user_tokens(
         &self,
         user_id: &str,
         d: &Deadline,
-    ) -> impl Future<Output = Result<(), GenesysError>> + Send;
+    ) -> impl Future<Output = Result<Receipt, GenesysError>> + Send;
 }
 
 /// Proof that a credential works: a token grant, and the token's own view of who it is.
@@ -153,4 +154,28 @@ pub trait UsageReports: Send + Sync {
         window: &UsageWindow,
         d: &Deadline,
     ) -> impl Future<Output = Result<HashMap<String, UsageSummary>, GenesysError>> + Send;
+}
+
+/// Integration credentials that embed an OAuth client's id and secret
+/// (`integrations:integration:view|edit`).
+pub trait IntegrationCredentials: Send + Sync {
+    fn list_credentials(
+        &self,
+        d: &Deadline,
+    ) -> impl Future<Output = Result<Vec<CredentialInfo>, GenesysError>> + Send;
+    /// One credential with its sensitive fields redacted by Genesys.
+    fn get_credential(
+        &self,
+        id: &str,
+        d: &Deadline,
+    ) -> impl Future<Output = Result<Credential, GenesysError>> + Send;
+    /// Replaces a `pureCloudOAuthClient` credential's fields. Returns the correlation id.
+    fn update_oauth_credential(
+        &self,
+        id: &str,
+        name: &str,
+        client_id: &str,
+        client_secret: &SecretString,
+        d: &Deadline,
+    ) -> impl Future<Output = Result<Receipt, GenesysError>> + Send;
 }

@@ -40,6 +40,15 @@ impl SecretMetadata {
     pub fn has_version(&self, version: &str) -> bool {
         self.versions.contains_key(version)
     }
+
+    /// The ARN when known (unambiguous), else the name.
+    pub fn arn_or_name(&self) -> String {
+        if self.arn.is_empty() {
+            self.name.clone()
+        } else {
+            self.arn.clone()
+        }
+    }
 }
 
 /// Which version to read. Reads always name one: never rely on an implicit default.
@@ -144,12 +153,11 @@ pub trait SecretStore: Send + Sync {
         secret_id: &str,
     ) -> impl Future<Output = Result<Vec<VersionInfo>, SecretsError>> + Send;
 
-    /// Sets one tag (rotation keeps `credguard:client-id` in step with the stored client).
+    /// Sets tags (rotation keeps the `credguard:*` tags in step with the stored credential).
     fn tag(
         &self,
         secret_id: &str,
-        key: &str,
-        value: &str,
+        tags: &[(&str, &str)],
     ) -> impl Future<Output = Result<(), SecretsError>> + Send;
 
     /// `RotateSecret` (immediately), for secrets whose rotation Secrets Manager runs.

@@ -4,6 +4,7 @@
 //! read them through DynamoDB exports.
 
 pub mod lease;
+pub mod rotation;
 
 use crate::ports::records::{Item, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -254,10 +254,12 @@ impl SecretStore for MemorySecrets {
         })
     }
 
-    async fn tag(&self, secret_id: &str, key: &str, value: &str) -> Result<(), SecretsError> {
+    async fn tag(&self, secret_id: &str, tags: &[(&str, &str)]) -> Result<(), SecretsError> {
         self.with(|m| {
             let s = m.get_mut(secret_id).ok_or_else(|| not_found(secret_id))?;
-            s.meta.tags.insert(key.into(), value.into());
+            for (k, v) in tags {
+                s.meta.tags.insert((*k).into(), (*v).into());
+            }
             Ok(())
         })
     }

@@ -1,0 +1,43 @@
+//! Wiring only: configuration, clients built once per container, then the runtime loop.
+
+use credguard::aws::{
+    dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, secretsmanager::SecretsManager,
+};
+use credguard::config::ProcessEnv;
+use credguard::genesys::{ClientOptions, GenesysClient};
+use credguard::secret_cache::{CachedSecrets, SecretCredentialSource};
+use credguard_rotation::{handle, Deps, Settings};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    credguard::telemetry::init();
+    let settings = Settings::from_env(&ProcessEnv)?;
+    let c = &settings.common;
+    let aws = credguard::aws::load_config().await;
+    let secrets = SecretsManager::new(&aws);
+    // The admin credential is read through a short-TTL cache; rotated secrets never are.
+    let admin = SecretCredentialSource::new(
+        Arc::new(CachedSecrets::new(secrets.clone(), c.secret_cache_ttl)),
+        c.genesys.admin_secret_id.clone(),
+    );
+    let genesys = GenesysClient::new(
+        c.genesys.endpoints.clone(),
+        Arc::new(admin),
+        ClientOptions::from(&c.genesys),
+    )?;
+    let deps = Deps {
+        genesys,
+        secrets,
+        records: DynamoRecords::new(&aws, &c.records_table),
+        events: EventBridgePublisher::new(&aws, &c.event_bus, "credguard"),
+        config: settings.rotation,
+        endpoints: c.genesys.endpoints.clone(),
+        deadline_margin: c.deadline_margin,
+    };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        handle(&deps, event)
+    }))
+    .await
+}

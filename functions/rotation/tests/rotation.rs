@@ -1,0 +1,458 @@
+//! Full rotations of both strategies against the Genesys simulator and moto, through the real
+//! handler with real event JSON fixtures, for every entry point.
+
+mod support;
+
+use credguard::ports::secrets::SecretStore;
+use credguard_rotation::handle;
+use genesys_sim::{Seed, SeedClient, SimConfig};
+use serde_json::{json, Value};
+use support::*;
+
+const SECRET_OP: &str = "POST /api/v2/oauth/clients/{clientId}/secret";
+
+#[tokio::test]
+async fn regenerate_through_secrets_manager_steps_with_propagation_delay() {
+    let env = env_with(
+        SimConfig {
+            propagation_delay_ms: 1500,
+            ..SimConfig::default()
+        },
+        Seed::demo(),
+    )
+    .await;
+    let name = env
+        .managed_secret(
+            DATA_ACTIONS,
+            DATA_ACTIONS_SECRET,
+            json!({"strategy": "regenerate"}),
+        )
+        .await;
+    let arn = env.arn(&name).await;
+    let before = env.current_version(&name).await;
+    let token = uuid::Uuid::new_v4().to_string();
+    env.start_sm_rotation(&name, &token).await;
+
+    for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
+        let out = handle(&env.deps, invocation(env.sm_event(step, &arn, &token)))
+            .await
+            .unwrap();
+        assert_eq!(out["result"], "done", "{step}: {out}");
+    }
+    // The same events again (Secrets Manager retries): nothing more happens.
+    for step in ["createSecret", "finishSecret"] {
+        let out = handle(&env.deps, invocation(env.sm_event(step, &arn, &token)))
+            .await
+            .unwrap();
+        assert_eq!(out["result"], "alreadyCurrent");
+    }
+
+    assert_eq!(env.current_version(&name).await, token);
+    env.assert_current_works(&name).await;
+    let doc = env.current(&name).await;
+    assert_eq!(doc["clientId"], DATA_ACTIONS);
+    assert_ne!(doc["clientSecret"], DATA_ACTIONS_SECRET);
+    assert_eq!(doc["owner"], "team-integrations", "consumer fields kept");
+    let meta = env.sm.describe(&name).await.unwrap();
+    assert_eq!(
+        meta.version_with_stage("AWSPREVIOUS"),
+        Some(before.as_str())
+    );
+    assert_eq!(meta.version_with_stage("AWSPENDING"), None);
+    assert_eq!(meta.tags["credguard:client-id"], DATA_ACTIONS);
+    assert_eq!(meta.tags["credguard:strategy"], "regenerate");
+    assert!(
+        !env.sim
+            .control()
+            .check_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET)
+            .current
+    );
+    assert_eq!(env.sim.control().call_count(SECRET_OP), 1);
+
+    // The integration credential embedding the client got the new secret.
+    let cred = env
+        .sim
+        .control()
+        .credential_view(DATA_ACTIONS_CREDENTIAL)
+        .unwrap();
+    assert_eq!(cred["clientSecretCurrent"], true, "{cred}");
+
+    let rec = env.rotation_record(&name).await;
+    assert_eq!(rec["outcome"], "succeeded");
+    assert_eq!(rec["trigger"], "secretsManager");
+    assert_eq!(rec["regenerations"], 1);
+    assert_eq!(rec["dependentsUpdated"], json!([DATA_ACTIONS_CREDENTIAL]));
+    assert!(!rec["correlationIds"].as_array().unwrap().is_empty());
+
+    let events = env.tap.drain().await;
+    let completed: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["detail-type"] == "Rotation Completed")
+        .collect();
+    assert_eq!(completed.len(), 1);
+    assert_eq!(completed[0]["detail"]["secretId"], name.as_str());
+}
+
+#[tokio::test]
+async fn alternating_through_the_scheduled_sweep_then_retirement() {
+    let env = env().await;
+    // HR Directory Sync and Legacy Export hold the same role on all divisions: a valid pair.
+    let name = env
+        .managed_secret(
+            HR_SYNC,
+            HR_SYNC_SECRET,
+            json!({"strategy": "alternating", "partnerClientId": LEGACY, "maxAgeDays": 1}),
+        )
+        .await;
+    // Make it due: the current version is two days old by the rotation tag.
+    env.sm
+        .tag(
+            &name,
+            &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")],
+        )
+        .await
+        .unwrap();
+
+    let report = handle(
+        &env.deps,
+        invocation(fixture("eventbridge-scheduled-event.json")),
+    )
+    .await
+    .unwrap();
+    let mine = report["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["secretId"] == name.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(mine["action"], "rotated", "{report}");
+
+    let doc = env.current(&name).await;
+    assert_eq!(doc["clientId"], LEGACY);
+    assert_eq!(doc["rotation"]["partnerClientId"], HR_SYNC);
+    env.assert_current_works(&name).await;
+    // The previous client keeps working, untouched.
+    let check = env.sim.control().check_secret(HR_SYNC, HR_SYNC_SECRET);
+    assert!(check.current && check.accepted);
+    assert_eq!(
+        env.sim
+            .control()
+            .client_view(HR_SYNC)
+            .unwrap()
+            .secret_regenerations,
+        0
+    );
+    let meta = env.sm.describe(&name).await.unwrap();
+    assert_eq!(meta.tags["credguard:client-id"], LEGACY);
+    assert_eq!(meta.tags["credguard:partner-client-id"], HR_SYNC);
+    let retire_after = meta.tags["credguard:retire-after"].clone();
+    assert!(retire_after.starts_with("20"), "{retire_after}");
+
+    // Not yet: the grace period runs.
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
+    assert_eq!(report["retired"], 0, "{report}");
+    // After it, the sweep disables the previous client.
+    env.sm
+        .tag(
+            &name,
+            &[("credguard:retire-after", "2026-01-01T00:00:00.000Z")],
+        )
+        .await
+        .unwrap();
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
+    assert_eq!(report["retired"], 1, "{report}");
+    assert_eq!(
+        env.sim.control().client_view(HR_SYNC).unwrap().state,
+        "disabled"
+    );
+    assert_eq!(
+        env.sm.describe(&name).await.unwrap().tags["credguard:retire-after"],
+        "retired"
+    );
+    env.assert_current_works(&name).await;
+
+    // The next rotation brings the retired client back into service with a new secret.
+    env.sm
+        .tag(
+            &name,
+            &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")],
+        )
+        .await
+        .unwrap();
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
+    assert_eq!(report["rotated"], 1, "{report}");
+    let doc = env.current(&name).await;
+    assert_eq!(doc["clientId"], HR_SYNC);
+    assert_eq!(
+        env.sim.control().client_view(HR_SYNC).unwrap().state,
+        "active"
+    );
+    env.assert_current_works(&name).await;
+    let rec = env.rotation_record(&name).await;
+    assert_eq!(rec["previousClientId"], LEGACY);
+    let events = env.tap.drain().await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["detail-type"] == "Rotation Completed")
+            .count(),
+        2
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["detail-type"] == "Client Retired")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn alternating_creates_its_partner_when_asked() {
+    let env = env().await;
+    let name = env
+        .managed_secret(
+            HR_SYNC,
+            HR_SYNC_SECRET,
+            json!({"strategy": "alternating", "createPartner": true}),
+        )
+        .await;
+    let mut req = fixture("rotate-now.json");
+    req["secretId"] = name.as_str().into();
+    req["retirePreviousNow"] = false.into();
+    let report = handle(&env.deps, invocation(req)).await.unwrap();
+    assert_eq!(report["action"], "rotated", "{report}");
+    let doc = env.current(&name).await;
+    let partner = doc["clientId"].as_str().unwrap().to_owned();
+    assert_ne!(partner, HR_SYNC);
+    assert_eq!(doc["rotation"]["partnerClientId"], HR_SYNC);
+    env.assert_current_works(&name).await;
+    let state = env.sim.control().state_dump();
+    let partners: Vec<&Value> = state["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["name"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("credguard partner")
+        })
+        .collect();
+    assert_eq!(partners.len(), 1, "exactly one partner created");
+    let rec = env.rotation_record(&name).await;
+    assert_eq!(rec["createdClientId"], partner.as_str());
+    assert_eq!(rec["trigger"], "rotateNow");
+    assert_eq!(rec["reason"], "secret pasted into a support ticket");
+}
+
+#[tokio::test]
+async fn rotate_now_for_a_leak_retires_the_previous_client_at_once() {
+    let env = env().await;
+    let name = env
+        .managed_secret(
+            HR_SYNC,
+            HR_SYNC_SECRET,
+            json!({"strategy": "alternating", "partnerClientId": LEGACY}),
+        )
+        .await;
+    let mut req = fixture("rotate-now.json");
+    req["secretId"] = name.as_str().into();
+    let report = handle(&env.deps, invocation(req)).await.unwrap();
+    assert_eq!(report["action"], "rotated", "{report}");
+    assert_eq!(env.current(&name).await["clientId"], LEGACY);
+    // The leaked client is disabled now, not after the grace period.
+    assert_eq!(
+        env.sim.control().client_view(HR_SYNC).unwrap().state,
+        "disabled"
+    );
+    assert!(
+        !env.sim
+            .control()
+            .check_secret(HR_SYNC, HR_SYNC_SECRET)
+            .accepted
+    );
+    env.assert_current_works(&name).await;
+    assert_eq!(
+        env.sm.describe(&name).await.unwrap().tags["credguard:retire-after"],
+        "retired"
+    );
+}
+
+#[tokio::test]
+async fn guard_prologue_refuses_what_secrets_manager_should_not_ask() {
+    let env = env().await;
+    let name = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, Value::Null)
+        .await;
+    let arn = env.arn(&name).await;
+    let token = uuid::Uuid::new_v4().to_string();
+    // Rotation not enabled on the secret.
+    let err = handle(
+        &env.deps,
+        invocation(env.sm_event("createSecret", &arn, &token)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.error_type(), "Fatal.RotationNotEnabled");
+    env.start_sm_rotation(&name, &token).await;
+    // A token that is not a version of the secret.
+    let other = uuid::Uuid::new_v4().to_string();
+    let err = handle(
+        &env.deps,
+        invocation(env.sm_event("setSecret", &arn, &other)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.error_type(), "Fatal.UnknownVersion");
+    // The current version: nothing to do.
+    let current = env.current_version(&name).await;
+    let out = handle(
+        &env.deps,
+        invocation(env.sm_event("testSecret", &arn, &current)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["result"], "alreadyCurrent");
+    // Not a Genesys call was made.
+    assert_eq!(env.sim.control().call_count(SECRET_OP), 0);
+}
+
+#[tokio::test]
+async fn dry_run_sweep_reports_and_changes_nothing() {
+    let env = env().await;
+    let due = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, Value::Null)
+        .await;
+    env.sm
+        .tag(
+            &due,
+            &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")],
+        )
+        .await
+        .unwrap();
+    let fresh = env
+        .managed_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET, Value::Null)
+        .await;
+    let before = (
+        env.current_version(&due).await,
+        env.current_version(&fresh).await,
+    );
+    let mut event = fixture("scheduler-sweep.json");
+    event["dryRun"] = true.into();
+    let report = handle(&env.deps, invocation(event)).await.unwrap();
+    let action = |n: &str| {
+        report["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["secretId"] == n)
+            .unwrap()["action"]
+            .clone()
+    };
+    assert_eq!(action(&due), "wouldRotate");
+    assert_eq!(action(&fresh), "notDue");
+    assert_eq!(report["dryRun"], true);
+    assert_eq!(
+        (
+            env.current_version(&due).await,
+            env.current_version(&fresh).await
+        ),
+        before
+    );
+    assert_eq!(env.sim.control().call_count(SECRET_OP), 0);
+    assert!(
+        env.all_records().await.is_empty(),
+        "a dry run writes nothing"
+    );
+}
+
+#[tokio::test]
+async fn sweep_caps_rotations_per_run_and_skips_what_secrets_manager_owns() {
+    let mut env = env().await;
+    env.deps.config.sweep_max_rotations = 1;
+    let a = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, Value::Null)
+        .await;
+    let b = env
+        .managed_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET, Value::Null)
+        .await;
+    for n in [&a, &b] {
+        env.sm
+            .tag(n, &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")])
+            .await
+            .unwrap();
+    }
+    let owned = env.managed_secret(LEGACY, LEGACY_SECRET, Value::Null).await;
+    env.start_sm_rotation(&owned, &uuid::Uuid::new_v4().to_string())
+        .await;
+
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
+    assert_eq!(report["rotated"], 1, "{report}");
+    let actions: Vec<String> = report["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(actions.contains(&"deferred".to_owned()), "{report}");
+    assert!(
+        actions.contains(&"ownedBySecretsManager".to_owned()),
+        "{report}"
+    );
+    assert_eq!(
+        env.sim
+            .control()
+            .client_view(LEGACY)
+            .unwrap()
+            .secret_regenerations,
+        0
+    );
+}
+
+#[tokio::test]
+async fn partner_drift_fails_clearly_and_changes_nothing() {
+    let seed = Seed::demo().client(
+        SeedClient::client_credentials(
+            Some("c0ffee00-00aa-4a5b-8c6d-0000000000aa"),
+            "Drifted partner",
+            "drifted-secret-value",
+        )
+        .with_role("a1c0e5d2-0004-4c3b-9a7e-6f1d2c3b4a04"),
+    );
+    let env = env_with(SimConfig::default(), seed).await;
+    let name = env
+        .managed_secret(
+            HR_SYNC,
+            HR_SYNC_SECRET,
+            json!({"strategy": "alternating", "partnerClientId": "c0ffee00-00aa-4a5b-8c6d-0000000000aa"}),
+        )
+        .await;
+    let mut req = fixture("rotate-now.json");
+    req["secretId"] = name.as_str().into();
+    let report = handle(&env.deps, invocation(req)).await.unwrap();
+    assert_eq!(report["action"], "failed");
+    assert_eq!(report["errorType"], "Fatal.PartnerDrift", "{report}");
+    assert!(report["detail"]
+        .as_str()
+        .unwrap()
+        .contains("roleDivisions differ"));
+    assert_eq!(env.current(&name).await["clientId"], HR_SYNC);
+    assert_eq!(env.sim.control().call_count(SECRET_OP), 0);
+    let rec = env.rotation_record(&name).await;
+    assert_eq!(rec["outcome"], "failed");
+    assert_eq!(rec["errorCode"], "Fatal.PartnerDrift");
+    let events = env.tap.drain().await;
+    assert!(events
+        .iter()
+        .any(|e| e["detail-type"] == "Rotation Failed" && e["detail"]["severity"] == "HIGH"));
+}

@@ -1,0 +1,245 @@
+//! Test environment for the rotation function: the Genesys simulator, moto through the real
+//! adapters, and decorators that stop the "process" (panic) right after a chosen external call.
+
+#![allow(dead_code)]
+
+pub mod crash;
+
+use crash::{Crash, Crashing};
+use credguard::aws::dynamodb::DynamoRecords;
+use credguard::aws::eventbridge::EventBridgePublisher;
+use credguard::aws::secretsmanager::SecretsManager;
+use credguard::credential::{TAG_CLIENT_ID, TAG_MANAGED};
+use credguard::genesys::GenesysClient;
+use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
+use credguard::redact::{ExposeSecret, SecretString};
+use credguard::rotation::config::ManagedSelection;
+use credguard::rotation::RotationConfig;
+use credguard_rotation::Deps;
+use credguard_testkit::events::EventTap;
+use credguard_testkit::{admin_client, aws, create_records_table, endpoints, fast_options, unique};
+use genesys_sim::{Seed, SimConfig, SimHandle};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::Value;
+use std::time::Duration;
+
+pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
+pub const HR_SYNC_SECRET: &str = "DEMO-ONLY-not-a-real-secret-hr-sync";
+pub const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
+pub const LEGACY_SECRET: &str = "DEMO-ONLY-not-a-real-secret-legacy";
+pub const DATA_ACTIONS: &str = "c0ffee00-0008-4a5b-8c6d-000000000008";
+pub const DATA_ACTIONS_SECRET: &str = "DEMO-ONLY-not-a-real-secret-data-actions";
+pub const DATA_ACTIONS_CREDENTIAL: &str = "1c3d5e7f-0001-4a2b-8c9d-00000000da01";
+
+pub type RealDeps = Deps<
+    Crashing<GenesysClient>,
+    Crashing<SecretsManager>,
+    Crashing<DynamoRecords>,
+    Crashing<EventBridgePublisher>,
+>;
+
+pub struct Env {
+    pub sim: SimHandle,
+    pub aws: aws_config::SdkConfig,
+    pub table: String,
+    pub tap: EventTap,
+    pub deps: RealDeps,
+    pub crash: Crash,
+    /// The value of the `credguard:managed` tag that marks this test's secrets.
+    pub fleet: String,
+    pub sm: SecretsManager,
+}
+
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture exists"))
+        .expect("fixture is JSON")
+}
+
+/// A Lambda invocation with two minutes to run.
+pub fn invocation(payload: Value) -> LambdaEvent<Value> {
+    let mut ctx = Context::default();
+    ctx.request_id = uuid::Uuid::new_v4().to_string();
+    ctx.deadline = (std::time::SystemTime::now() + Duration::from_secs(120))
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after epoch")
+        .as_millis() as u64;
+    LambdaEvent::new(payload, ctx)
+}
+
+pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
+    let sim = genesys_sim::start(sim_config, seed)
+        .await
+        .expect("simulator");
+    let aws = aws().await;
+    let table = unique("credguard-rotation");
+    create_records_table(&aws, &table).await;
+    let bus = unique("credguard-bus");
+    let tap = EventTap::new(&aws, &bus, "credguard").await;
+    let fleet = unique("fleet");
+    let crash = Crash::default();
+    let config = RotationConfig {
+        propagation_window: Duration::from_secs(10),
+        verify_interval: Duration::from_millis(100),
+        managed: ManagedSelection::Tag {
+            key: TAG_MANAGED.into(),
+            value: fleet.clone(),
+        },
+        ..RotationConfig::default()
+    };
+    let deps = Deps {
+        genesys: crash.wrap(admin_client(&sim, fast_options())),
+        secrets: crash.wrap(SecretsManager::new(&aws)),
+        records: crash.wrap(DynamoRecords::new(&aws, &table)),
+        events: crash.wrap(EventBridgePublisher::new(&aws, &bus, "credguard")),
+        config,
+        endpoints: endpoints(&sim),
+        deadline_margin: Duration::from_secs(2),
+    };
+    Env {
+        sm: SecretsManager::new(&aws),
+        sim,
+        aws,
+        table,
+        tap,
+        deps,
+        crash,
+        fleet,
+    }
+}
+
+pub async fn env() -> Env {
+    env_with(SimConfig::default(), Seed::demo()).await
+}
+
+impl Env {
+    /// Creates a managed secret for `client_id` in this test's fleet.
+    pub async fn managed_secret(&self, client_id: &str, secret: &str, rotation: Value) -> String {
+        let name = unique("credguard/managed");
+        let mut doc = serde_json::json!({
+            "schemaVersion": 1,
+            "clientId": client_id,
+            "clientSecret": secret,
+            "apiBaseUrl": self.sim.api_url(),
+            "loginBaseUrl": self.sim.login_url(),
+            "owner": "team-integrations",
+        });
+        if !rotation.is_null() {
+            doc["rotation"] = rotation;
+        }
+        self.sm
+            .create(
+                &name,
+                &SecretString::from(doc.to_string()),
+                &[(TAG_MANAGED, &self.fleet), (TAG_CLIENT_ID, client_id)],
+            )
+            .await
+            .expect("create managed secret");
+        name
+    }
+
+    pub async fn current(&self, name: &str) -> Value {
+        let v = self
+            .sm
+            .get_version(name, VersionRef::Stage(AWSCURRENT))
+            .await
+            .expect("current");
+        serde_json::from_str(v.value.expose_secret()).expect("JSON")
+    }
+
+    pub async fn current_version(&self, name: &str) -> String {
+        self.sm
+            .describe(name)
+            .await
+            .expect("describe")
+            .version_with_stage(AWSCURRENT)
+            .expect("current")
+            .to_owned()
+    }
+
+    /// The stored credential is the client's current secret and Genesys accepts it.
+    pub async fn assert_current_works(&self, name: &str) {
+        let doc = self.current(name).await;
+        let check = self.sim.control().check_secret(
+            doc["clientId"].as_str().expect("clientId"),
+            doc["clientSecret"].as_str().expect("clientSecret"),
+        );
+        assert!(
+            check.current && check.accepted,
+            "AWSCURRENT of {name} does not work: {check:?}"
+        );
+    }
+
+    /// Every item this test wrote to the table.
+    pub async fn all_records(&self) -> Vec<Value> {
+        let ddb = aws_sdk_dynamodb::Client::new(&self.aws);
+        let out = ddb
+            .scan()
+            .table_name(&self.table)
+            .send()
+            .await
+            .expect("scan");
+        out.items()
+            .iter()
+            .map(|i| {
+                Value::Object(
+                    i.iter()
+                        .map(|(k, v)| (k.clone(), credguard::aws::dynamodb::from_attr(v)))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    pub async fn rotation_record(&self, name: &str) -> Value {
+        let records = self.all_records().await;
+        let mut mine: Vec<Value> = records
+            .into_iter()
+            .filter(|r| r["recordType"] == "rotation" && r["secretId"] == name)
+            .collect();
+        mine.sort_by_key(|r| r["startedAt"].as_str().unwrap_or_default().to_owned());
+        mine.pop().expect("a rotation record")
+    }
+}
+
+impl Env {
+    /// What Secrets Manager does when a rotation starts: rotation enabled, the token staged as
+    /// `AWSPENDING`. moto then fails to find our Lambda (there is none) but keeps that state.
+    pub async fn start_sm_rotation(&self, name: &str, token: &str) {
+        let sm = aws_sdk_secretsmanager::Client::new(&self.aws);
+        let _ = sm
+            .rotate_secret()
+            .secret_id(name)
+            .rotation_lambda_arn(
+                "arn:aws:lambda:us-east-1:123456789012:function:credguard-rotation",
+            )
+            .client_request_token(token)
+            .rotation_rules(
+                aws_sdk_secretsmanager::types::RotationRulesType::builder()
+                    .automatically_after_days(30)
+                    .build(),
+            )
+            .rotate_immediately(false)
+            .send()
+            .await;
+        let meta = self.sm.describe(name).await.expect("describe");
+        assert!(meta.rotation_enabled, "rotation enabled");
+        assert!(
+            meta.stages_of(token).iter().any(|s| s == "AWSPENDING"),
+            "the emulator staged the token as AWSPENDING: {:?}",
+            meta.versions
+        );
+    }
+
+    /// The fixture for `step`, pointed at this secret and token.
+    pub fn sm_event(&self, step: &str, secret_arn: &str, token: &str) -> Value {
+        let mut e = fixture(&format!("sm-{step}.json"));
+        e["SecretId"] = secret_arn.into();
+        e["ClientRequestToken"] = token.into();
+        e
+    }
+
+    pub async fn arn(&self, name: &str) -> String {
+        self.sm.describe(name).await.expect("describe").arn
+    }
+}

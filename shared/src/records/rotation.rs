@@ -1,0 +1,399 @@
+//! Rotation attempts: one item per `ClientRequestToken`, updated step by step with
+//! optimistic concurrency, so an auditor can read what each attempt did and where it stopped.
+
+use super::{from_item, iso, to_item, ttl_after};
+use crate::ports::records::{Condition, Query, RecordStore, StoreError, GSI1};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AttemptState {
+    Started,
+    SecretCreated,
+    SecretSet,
+    Tested,
+    Finished,
+    Failed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    InProgress,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transition {
+    pub at: String,
+    pub step: String,
+    pub state: AttemptState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+}
+
+/// The `rotation` item (see infra/DATA-MODEL.md for every attribute).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotationRecord {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub record_type: String,
+    pub secret_id: String,
+    pub secret_arn: String,
+    pub token: String,
+    pub strategy: String,
+    pub trigger: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_client_id: Option<String>,
+    pub state: AttemptState,
+    pub step_reached: String,
+    pub outcome: Outcome,
+    /// `POST .../secret` (or create) calls of this attempt that may have been applied.
+    pub regenerations: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retryable: Option<bool>,
+    #[serde(default)]
+    pub correlation_ids: Vec<String>,
+    #[serde(default)]
+    pub transitions: Vec<Transition>,
+    #[serde(default)]
+    pub dependents_updated: Vec<String>,
+    #[serde(default)]
+    pub dependents_failed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retire_after: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<String>,
+    pub started_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    pub expires_at: i64,
+    pub revision: u64,
+}
+
+/// Correlation ids kept per attempt (the most recent ones).
+const MAX_CORRELATION_IDS: usize = 20;
+const MAX_TRANSITIONS: usize = 40;
+
+pub struct NewAttempt<'a> {
+    pub secret_name: &'a str,
+    pub secret_arn: &'a str,
+    pub token: &'a str,
+    pub strategy: &'a str,
+    pub trigger: &'a str,
+    pub reason: Option<&'a str>,
+    pub requested_by: Option<&'a str>,
+    pub client_id: &'a str,
+    pub previous_client_id: Option<&'a str>,
+}
+
+impl RotationRecord {
+    pub fn new(a: NewAttempt<'_>, now: DateTime<Utc>, retention_days: u32) -> Self {
+        let started = iso(now);
+        Self {
+            pk: format!("SECRET#{}", a.secret_name),
+            sk: format!("ROTATION#{}", a.token),
+            gsi1pk: format!("SECRET#{}#ROTATIONS", a.secret_name),
+            gsi1sk: started.clone(),
+            record_type: "rotation".into(),
+            secret_id: a.secret_name.into(),
+            secret_arn: a.secret_arn.into(),
+            token: a.token.into(),
+            strategy: a.strategy.into(),
+            trigger: a.trigger.into(),
+            reason: a.reason.map(str::to_owned),
+            requested_by: a.requested_by.map(str::to_owned),
+            client_id: a.client_id.into(),
+            previous_client_id: a.previous_client_id.map(str::to_owned),
+            state: AttemptState::Started,
+            step_reached: "createSecret".into(),
+            outcome: Outcome::InProgress,
+            regenerations: 0,
+            intent_at: None,
+            created_client_id: None,
+            error_code: None,
+            error_message: None,
+            retryable: None,
+            correlation_ids: vec![],
+            transitions: vec![Transition {
+                at: started.clone(),
+                step: "createSecret".into(),
+                state: AttemptState::Started,
+                error_code: None,
+            }],
+            dependents_updated: vec![],
+            dependents_failed: vec![],
+            retire_after: None,
+            retired_at: None,
+            started_at: started.clone(),
+            updated_at: started,
+            finished_at: None,
+            duration_ms: None,
+            expires_at: ttl_after(now, retention_days),
+            revision: 0,
+        }
+    }
+
+    pub fn note_correlation(&mut self, id: Option<&str>) {
+        if let Some(id) = id.filter(|s| !s.is_empty()) {
+            self.correlation_ids.push(id.to_owned());
+            let excess = self
+                .correlation_ids
+                .len()
+                .saturating_sub(MAX_CORRELATION_IDS);
+            self.correlation_ids.drain(..excess);
+        }
+    }
+
+    /// Moves to `state` after `step`, clearing any earlier error.
+    pub fn advance(&mut self, step: &str, state: AttemptState, now: DateTime<Utc>) {
+        self.step_reached = step.into();
+        self.state = state;
+        self.error_code = None;
+        self.error_message = None;
+        self.retryable = None;
+        self.outcome = if state == AttemptState::Finished {
+            Outcome::Succeeded
+        } else {
+            Outcome::InProgress
+        };
+        if state == AttemptState::Finished {
+            self.finished_at = Some(iso(now));
+            self.duration_ms = DateTime::parse_from_rfc3339(&self.started_at)
+                .ok()
+                .map(|s| (now - s.with_timezone(&Utc)).num_milliseconds());
+        }
+        self.push_transition(step, state, None, now);
+    }
+
+    /// Records a failed step. `Failed` is final only when the error is not retryable.
+    pub fn fail(
+        &mut self,
+        step: &str,
+        code: &str,
+        message: &str,
+        retryable: bool,
+        now: DateTime<Utc>,
+    ) {
+        self.step_reached = step.into();
+        self.error_code = Some(code.into());
+        self.error_message = Some(message.chars().take(500).collect());
+        self.retryable = Some(retryable);
+        if !retryable {
+            self.state = AttemptState::Failed;
+            self.outcome = Outcome::Failed;
+            self.finished_at = Some(iso(now));
+        }
+        self.push_transition(step, self.state, Some(code), now);
+    }
+
+    fn push_transition(
+        &mut self,
+        step: &str,
+        state: AttemptState,
+        code: Option<&str>,
+        now: DateTime<Utc>,
+    ) {
+        self.updated_at = iso(now);
+        self.transitions.push(Transition {
+            at: iso(now),
+            step: step.into(),
+            state,
+            error_code: code.map(str::to_owned),
+        });
+        let excess = self.transitions.len().saturating_sub(MAX_TRANSITIONS);
+        self.transitions.drain(..excess);
+    }
+}
+
+pub struct RotationRecords<'a, S> {
+    store: &'a S,
+}
+
+impl<'a, S: RecordStore> RotationRecords<'a, S> {
+    pub fn new(store: &'a S) -> Self {
+        Self { store }
+    }
+
+    pub async fn get(
+        &self,
+        secret_name: &str,
+        token: &str,
+    ) -> Result<Option<RotationRecord>, StoreError> {
+        self.store
+            .get(
+                &format!("SECRET#{secret_name}"),
+                &format!("ROTATION#{token}"),
+            )
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// Writes a new attempt; if one exists for this token already, returns the stored one.
+    pub async fn create_or_get(
+        &self,
+        record: RotationRecord,
+    ) -> Result<RotationRecord, StoreError> {
+        match self.store.put(to_item(&record), Condition::NotExists).await {
+            Ok(()) => Ok(record),
+            Err(StoreError::ConditionFailed) => self
+                .get(&record.secret_id, &record.token)
+                .await?
+                .ok_or(StoreError::ConditionFailed),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Saves `record` if nobody changed it since it was read; bumps its revision.
+    pub async fn save(&self, record: &mut RotationRecord) -> Result<(), StoreError> {
+        let expected = record.revision;
+        record.revision += 1;
+        let result = self
+            .store
+            .put(
+                to_item(record),
+                Condition::Equals("revision", json!(expected)),
+            )
+            .await;
+        if result.is_err() {
+            record.revision = expected;
+        }
+        result
+    }
+
+    /// The most recent attempts for a secret, newest first.
+    pub async fn latest(
+        &self,
+        secret_name: &str,
+        limit: u32,
+    ) -> Result<Vec<RotationRecord>, StoreError> {
+        let page = self
+            .store
+            .query(Query {
+                index: Some(GSI1),
+                pk: format!("SECRET#{secret_name}#ROTATIONS"),
+                descending: true,
+                limit: Some(limit),
+                ..Query::default()
+            })
+            .await?;
+        page.items.into_iter().map(from_item).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::MemoryRecords;
+
+    fn attempt(token: &str) -> NewAttempt<'_> {
+        NewAttempt {
+            secret_name: "s",
+            secret_arn: "arn:s",
+            token,
+            strategy: "regenerate",
+            trigger: "sweep",
+            reason: None,
+            requested_by: None,
+            client_id: "c",
+            previous_client_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn lifecycle_with_optimistic_concurrency() {
+        let store = MemoryRecords::default();
+        let repo = RotationRecords::new(&store);
+        let now = Utc::now();
+        let mut r = repo
+            .create_or_get(RotationRecord::new(attempt("t1"), now, 30))
+            .await
+            .unwrap();
+        // A second create for the same token returns the stored attempt.
+        let again = repo
+            .create_or_get(RotationRecord::new(attempt("t1"), now, 30))
+            .await
+            .unwrap();
+        assert_eq!(again, r);
+
+        let mut stale = r.clone();
+        r.advance("createSecret", AttemptState::SecretCreated, now);
+        repo.save(&mut r).await.unwrap();
+        stale.advance("createSecret", AttemptState::SecretCreated, now);
+        assert_eq!(
+            repo.save(&mut stale).await,
+            Err(StoreError::ConditionFailed)
+        );
+
+        r.fail(
+            "testSecret",
+            "PropagationTimeout",
+            "not accepted yet",
+            true,
+            now,
+        );
+        assert_eq!(
+            r.outcome,
+            Outcome::InProgress,
+            "retryable failures are not final"
+        );
+        repo.save(&mut r).await.unwrap();
+        r.advance(
+            "finishSecret",
+            AttemptState::Finished,
+            now + chrono::Duration::seconds(3),
+        );
+        repo.save(&mut r).await.unwrap();
+        let stored = repo.get("s", "t1").await.unwrap().unwrap();
+        assert_eq!(stored.outcome, Outcome::Succeeded);
+        assert_eq!(stored.duration_ms, Some(3000));
+        assert_eq!(stored.error_code, None);
+        assert_eq!(stored.transitions.len(), 4);
+        assert_eq!(stored.revision, 3);
+    }
+
+    #[tokio::test]
+    async fn latest_is_newest_first() {
+        let store = MemoryRecords::default();
+        let repo = RotationRecords::new(&store);
+        let t0 = Utc::now();
+        for (i, token) in ["a", "b", "c"].iter().enumerate() {
+            repo.create_or_get(RotationRecord::new(
+                attempt(token),
+                t0 + chrono::Duration::seconds(i as i64),
+                30,
+            ))
+            .await
+            .unwrap();
+        }
+        let latest = repo.latest("s", 2).await.unwrap();
+        assert_eq!(
+            latest.iter().map(|r| r.token.as_str()).collect::<Vec<_>>(),
+            vec!["c", "b"]
+        );
+    }
+}
