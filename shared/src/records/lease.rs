@@ -75,6 +75,35 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         }
     }
 
+    /// Takes the lease from `from` (whose work is known to be over), if `from` still holds it.
+    pub async fn take_over(
+        &self,
+        name: &str,
+        from: &str,
+        owner: &str,
+        ttl: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let item = to_item(&LeaseItem {
+            pk: pk(name),
+            sk: "LEASE".into(),
+            record_type: "lease".into(),
+            name: name.into(),
+            owner: owner.into(),
+            acquired_at: iso(now),
+            expires_at: now.timestamp() + ttl.as_secs() as i64,
+        });
+        match self
+            .store
+            .put(item, Condition::Equals("owner", json!(from)))
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Gives the lease up if `owner` still holds it (a lease taken over is left alone).
     pub async fn release(&self, name: &str, owner: &str) -> Result<(), StoreError> {
         match self
@@ -130,7 +159,16 @@ mod tests {
             Some("b"),
             "a cannot release b's lease"
         );
-        leases.release("s1", "b").await.unwrap();
+        assert!(
+            !leases.take_over("s1", "a", "c", ttl, later).await.unwrap(),
+            "a no longer holds it"
+        );
+        assert!(leases.take_over("s1", "b", "c", ttl, later).await.unwrap());
+        assert_eq!(
+            leases.holder("s1", later).await.unwrap().as_deref(),
+            Some("c")
+        );
+        leases.release("s1", "c").await.unwrap();
         assert_eq!(leases.holder("s1", later).await.unwrap(), None);
     }
 }

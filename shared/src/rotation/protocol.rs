@@ -104,10 +104,12 @@ impl<G, S: SecretStore, R: RecordStore> StepCtx<'_, G, S, R> {
                 let doc = ManagedCredential::parse(&v.value)?;
                 // A pending version holding the current credential was staged, not created by
                 // a rotation (some emulators copy the current value when a rotation starts).
-                let same = doc.client_id == self.current.client_id
+                // (Unless this version is itself current: a finish re-run after the switch.)
+                let staged_copy = self.current_version != self.token
+                    && doc.client_id == self.current.client_id
                     && doc.client_secret.expose_secret()
                         == self.current.client_secret.expose_secret();
-                Ok((!same).then_some(doc))
+                Ok((!staged_copy).then_some(doc))
             }
             Err(crate::ports::secrets::SecretsError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -250,14 +252,7 @@ where
             }
         }
 
-        if !leases
-            .acquire(&meta.name, token, self.config.lease_ttl, Utc::now())
-            .await?
-        {
-            let holder = leases
-                .holder(&meta.name, Utc::now())
-                .await?
-                .unwrap_or_default();
+        if let Some(holder) = self.take_lease(&meta.name, token).await? {
             return Err(RotationError::Busy {
                 secret: meta.name.clone(),
                 holder,
@@ -374,6 +369,10 @@ where
                 if let Err(save) = repo.save(&mut record).await {
                     tracing::error!(error = %save, "could not record the failed step");
                 }
+                if !e.is_retryable() {
+                    // This attempt is over: let the next one (or a human's rotateNow) start.
+                    leases.release(&meta.name, token).await?;
+                }
                 self.publish(vec![events::failed(
                     &record,
                     step.as_str(),
@@ -384,6 +383,44 @@ where
                 Err(e)
             }
         }
+    }
+
+    /// Takes the secret's lease for `token`. A lease left behind by an attempt that is over
+    /// (a crash after it finished) is taken over rather than waited out. `Some(holder)` when
+    /// another attempt is really in progress.
+    pub(super) async fn take_lease(
+        &self,
+        name: &str,
+        token: &str,
+    ) -> Result<Option<String>, RotationError> {
+        let leases = Leases::new(self.records);
+        let now = Utc::now();
+        if leases
+            .acquire(name, token, self.config.lease_ttl, now)
+            .await?
+        {
+            return Ok(None);
+        }
+        let Some(holder) = leases.holder(name, now).await? else {
+            // Expired or released meanwhile: try once more.
+            return Ok((!leases
+                .acquire(name, token, self.config.lease_ttl, now)
+                .await?)
+                .then(String::new));
+        };
+        let over = RotationRecords::new(self.records)
+            .get(name, &holder)
+            .await?
+            .is_some_and(|r| r.outcome != crate::records::rotation::Outcome::InProgress);
+        if over
+            && leases
+                .take_over(name, &holder, token, self.config.lease_ttl, now)
+                .await?
+        {
+            tracing::info!(secret = name, stale = %holder, "took over the lease of a finished attempt");
+            return Ok(None);
+        }
+        Ok(Some(holder))
     }
 
     /// A managed secret must belong to the org this function is configured for (a client only

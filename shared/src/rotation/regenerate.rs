@@ -49,9 +49,6 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
         });
     }
     if rec.regenerations > 0 {
-        if rec.regenerations >= MAX_REGENERATIONS {
-            return Err(RotationError::RegenerationLimit(rec.regenerations));
-        }
         // An earlier run of this step may have replaced the secret without storing it.
         match cx
             .genesys
@@ -59,12 +56,19 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
             .await
         {
             Ok(_) => {
-                tracing::info!(client = %client_id, "current secret still works: the earlier regeneration did not apply")
+                // Any applied regeneration kills the current secret: none applied.
+                tracing::info!(client = %client_id, "current secret still works: the earlier regeneration did not apply");
+                rec.regenerations = 0;
             }
-            Err(VerifyError::Login(LoginError::InvalidClient { .. })) => tracing::warn!(
-                client = %client_id,
-                "current secret rejected: the earlier regeneration applied and its secret was lost; regenerating once more"
-            ),
+            Err(VerifyError::Login(LoginError::InvalidClient { .. })) => {
+                if rec.regenerations >= MAX_REGENERATIONS {
+                    return Err(RotationError::RegenerationLimit(rec.regenerations));
+                }
+                tracing::warn!(
+                    client = %client_id,
+                    "current secret rejected: the earlier regeneration applied and its secret was lost; regenerating once more"
+                );
+            }
             Err(e) => return Err(e.into()),
         }
     }

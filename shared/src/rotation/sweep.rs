@@ -319,7 +319,14 @@ where
             .await?;
         if let Some(last) = latest.into_iter().next() {
             match last.outcome {
-                Outcome::InProgress if !meta.has_version(&last.token) => return Ok(Ok(last.token)),
+                // Unfinished: its secret was never stored, or it is stored and maybe already
+                // current (a crash after the switch still owes its bookkeeping).
+                Outcome::InProgress
+                    if !meta.has_version(&last.token)
+                        || meta.version_with_stage(AWSCURRENT) == Some(last.token.as_str()) =>
+                {
+                    return Ok(Ok(last.token))
+                }
                 Outcome::Failed if respect_fatal => {
                     let recent = parse_time(&last.updated_at)
                         .is_some_and(|t| Utc::now() - t < Days::hours(FATAL_RETRY_AFTER_HOURS));
@@ -359,16 +366,13 @@ where
             Err(e) => return failed(e),
         };
         let leases = Leases::new(self.records);
-        match leases
-            .acquire(&name, &token, self.config.lease_ttl, Utc::now())
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
+        match self.take_lease(&name, &token).await {
+            Ok(None) => {}
+            Ok(Some(holder)) => {
                 return SecretReport::new(&name, Action::Busy)
-                    .detail("another run holds the secret's lease")
+                    .detail(format!("attempt {holder} holds the secret's lease"))
             }
-            Err(e) => return failed(e.into()),
+            Err(e) => return failed(e),
         }
         // Under the lease, re-read: another run may have rotated it since we planned.
         let meta = match self.secrets.describe(&planned.arn_or_name()).await {
@@ -388,8 +392,9 @@ where
                 .run_step(&meta.arn_or_name(), &token, step, trigger, d)
                 .await
             {
-                Ok(StepResult::Done) => {}
-                Ok(StepResult::AlreadyCurrent) => break,
+                // Earlier steps of a version already current are no-ops; finish still runs
+                // to complete any bookkeeping a crash left undone.
+                Ok(StepResult::Done | StepResult::AlreadyCurrent) => {}
                 Err(e) => {
                     let mut r = failed(e);
                     r.token = Some(token.clone());
@@ -473,8 +478,9 @@ mod tests {
             .all(|o| *o >= Days::zero() && *o < Days::hours(6)));
         let distinct: std::collections::BTreeSet<_> =
             offsets.iter().map(|o| o.num_minutes()).collect();
+        // 200 uniform picks among 360 minutes give ~153 distinct values on average.
         assert!(
-            distinct.len() > 150,
+            distinct.len() > 120,
             "a fleet spreads out: {} distinct minutes",
             distinct.len()
         );

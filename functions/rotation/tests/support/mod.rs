@@ -243,3 +243,17 @@ impl Env {
         self.sm.describe(name).await.expect("describe").arn
     }
 }
+
+impl Env {
+    /// Marks a managed secret as last rotated long ago, so the sweep finds it due.
+    pub async fn sm_tag_old(&self, name: &str) {
+        use credguard::ports::secrets::SecretStore;
+        self.sm
+            .tag(
+                name,
+                &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")],
+            )
+            .await
+            .expect("tag");
+    }
+}

@@ -1,0 +1,494 @@
+//! The crash matrix: for each external call of each strategy, stop the process right after the
+//! call (the effect exists, nothing after it ran), run again, and check that the rotation
+//! converges: the secret in AWSCURRENT works, no client is left with a secret stored nowhere,
+//! no orphan partner, and the records tell what happened.
+
+mod support;
+
+use credguard::ports::genesys::{ClientAdmin, ClientDirectory};
+use credguard::ports::secrets::SecretStore;
+use credguard_rotation::handle;
+use futures::FutureExt;
+use genesys_sim::{Seed, SeedCredential, SimConfig};
+use serde_json::{json, Value};
+use std::panic::AssertUnwindSafe;
+use support::crash::CRASH;
+use support::*;
+
+const STEPS: [&str; 4] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
+const HR_CREDENTIAL: &str = "1c3d5e7f-0009-4a2b-8c9d-00000000da09";
+
+/// Crash panics are expected; keep other panics loud.
+fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .unwrap_or_default();
+            if !msg.starts_with(CRASH) {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Runs the handler; `Err(())` if the injected crash stopped it.
+async fn run(env: &Env, payload: Value) -> Result<Result<Value, String>, ()> {
+    match AssertUnwindSafe(handle(&env.deps, invocation(payload)))
+        .catch_unwind()
+        .await
+    {
+        Ok(r) => Ok(r.map_err(|e| e.error_type())),
+        Err(p) => {
+            let msg = p.downcast_ref::<String>().cloned().unwrap_or_default();
+            assert!(msg.starts_with(CRASH), "unexpected panic: {msg}");
+            Err(())
+        }
+    }
+}
+
+struct Point {
+    step: &'static str,
+    op: &'static str,
+    nth: u32,
+}
+
+const REGENERATE_POINTS: &[Point] = &[
+    Point {
+        step: "createSecret",
+        op: "records.put",
+        nth: 2,
+    },
+    Point {
+        step: "createSecret",
+        op: "records.put",
+        nth: 3,
+    },
+    Point {
+        step: "createSecret",
+        op: "genesys.regenerate_secret",
+        nth: 1,
+    },
+    Point {
+        step: "createSecret",
+        op: "secrets.put_pending",
+        nth: 1,
+    },
+    Point {
+        step: "createSecret",
+        op: "genesys.update_oauth_credential",
+        nth: 1,
+    },
+    Point {
+        step: "createSecret",
+        op: "records.put",
+        nth: 4,
+    },
+    Point {
+        step: "setSecret",
+        op: "genesys.update_oauth_credential",
+        nth: 1,
+    },
+    Point {
+        step: "testSecret",
+        op: "genesys.verify_credentials",
+        nth: 1,
+    },
+    Point {
+        step: "finishSecret",
+        op: "secrets.move_stage.AWSCURRENT",
+        nth: 1,
+    },
+    Point {
+        step: "finishSecret",
+        op: "secrets.move_stage.AWSPENDING",
+        nth: 1,
+    },
+    Point {
+        step: "finishSecret",
+        op: "secrets.tag",
+        nth: 1,
+    },
+    Point {
+        step: "finishSecret",
+        op: "records.put",
+        nth: 2,
+    },
+];
+
+/// Regenerate, driven by Secrets Manager's step events: crash at each point, then Secrets
+/// Manager retries the failed step with the same token and carries on.
+#[tokio::test]
+async fn regenerate_converges_after_a_crash_at_every_external_call() {
+    quiet_injected_panics();
+    for p in REGENERATE_POINTS {
+        let label = format!("{} after {} #{}", p.step, p.op, p.nth);
+        let env = env().await;
+        let name = env
+            .managed_secret(
+                DATA_ACTIONS,
+                DATA_ACTIONS_SECRET,
+                json!({"strategy": "regenerate"}),
+            )
+            .await;
+        let arn = env.arn(&name).await;
+        let token = uuid::Uuid::new_v4().to_string();
+        env.start_sm_rotation(&name, &token).await;
+
+        let mut crashed_at = None;
+        for (i, step) in STEPS.iter().enumerate() {
+            if *step == p.step {
+                env.crash.arm(p.op, p.nth);
+            }
+            match run(&env, env.sm_event(step, &arn, &token)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => panic!("{label}: {step} failed: {e}"),
+                Err(()) => {
+                    crashed_at = Some(i);
+                    break;
+                }
+            }
+        }
+        let from = crashed_at.unwrap_or_else(|| {
+            panic!(
+                "{label}: the crash point was never reached: {:?}",
+                env.crash.seen()
+            )
+        });
+        env.crash.disarm();
+        for step in &STEPS[from..] {
+            let out = run(&env, env.sm_event(step, &arn, &token)).await.unwrap();
+            assert!(out.is_ok(), "{label}: re-run of {step}: {out:?}");
+        }
+
+        env.assert_current_works(&name).await;
+        assert_eq!(env.current_version(&name).await, token, "{label}");
+        let meta = env.sm.describe(&name).await.unwrap();
+        assert_eq!(
+            meta.version_with_stage("AWSPENDING"),
+            None,
+            "{label}: pending cleaned up"
+        );
+        assert_eq!(meta.tags["credguard:client-id"], DATA_ACTIONS, "{label}");
+        let regenerations = env
+            .sim
+            .control()
+            .client_view(DATA_ACTIONS)
+            .unwrap()
+            .secret_regenerations;
+        let rec = env.rotation_record(&name).await;
+        assert_eq!(rec["outcome"], "succeeded", "{label}: {rec}");
+        assert_eq!(
+            rec["regenerations"], regenerations,
+            "{label}: the record counts every regeneration"
+        );
+        let expected = if p.op == "genesys.regenerate_secret" {
+            2
+        } else {
+            1
+        };
+        assert_eq!(
+            regenerations, expected,
+            "{label}: at most one extra regeneration"
+        );
+        // The dependent ends up with the stored secret.
+        let cred = env
+            .sim
+            .control()
+            .credential_view(DATA_ACTIONS_CREDENTIAL)
+            .unwrap();
+        assert_eq!(cred["clientSecretCurrent"], true, "{label}: {cred}");
+        env.sim.shutdown().await;
+    }
+}
+
+fn alternating_seed() -> Seed {
+    Seed::demo().credential(SeedCredential::oauth_client(
+        HR_CREDENTIAL,
+        "hr-sync-webhook",
+        HR_SYNC,
+        HR_SYNC_SECRET,
+    ))
+}
+
+struct AltPoint {
+    op: &'static str,
+    nth: u32,
+    create_partner: bool,
+    retire_now: bool,
+}
+
+impl AltPoint {
+    /// The re-enable of a retired partner only happens when the partner is disabled.
+    fn partner_disabled(&self) -> bool {
+        self.op == "genesys.update_client" && !self.retire_now
+    }
+}
+
+const ALTERNATING_POINTS: &[AltPoint] = &[
+    AltPoint {
+        op: "records.put",
+        nth: 3,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "genesys.update_client",
+        nth: 1,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "genesys.regenerate_secret",
+        nth: 1,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "secrets.put_pending",
+        nth: 1,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "genesys.verify_credentials",
+        nth: 1,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "genesys.update_oauth_credential",
+        nth: 1,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "secrets.move_stage.AWSCURRENT",
+        nth: 1,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "secrets.tag",
+        nth: 1,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "records.put",
+        nth: 6,
+        create_partner: false,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "genesys.update_client",
+        nth: 1,
+        create_partner: false,
+        retire_now: true,
+    },
+    AltPoint {
+        op: "genesys.create_client",
+        nth: 1,
+        create_partner: true,
+        retire_now: false,
+    },
+    AltPoint {
+        op: "records.put",
+        nth: 4,
+        create_partner: true,
+        retire_now: false,
+    },
+];
+
+/// Alternating, driven by "rotate now" (the sweep and rotate-now share the driver): crash at
+/// each point, then the request is repeated.
+#[tokio::test]
+async fn alternating_converges_after_a_crash_at_every_external_call() {
+    quiet_injected_panics();
+    for p in ALTERNATING_POINTS {
+        let label = format!(
+            "{} #{} (createPartner: {}, retireNow: {})",
+            p.op, p.nth, p.create_partner, p.retire_now
+        );
+        let env = env_with(SimConfig::default(), alternating_seed()).await;
+        let rotation = if p.create_partner {
+            json!({"strategy": "alternating", "createPartner": true, "integrationCredentials": [HR_CREDENTIAL]})
+        } else {
+            json!({"strategy": "alternating", "partnerClientId": LEGACY})
+        };
+        let name = env.managed_secret(HR_SYNC, HR_SYNC_SECRET, rotation).await;
+        if p.partner_disabled() {
+            let d = credguard::deadline::Deadline::after(std::time::Duration::from_secs(10));
+            let legacy = env.deps.genesys.inner.get_client(LEGACY, &d).await.unwrap();
+            let mut req = legacy.to_request();
+            req.state = Some(credguard::genesys::models::ClientState::Disabled);
+            env.deps
+                .genesys
+                .inner
+                .update_client(LEGACY, &req, &d)
+                .await
+                .unwrap();
+        }
+        let mut req = fixture("rotate-now.json");
+        req["secretId"] = name.as_str().into();
+        req["retirePreviousNow"] = p.retire_now.into();
+
+        env.crash.arm(p.op, p.nth);
+        let first = run(&env, req.clone()).await;
+        assert!(
+            first.is_err(),
+            "{label}: the crash point was never reached: {:?} {:?}",
+            first,
+            env.crash.seen()
+        );
+        env.crash.disarm();
+        let again = run(&env, req.clone())
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{label}: re-run failed: {e}"));
+        assert_eq!(again["action"], "rotated", "{label}: {again}");
+
+        env.assert_current_works(&name).await;
+        let doc = env.current(&name).await;
+        let b = doc["clientId"].as_str().unwrap().to_owned();
+        assert_ne!(b, HR_SYNC, "{label}: switched to the partner");
+        assert_eq!(doc["rotation"]["partnerClientId"], HR_SYNC, "{label}");
+        // The previous client's secret was never touched: nothing was lost.
+        let ctl = env.sim.control();
+        assert_eq!(
+            ctl.client_view(HR_SYNC).unwrap().secret_regenerations,
+            0,
+            "{label}"
+        );
+        assert!(ctl.check_secret(HR_SYNC, HR_SYNC_SECRET).current, "{label}");
+        let expected_state = if p.retire_now { "disabled" } else { "active" };
+        assert_eq!(
+            ctl.client_view(HR_SYNC).unwrap().state,
+            expected_state,
+            "{label}"
+        );
+        // No orphan partner.
+        let partners = ctl.state_dump()["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| {
+                c["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("credguard partner")
+            })
+            .count();
+        assert_eq!(
+            partners,
+            usize::from(p.create_partner),
+            "{label}: partners created"
+        );
+        // Dependents follow the switch.
+        let cred = ctl.credential_view(HR_CREDENTIAL).unwrap();
+        assert_eq!(
+            cred["credentialFields"]["clientId"],
+            b.as_str(),
+            "{label}: {cred}"
+        );
+        assert_eq!(cred["clientSecretCurrent"], true, "{label}: {cred}");
+        let meta = env.sm.describe(&name).await.unwrap();
+        assert_eq!(meta.version_with_stage("AWSPENDING"), None, "{label}");
+        assert_eq!(meta.tags["credguard:client-id"], b.as_str(), "{label}");
+        let rec = env.rotation_record(&name).await;
+        assert_eq!(rec["outcome"], "succeeded", "{label}: {rec}");
+        assert_eq!(rec["clientId"], b.as_str(), "{label}");
+        env.sim.shutdown().await;
+    }
+}
+
+/// A regeneration lost to a crash, resumed by the next sweep (no pending version exists): the
+/// sweep reuses the attempt, so the bound of one extra regeneration holds across runs.
+#[tokio::test]
+async fn a_lost_regeneration_is_recovered_once_by_the_next_sweep() {
+    quiet_injected_panics();
+    let env = env().await;
+    let name = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
+        .await;
+    env.sm_tag_old(&name).await;
+    env.crash.arm("genesys.regenerate_secret", 1);
+    assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
+    env.crash.disarm();
+    // The old secret is dead and the new one exists nowhere: consumers are down until...
+    assert!(
+        !env.sim
+            .control()
+            .check_secret(HR_SYNC, HR_SYNC_SECRET)
+            .current
+    );
+    let report = run(&env, fixture("scheduler-sweep.json"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report["rotated"], 1, "{report}");
+    env.assert_current_works(&name).await;
+    assert_eq!(
+        env.sim
+            .control()
+            .client_view(HR_SYNC)
+            .unwrap()
+            .secret_regenerations,
+        2
+    );
+    let rec = env.rotation_record(&name).await;
+    assert_eq!(rec["regenerations"], 2);
+    assert_eq!(rec["trigger"], "sweep");
+}
+
+/// Two lost regenerations in one attempt: the third is refused and a human is told (a CRITICAL
+/// event); "rotate now" starts a fresh attempt that converges.
+#[tokio::test]
+async fn a_second_lost_regeneration_stops_and_rotate_now_recovers() {
+    quiet_injected_panics();
+    let env = env().await;
+    let name = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
+        .await;
+    env.sm_tag_old(&name).await;
+    for _ in 0..2 {
+        env.crash.arm("genesys.regenerate_secret", 1);
+        assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
+    }
+    env.crash.disarm();
+    let report = run(&env, fixture("scheduler-sweep.json"))
+        .await
+        .unwrap()
+        .unwrap();
+    let mine = &report["secrets"][0];
+    assert_eq!(mine["errorType"], "Fatal.RegenerationLimit", "{report}");
+    assert_eq!(
+        env.sim
+            .control()
+            .client_view(HR_SYNC)
+            .unwrap()
+            .secret_regenerations,
+        2,
+        "no third"
+    );
+    let events = env.tap.drain().await;
+    assert!(events
+        .iter()
+        .any(|e| e["detail-type"] == "Rotation Failed" && e["detail"]["severity"] == "CRITICAL"));
+    // The sweep leaves it for a human for a day...
+    let report = run(&env, fixture("scheduler-sweep.json"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report["secrets"][0]["action"], "needsAttention", "{report}");
+    // ...who rotates now.
+    let mut req = fixture("rotate-now.json");
+    req["secretId"] = name.as_str().into();
+    let report = run(&env, req).await.unwrap().unwrap();
+    assert_eq!(report["action"], "rotated", "{report}");
+    env.assert_current_works(&name).await;
+}
