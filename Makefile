@@ -25,9 +25,11 @@ lint: ## fmt check, clippy -D warnings, no openssl, no fictional Genesys endpoin
 test: setup build ## Run every test (unit + integration against the simulator and moto)
 	infra/local/with-stack.sh -- $(CARGO) test --workspace --no-fail-fast
 
+FUNCTIONS := -p credguard-rotation
+
 demo: setup ## Run the main job end to end on the local stack (simulator + moto)
-	$(CARGO) build -p genesys-sim -p credguard-e2e --bins
-	infra/local/with-stack.sh --sim -- target/debug/demo
+	$(CARGO) build -p genesys-sim -p credguard-e2e $(FUNCTIONS) --bins
+	SIM_ARGS="--propagation-delay-ms 1500" infra/local/with-stack.sh --sim -- target/debug/demo
 
 bench: setup ## Print the rerunnable figures (Genesys client, rotation, revocation, audit)
 	$(CARGO) build --profile bench-local -p credguard-bench

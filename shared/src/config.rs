@@ -180,6 +180,9 @@ pub struct CommonConfig {
     pub deadline_margin: Duration,
     /// How long warm invocations may reuse a secret read (admin credential).
     pub secret_cache_ttl: Duration,
+    /// The function's timeout (set by the template); stands in for a missing or bogus
+    /// invocation deadline.
+    pub function_timeout: Duration,
 }
 
 impl CommonConfig {
@@ -193,6 +196,7 @@ impl CommonConfig {
                 .unwrap_or_else(|| "default".to_owned()),
             deadline_margin: v.millis("DEADLINE_MARGIN_MS", 5_000)?,
             secret_cache_ttl: v.secs("SECRET_CACHE_TTL_SECONDS", 300)?,
+            function_timeout: v.secs("FUNCTION_TIMEOUT_SECONDS", 300)?,
         })
     }
 }

@@ -28,6 +28,24 @@ impl Deadline {
         Self::after(budget)
     }
 
+    /// The deadline of a Lambda invocation. A deadline already past when the invocation starts
+    /// cannot come from Lambda (some local emulators send a fixed bogus value); the function's
+    /// configured timeout stands in for it then.
+    pub fn for_invocation(
+        deadline: SystemTime,
+        safety_margin: Duration,
+        function_timeout: Duration,
+    ) -> Self {
+        if deadline <= SystemTime::now() {
+            tracing::warn!(
+                timeout_s = function_timeout.as_secs(),
+                "invocation deadline is in the past; using the configured function timeout"
+            );
+            return Self::after(function_timeout.saturating_sub(safety_margin));
+        }
+        Self::from_wall_clock(deadline, safety_margin)
+    }
+
     pub fn remaining(&self) -> Duration {
         self.at.saturating_duration_since(Instant::now())
     }
@@ -76,6 +94,20 @@ mod tests {
             Deadline::from_wall_clock(SystemTime::now() - Duration::from_secs(1), Duration::ZERO);
         assert!(d.is_expired());
         assert_eq!(d.remaining(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_deadline_in_the_past_falls_back_to_the_function_timeout() {
+        let bogus = SystemTime::UNIX_EPOCH + Duration::from_millis(600_000);
+        let d = Deadline::for_invocation(bogus, Duration::from_secs(5), Duration::from_secs(300));
+        let r = d.remaining();
+        assert!(
+            r <= Duration::from_secs(295) && r > Duration::from_secs(290),
+            "{r:?}"
+        );
+        let real = SystemTime::now() + Duration::from_secs(20);
+        let d = Deadline::for_invocation(real, Duration::from_secs(5), Duration::from_secs(300));
+        assert!(d.remaining() <= Duration::from_secs(15));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub struct Deps<G, S, R, E> {
     pub config: RotationConfig,
     pub endpoints: Endpoints,
     pub deadline_margin: Duration,
+    pub function_timeout: Duration,
 }
 
 /// The function's own settings: the shared ones plus rotation's.
@@ -50,7 +51,11 @@ where
     R: RecordStore,
     E: EventPublisher,
 {
-    let deadline = Deadline::from_wall_clock(event.context.deadline(), deps.deadline_margin);
+    let deadline = Deadline::for_invocation(
+        event.context.deadline(),
+        deps.deadline_margin,
+        deps.function_timeout,
+    );
     let rotator = Rotator {
         genesys: &deps.genesys,
         secrets: &deps.secrets,

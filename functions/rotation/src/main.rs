@@ -35,6 +35,7 @@ async fn main() -> Result<(), Error> {
         config: settings.rotation,
         endpoints: c.genesys.endpoints.clone(),
         deadline_margin: c.deadline_margin,
+        function_timeout: c.function_timeout,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         handle(&deps, event)

@@ -26,21 +26,47 @@ fn action_of(report: &Value, name: &str) -> String {
 async fn two_sweeps_at_once_rotate_each_due_secret_once() {
     let env = env().await;
     let mut names = Vec::new();
-    for (client, secret) in [(HR_SYNC, HR_SYNC_SECRET), (DATA_ACTIONS, DATA_ACTIONS_SECRET), (LEGACY, LEGACY_SECRET), (REPORTS, REPORTS_SECRET)] {
-        let n = env.managed_secret(client, secret, json!({"strategy": "regenerate"})).await;
+    for (client, secret) in [
+        (HR_SYNC, HR_SYNC_SECRET),
+        (DATA_ACTIONS, DATA_ACTIONS_SECRET),
+        (LEGACY, LEGACY_SECRET),
+        (REPORTS, REPORTS_SECRET),
+    ] {
+        let n = env
+            .managed_secret(client, secret, json!({"strategy": "regenerate"}))
+            .await;
         env.sm_tag_old(&n).await;
         names.push((n, client));
     }
     let (a, b) = tokio::join!(
         handle(&env.deps, invocation(fixture("scheduler-sweep.json"))),
-        handle(&env.deps, invocation(fixture("eventbridge-scheduled-event.json")))
+        handle(
+            &env.deps,
+            invocation(fixture("eventbridge-scheduled-event.json"))
+        )
     );
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a["rotated"].as_u64().unwrap() + b["rotated"].as_u64().unwrap(), 4, "{a}\n{b}");
+    assert_eq!(
+        a["rotated"].as_u64().unwrap() + b["rotated"].as_u64().unwrap(),
+        4,
+        "{a}\n{b}"
+    );
     for (name, client) in &names {
         let actions = [action_of(&a, name), action_of(&b, name)];
-        assert_eq!(actions.iter().filter(|x| *x == "rotated").count(), 1, "{name}: {actions:?}");
-        assert_eq!(env.sim.control().client_view(client).unwrap().secret_regenerations, 1, "{name}");
+        assert_eq!(
+            actions.iter().filter(|x| *x == "rotated").count(),
+            1,
+            "{name}: {actions:?}"
+        );
+        assert_eq!(
+            env.sim
+                .control()
+                .client_view(client)
+                .unwrap()
+                .secret_regenerations,
+            1,
+            "{name}"
+        );
         env.assert_current_works(name).await;
     }
 }
@@ -48,43 +74,97 @@ async fn two_sweeps_at_once_rotate_each_due_secret_once() {
 #[tokio::test]
 async fn a_429_storm_fails_cleanly_and_a_later_run_rotates_once() {
     let env = env().await;
-    let name = env.managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"})).await;
+    let name = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
+        .await;
     env.sm_tag_old(&name).await;
-    env.sim.control().add_fault(FaultRule::status(SECRET_OP, 429).retry_after(1).times(2)).unwrap();
+    env.sim
+        .control()
+        .add_fault(FaultRule::status(SECRET_OP, 429).retry_after(1).times(2))
+        .unwrap();
     for _ in 0..2 {
-        let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json"))).await.unwrap();
-        assert_eq!(report["secrets"][0]["errorType"], "Retryable.GenesysRateLimited", "{report}");
+        let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+            .await
+            .unwrap();
+        assert_eq!(
+            report["secrets"][0]["errorType"], "Retryable.GenesysRateLimited",
+            "{report}"
+        );
         // Nothing changed: the current credential still works.
         env.assert_current_works(&name).await;
-        assert_eq!(env.rotation_record(&name).await["regenerations"], 0, "a 429 is not applied");
+        assert_eq!(
+            env.rotation_record(&name).await["regenerations"],
+            0,
+            "a 429 is not applied"
+        );
     }
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json"))).await.unwrap();
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
     assert_eq!(report["rotated"], 1, "{report}");
     env.assert_current_works(&name).await;
-    assert_eq!(env.sim.control().client_view(HR_SYNC).unwrap().secret_regenerations, 1);
+    assert_eq!(
+        env.sim
+            .control()
+            .client_view(HR_SYNC)
+            .unwrap()
+            .secret_regenerations,
+        1
+    );
     let rec = env.rotation_record(&name).await;
     assert_eq!(rec["outcome"], "succeeded");
-    let failures = rec["transitions"].as_array().unwrap().iter().filter(|t| t["errorCode"] == "Retryable.GenesysRateLimited").count();
+    let failures = rec["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["errorCode"] == "Retryable.GenesysRateLimited")
+        .count();
     assert_eq!(failures, 2, "the record tells the story: {rec}");
 }
 
 #[tokio::test]
 async fn server_error_bursts_are_absorbed_or_reconciled() {
     let env = env().await;
-    let name = env.managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"})).await;
+    let name = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
+        .await;
     env.sm_tag_old(&name).await;
     // Reads retry within the call.
-    env.sim.control().add_fault(FaultRule::status("GET /api/v2/oauth/clients/{clientId}", 503).times(2)).unwrap();
+    env.sim
+        .control()
+        .add_fault(FaultRule::status("GET /api/v2/oauth/clients/{clientId}", 503).times(2))
+        .unwrap();
     // A 503 on the regeneration itself is an unknown outcome: the next run reconciles.
-    env.sim.control().add_fault(FaultRule::status(SECRET_OP, 503).times(1)).unwrap();
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json"))).await.unwrap();
-    assert_eq!(report["secrets"][0]["errorType"], "Retryable.GenesysOutcomeUnknown", "{report}");
+    env.sim
+        .control()
+        .add_fault(FaultRule::status(SECRET_OP, 503).times(1))
+        .unwrap();
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
+    assert_eq!(
+        report["secrets"][0]["errorType"], "Retryable.GenesysOutcomeUnknown",
+        "{report}"
+    );
     env.assert_current_works(&name).await;
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json"))).await.unwrap();
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
     assert_eq!(report["rotated"], 1, "{report}");
     env.assert_current_works(&name).await;
-    assert_eq!(env.sim.control().client_view(HR_SYNC).unwrap().secret_regenerations, 1);
-    assert_eq!(env.rotation_record(&name).await["regenerations"], 1, "the unapplied call is not counted");
+    assert_eq!(
+        env.sim
+            .control()
+            .client_view(HR_SYNC)
+            .unwrap()
+            .secret_regenerations,
+        1
+    );
+    assert_eq!(
+        env.rotation_record(&name).await["regenerations"],
+        1,
+        "the unapplied call is not counted"
+    );
 }
 
 #[tokio::test]
@@ -98,7 +178,11 @@ async fn propagation_longer_than_the_window() {
     )
     .await;
     let regen = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate", "propagationWindowSeconds": 1}))
+        .managed_secret(
+            HR_SYNC,
+            HR_SYNC_SECRET,
+            json!({"strategy": "regenerate", "propagationWindowSeconds": 1}),
+        )
         .await;
     let alt = env
         .managed_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET, json!({"strategy": "alternating", "partnerClientId": LEGACY, "propagationWindowSeconds": 1, "integrationCredentials": []}))
@@ -106,17 +190,31 @@ async fn propagation_longer_than_the_window() {
     for n in [&regen, &alt] {
         env.sm_tag_old(n).await;
     }
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json"))).await.unwrap();
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
     for n in [&regen, &alt] {
-        let s = report["secrets"].as_array().unwrap().iter().find(|s| s["secretId"] == n.as_str()).unwrap();
+        let s = report["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["secretId"] == n.as_str())
+            .unwrap();
         assert_eq!(s["errorType"], "Retryable.PropagationTimeout", "{report}");
     }
     // Alternating: the current credential is untouched and works.
     env.assert_current_works(&alt).await;
     assert_eq!(env.current(&alt).await["clientId"], DATA_ACTIONS);
     // Regenerate (documented): the old secret is dead, the new one waits as AWSPENDING.
-    assert!(!env.sim.control().check_secret(HR_SYNC, HR_SYNC_SECRET).current);
-    let meta = credguard::ports::secrets::SecretStore::describe(&env.sm, &regen).await.unwrap();
+    assert!(
+        !env.sim
+            .control()
+            .check_secret(HR_SYNC, HR_SYNC_SECRET)
+            .current
+    );
+    let meta = credguard::ports::secrets::SecretStore::describe(&env.sm, &regen)
+        .await
+        .unwrap();
     assert!(meta.version_with_stage("AWSPENDING").is_some());
     let events = env.tap.drain().await;
     assert!(events.iter().any(|e| e["detail-type"] == "Rotation Failed"
@@ -125,9 +223,18 @@ async fn propagation_longer_than_the_window() {
 
     // Once the secret has propagated, the next run finishes both.
     tokio::time::sleep(std::time::Duration::from_millis(4000)).await;
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json"))).await.unwrap();
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
     assert_eq!(report["rotated"], 2, "{report}");
     env.assert_current_works(&regen).await;
     env.assert_current_works(&alt).await;
-    assert_eq!(env.sim.control().client_view(HR_SYNC).unwrap().secret_regenerations, 1);
+    assert_eq!(
+        env.sim
+            .control()
+            .client_view(HR_SYNC)
+            .unwrap()
+            .secret_regenerations,
+        1
+    );
 }

@@ -14,8 +14,20 @@ use support::*;
 async fn no_secret_value_in_logs_events_or_records() {
     let captured = logs::capture();
     let env = env().await;
-    let regen = env.managed_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET, json!({"strategy": "regenerate"})).await;
-    let alt = env.managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "alternating", "partnerClientId": LEGACY})).await;
+    let regen = env
+        .managed_secret(
+            DATA_ACTIONS,
+            DATA_ACTIONS_SECRET,
+            json!({"strategy": "regenerate"}),
+        )
+        .await;
+    let alt = env
+        .managed_secret(
+            HR_SYNC,
+            HR_SYNC_SECRET,
+            json!({"strategy": "alternating", "partnerClientId": LEGACY}),
+        )
+        .await;
     for n in [&regen, &alt] {
         env.sm_tag_old(n).await;
     }
@@ -25,17 +37,24 @@ async fn no_secret_value_in_logs_events_or_records() {
         .add_fault(FaultRule::status("POST /api/v2/oauth/clients/{clientId}/secret", 503).times(1))
         .unwrap();
     for _ in 0..2 {
-        handle(&env.deps, invocation(fixture("scheduler-sweep.json"))).await.unwrap();
+        handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+            .await
+            .unwrap();
     }
     let new_regen = env.current(&regen).await;
     let new_alt = env.current(&alt).await;
     assert_ne!(new_regen["clientSecret"], DATA_ACTIONS_SECRET, "rotated");
     assert_eq!(new_alt["clientId"], LEGACY, "rotated");
 
-    let mut secrets: Vec<String> = [DATA_ACTIONS_SECRET, HR_SYNC_SECRET, LEGACY_SECRET, ADMIN_CLIENT_SECRET]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut secrets: Vec<String> = [
+        DATA_ACTIONS_SECRET,
+        HR_SYNC_SECRET,
+        LEGACY_SECRET,
+        ADMIN_CLIENT_SECRET,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     for doc in [&new_regen, &new_alt] {
         secrets.push(doc["clientSecret"].as_str().unwrap().to_owned());
     }
@@ -43,14 +62,20 @@ async fn no_secret_value_in_logs_events_or_records() {
 
     captured.assert_absent(&needles);
     let logs = captured.text();
-    assert!(logs.contains("rotation step done"), "the rotation logged its steps");
+    assert!(
+        logs.contains("rotation step done"),
+        "the rotation logged its steps"
+    );
     assert!(logs.contains("\"level\":\"TRACE\""), "TRACE was captured");
 
     let events: Vec<Value> = env.tap.drain().await;
     assert!(!events.is_empty());
     let records = env.all_records().await;
     assert!(!records.is_empty());
-    for (what, text) in [("events", serde_json::to_string(&events).unwrap()), ("records", serde_json::to_string(&records).unwrap())] {
+    for (what, text) in [
+        ("events", serde_json::to_string(&events).unwrap()),
+        ("records", serde_json::to_string(&records).unwrap()),
+    ] {
         for n in &needles {
             assert!(!text.contains(n), "a secret value appears in the {what}");
         }

@@ -1,8 +1,9 @@
 //! `make bench`: prints figures that can be rerun, instead of timing assertions in tests.
 //!
-//! Usage: credguard-bench [genesys]...   (no argument: every section)
+//! Usage: credguard-bench [genesys] [rotation] ...   (no argument: every section)
 
 mod genesys;
+mod rotation;
 mod stats;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -11,5 +12,8 @@ async fn main() {
     let wants = |s: &str| args.is_empty() || args.iter().any(|a| a == s);
     if wants("genesys") {
         genesys::run().await;
+    }
+    if wants("rotation") {
+        rotation::run().await;
     }
 }

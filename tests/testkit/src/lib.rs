@@ -4,7 +4,9 @@
 
 pub mod ddb_proxy;
 pub mod events;
+pub mod lambda_watch;
 pub mod logs;
+pub mod observe;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

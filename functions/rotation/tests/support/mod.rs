@@ -95,6 +95,7 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         config,
         endpoints: endpoints(&sim),
         deadline_margin: Duration::from_secs(2),
+        function_timeout: Duration::from_secs(300),
     };
     Env {
         sm: SecretsManager::new(&aws),
