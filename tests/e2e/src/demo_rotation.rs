@@ -98,13 +98,8 @@ pub async fn run(stack: &DemoStack) {
     let records = DynamoRecords::new(&stack.aws, TABLE);
     let repo = RotationRecords::new(&records);
     println!(
-        "\n{:<28} {:<12} {:<10} {:<22} {:<16} {}",
-        "secret",
-        "strategy",
-        "outcome",
-        "version before -> after",
-        "client before -> after",
-        "record (DynamoDB)"
+        "\n{:<28} {:<12} {:<10} {:<22} {:<16} record (DynamoDB)",
+        "secret", "strategy", "outcome", "version before->after", "client"
     );
     for (m, before) in managed.iter().zip(before) {
         let current = stack
