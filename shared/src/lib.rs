@@ -12,6 +12,7 @@ pub mod genesys;
 pub mod ports;
 pub mod records;
 pub mod redact;
+pub mod revocation;
 pub mod rotation;
 pub mod secret_cache;
 pub mod telemetry;

@@ -14,7 +14,11 @@ pub fn fingerprint(secret: &SecretString) -> String {
 }
 
 pub fn fingerprint_str(value: &str) -> String {
-    hex_lower(&Sha256::digest(value.as_bytes()))
+    fingerprint_bytes(value.as_bytes())
+}
+
+pub fn fingerprint_bytes(value: &[u8]) -> String {
+    hex_lower(&Sha256::digest(value))
 }
 
 fn hex_lower(bytes: &[u8]) -> String {

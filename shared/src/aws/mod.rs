@@ -3,6 +3,7 @@
 
 pub mod dynamodb;
 pub mod eventbridge;
+pub mod lambda;
 pub mod secretsmanager;
 
 use aws_config::timeout::TimeoutConfig;

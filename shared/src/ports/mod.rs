@@ -4,6 +4,7 @@
 //! function's permissions (IAM and Genesys) obvious.
 
 pub mod events;
+pub mod functions;
 pub mod genesys;
 pub mod records;
 pub mod secrets;

@@ -3,7 +3,9 @@
 //! names, a `recordType`, ISO-8601 UTC timestamps and an `expiresAt` TTL, because auditors
 //! read them through DynamoDB exports.
 
+pub mod idempotency;
 pub mod lease;
+pub mod revocation;
 pub mod rotation;
 
 use crate::ports::records::{Item, StoreError};

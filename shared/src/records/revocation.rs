@@ -1,0 +1,144 @@
+//! Revocation records: one item per API action (who asked, what, the identity checks, the
+//! outcome, Genesys correlation ids). Written when the action starts and again when it ends,
+//! so a crash leaves a record that says so rather than nothing.
+
+use super::{from_item, iso, to_item, ttl_after};
+use crate::ports::records::{Condition, RecordStore, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdentity {
+    /// IAM principal ARN from the API Gateway request context.
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationRecord {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub record_type: String,
+    pub revocation_id: String,
+    /// `revokeUserTokens`, `revokeUserTokensBulk`, `revokeAccessToken`, `disableClient`,
+    /// `enableClient`, `emergencyRotation`.
+    pub action: String,
+    /// What was acted on: `{userId}`, `{userIds}`, `{tokenSha256}`, `{clientId}`.
+    pub target: Value,
+    pub requested_by: CallerIdentity,
+    pub reason: String,
+    pub dry_run: bool,
+    pub break_glass: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass_reason: Option<String>,
+    /// The identity checks and their results.
+    pub checks: Value,
+    /// `inProgress`, `completed`, `dryRun`, `refused`, `notFound`, `alreadyDone`, `partial`,
+    /// `started` (handed to another function), `failed`.
+    pub outcome: String,
+    /// HTTP status the API answered.
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_state: Option<String>,
+    #[serde(default)]
+    pub correlation_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// Bulk: one result per user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<Value>,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    pub expires_at: i64,
+}
+
+pub struct NewRevocation<'a> {
+    pub id: &'a str,
+    pub action: &'a str,
+    pub target: Value,
+    pub requested_by: CallerIdentity,
+    pub reason: &'a str,
+    pub dry_run: bool,
+    pub break_glass_reason: Option<&'a str>,
+    pub idempotency_key: Option<&'a str>,
+}
+
+impl RevocationRecord {
+    pub fn new(n: NewRevocation<'_>, now: DateTime<Utc>, retention_days: u32) -> Self {
+        let created = iso(now);
+        Self {
+            pk: format!("REVOCATION#{}", n.id),
+            sk: "REVOCATION".into(),
+            gsi1pk: format!("REVOCATIONS#{}", now.format("%Y-%m-%d")),
+            gsi1sk: format!("{created}#{}", n.id),
+            record_type: "revocation".into(),
+            revocation_id: n.id.into(),
+            action: n.action.into(),
+            target: n.target,
+            requested_by: n.requested_by,
+            reason: n.reason.into(),
+            dry_run: n.dry_run,
+            break_glass: n.break_glass_reason.is_some(),
+            break_glass_reason: n.break_glass_reason.map(str::to_owned),
+            checks: Value::Object(Default::default()),
+            outcome: "inProgress".into(),
+            status: 0,
+            previous_state: None,
+            correlation_ids: vec![],
+            idempotency_key: n.idempotency_key.map(str::to_owned),
+            error_code: None,
+            error_message: None,
+            results: vec![],
+            created_at: created,
+            completed_at: None,
+            expires_at: ttl_after(now, retention_days),
+        }
+    }
+
+    pub fn note_correlation(&mut self, id: Option<&str>) {
+        if let Some(id) = id.filter(|s| !s.is_empty()) {
+            self.correlation_ids.push(id.to_owned());
+        }
+    }
+}
+
+pub struct RevocationRecords<'a, S> {
+    store: &'a S,
+}
+
+impl<'a, S: RecordStore> RevocationRecords<'a, S> {
+    pub fn new(store: &'a S) -> Self {
+        Self { store }
+    }
+
+    pub async fn start(&self, r: &RevocationRecord) -> Result<(), StoreError> {
+        self.store.put(to_item(r), Condition::NotExists).await
+    }
+
+    pub async fn finish(&self, r: &RevocationRecord) -> Result<(), StoreError> {
+        self.store.put(to_item(r), Condition::Always).await
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<RevocationRecord>, StoreError> {
+        self.store
+            .get(&format!("REVOCATION#{id}"), "REVOCATION")
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+}
