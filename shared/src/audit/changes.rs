@@ -102,8 +102,11 @@ impl Baseline {
         let mut clients = HashMap::new();
         repo.for_each(run_id, CLIENT_PREFIX, |item| {
             let c: ClientRecord = from_item(item)?;
-            let mut access: Vec<String> =
-                c.role_divisions.iter().map(|r| format!("role:{r}")).collect();
+            let mut access: Vec<String> = c
+                .role_divisions
+                .iter()
+                .map(|r| format!("role:{r}"))
+                .collect();
             access.extend(c.scopes.iter().map(|s| format!("scope:{s}")));
             access.sort();
             access.dedup();
@@ -268,7 +271,10 @@ impl Differ {
         }
         for (_, prev) in b.findings {
             let subject_gone = prev.subject_type == "client"
-                && prev.client_id.as_ref().is_some_and(|id| removed.contains(id));
+                && prev
+                    .client_id
+                    .as_ref()
+                    .is_some_and(|id| removed.contains(id));
             if !subject_gone && !prev.source.is_none_or(&complete) {
                 continue;
             }
@@ -284,7 +290,9 @@ impl Differ {
                 detail: json!({"firstSeenRunId": prev.first_seen_run_id, "clientRemoved": subject_gone}),
             });
         }
-        out.sort_by(|a, b| (a.kind.as_str(), &a.subject, &a.code).cmp(&(b.kind.as_str(), &b.subject, &b.code)));
+        out.sort_by(|a, b| {
+            (a.kind.as_str(), &a.subject, &a.code).cmp(&(b.kind.as_str(), &b.subject, &b.code))
+        });
         out
     }
 }

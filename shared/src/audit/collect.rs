@@ -243,77 +243,76 @@ async fn managed_secrets<S: SecretStore, R: RecordStore>(
 ) -> (Option<Vec<ManagedSecret>>, Vec<Missing>) {
     let listed = match secrets.list_tagged(TAG_MANAGED, "true").await {
         Ok(l) => l,
-        Err(e) => {
-            return (
-                None,
-                vec![Missing {
-                    source: Source::Secrets,
-                    detail: format!(
-                        "managed secrets could not be listed, secret findings not evaluated: {} ({e})",
-                        e.kind()
-                    ),
-                }],
-            )
-        }
+        Err(e) => return (
+            None,
+            vec![Missing {
+                source: Source::Secrets,
+                detail: format!(
+                    "managed secrets could not be listed, secret findings not evaluated: {} ({e})",
+                    e.kind()
+                ),
+            }],
+        ),
     };
     let prefix = cfg.secret_name_prefix.as_deref().unwrap_or("");
     let repo = AuditRecords::new(records);
     let repo = &repo;
-    let mut out: Vec<(ManagedSecret, Vec<Missing>)> = stream::iter(
-        listed.into_iter().filter(|m| m.name.starts_with(prefix)),
-    )
-    .map(|meta| async move {
-        let mut missing = Vec::new();
-        let (current_created, versions_known) = match secrets.list_versions(&meta.name).await {
-            Ok(versions) => (
-                versions
-                    .iter()
-                    .find(|v| v.stages.iter().any(|s| s == AWSCURRENT))
-                    .and_then(|v| v.created),
-                true,
-            ),
-            Err(e) => {
-                missing.push(Missing {
-                    source: Source::Secrets,
-                    detail: format!(
-                        "versions of {} unavailable, its age not checked: {}",
-                        meta.name,
-                        e.kind()
-                    ),
-                });
-                (None, false)
-            }
-        };
-        let (latest_rotation, rotation_known) = match repo.latest_rotation(&meta.name).await {
-            Ok(r) => (r, true),
-            Err(e) => {
-                missing.push(Missing {
-                    source: Source::Rotations,
-                    detail: format!(
-                        "rotation records of {} unavailable: {}",
-                        meta.name,
-                        e.kind()
-                    ),
-                });
-                (None, false)
-            }
-        };
-        let secret = ManagedSecret {
-            client_id: tag(&meta, TAG_CLIENT_ID),
-            partner_client_id: tag(&meta, TAG_PARTNER_CLIENT_ID),
-            max_age_days: parse_max_age(&meta),
-            name: meta.name,
-            arn: meta.arn,
-            current_created,
-            versions_known,
-            latest_rotation,
-            rotation_known,
-        };
-        (secret, missing)
-    })
-    .buffer_unordered(SECRETS_IN_FLIGHT)
-    .collect()
-    .await;
+    let mut out: Vec<(ManagedSecret, Vec<Missing>)> =
+        stream::iter(listed.into_iter().filter(|m| m.name.starts_with(prefix)))
+            .map(|meta| async move {
+                let mut missing = Vec::new();
+                let (current_created, versions_known) =
+                    match secrets.list_versions(&meta.name).await {
+                        Ok(versions) => (
+                            versions
+                                .iter()
+                                .find(|v| v.stages.iter().any(|s| s == AWSCURRENT))
+                                .and_then(|v| v.created),
+                            true,
+                        ),
+                        Err(e) => {
+                            missing.push(Missing {
+                                source: Source::Secrets,
+                                detail: format!(
+                                    "versions of {} unavailable, its age not checked: {}",
+                                    meta.name,
+                                    e.kind()
+                                ),
+                            });
+                            (None, false)
+                        }
+                    };
+                let (latest_rotation, rotation_known) = match repo.latest_rotation(&meta.name).await
+                {
+                    Ok(r) => (r, true),
+                    Err(e) => {
+                        missing.push(Missing {
+                            source: Source::Rotations,
+                            detail: format!(
+                                "rotation records of {} unavailable: {}",
+                                meta.name,
+                                e.kind()
+                            ),
+                        });
+                        (None, false)
+                    }
+                };
+                let secret = ManagedSecret {
+                    client_id: tag(&meta, TAG_CLIENT_ID),
+                    partner_client_id: tag(&meta, TAG_PARTNER_CLIENT_ID),
+                    max_age_days: parse_max_age(&meta),
+                    name: meta.name,
+                    arn: meta.arn,
+                    current_created,
+                    versions_known,
+                    latest_rotation,
+                    rotation_known,
+                };
+                (secret, missing)
+            })
+            .buffer_unordered(SECRETS_IN_FLIGHT)
+            .collect()
+            .await;
     out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     let mut missing = Vec::new();
     let secrets = out

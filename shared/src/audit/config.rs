@@ -197,8 +197,10 @@ impl AuditConfig {
         c.usage_api = v.parsed(AUDIT_USAGE_API, c.usage_api)?;
         c.unused_days = v.parsed(AUDIT_UNUSED_DAYS, c.unused_days)?;
         c.new_client_grace_days = v.parsed(AUDIT_NEW_CLIENT_GRACE_DAYS, c.new_client_grace_days)?;
-        c.max_token_validity_seconds =
-            v.parsed(AUDIT_MAX_TOKEN_VALIDITY_SECONDS, c.max_token_validity_seconds)?;
+        c.max_token_validity_seconds = v.parsed(
+            AUDIT_MAX_TOKEN_VALIDITY_SECONDS,
+            c.max_token_validity_seconds,
+        )?;
         c.secret_max_age_days = v.parsed(AUDIT_SECRET_MAX_AGE_DAYS, c.secret_max_age_days)?;
         if let Some(prefix) = v.optional(AUDIT_SECRET_NAME_PREFIX) {
             c.secret_name_prefix = Some(prefix);
@@ -218,7 +220,10 @@ impl AuditConfig {
         }
         for pair in v.list(AUDIT_SEVERITY_OVERRIDES) {
             let (code, sev) = pair.split_once('=').ok_or_else(|| {
-                invalid(AUDIT_SEVERITY_OVERRIDES, format!("{pair:?} is not CODE=SEVERITY"))
+                invalid(
+                    AUDIT_SEVERITY_OVERRIDES,
+                    format!("{pair:?} is not CODE=SEVERITY"),
+                )
             })?;
             let sev = parse_severity(sev).map_err(|e| invalid(AUDIT_SEVERITY_OVERRIDES, e))?;
             c.severity_overrides.insert(code.trim().to_owned(), sev);
@@ -304,7 +309,11 @@ impl AuditConfig {
                 permissions: r.permissions,
                 scopes: r.scopes,
             };
-            match self.permission_rules.iter().position(|x| x.code == rule.code) {
+            match self
+                .permission_rules
+                .iter()
+                .position(|x| x.code == rule.code)
+            {
                 Some(i) => self.permission_rules[i] = rule,
                 None => self.permission_rules.push(rule),
             }
@@ -341,7 +350,10 @@ impl AuditConfig {
             ));
         }
         if self.max_token_validity_seconds <= 0 {
-            return Err(invalid(AUDIT_MAX_TOKEN_VALIDITY_SECONDS, "must be positive"));
+            return Err(invalid(
+                AUDIT_MAX_TOKEN_VALIDITY_SECONDS,
+                "must be positive",
+            ));
         }
         if self.retention_days == 0 {
             return Err(invalid(AUDIT_RETENTION_DAYS, "must be at least 1"));
@@ -356,7 +368,10 @@ impl AuditConfig {
             if let Some(p) = r.permissions.iter().find(|p| !valid_pattern(p)) {
                 return Err(invalid(
                     AUDIT_CONFIG_JSON,
-                    format!("rule {}: {p:?} is not a permission (domain:entity:action)", r.code),
+                    format!(
+                        "rule {}: {p:?} is not a permission (domain:entity:action)",
+                        r.code
+                    ),
                 ));
             }
         }
@@ -373,7 +388,10 @@ impl AuditConfig {
 
     /// The severity a finding is recorded with: the override, or the rule's own.
     pub fn severity_of(&self, code: &str, default: Severity) -> Severity {
-        self.severity_overrides.get(code).copied().unwrap_or(default)
+        self.severity_overrides
+            .get(code)
+            .copied()
+            .unwrap_or(default)
     }
 
     pub fn enabled(&self, code: &str) -> bool {
@@ -419,9 +437,15 @@ mod tests {
         assert_eq!(c.unused_days, 45);
         assert_eq!(c.usage_window_days, 60);
         assert_eq!(c.severity_of("UNUSED", Severity::Medium), Severity::Low);
-        assert_eq!(c.severity_of("NEVER_USED", Severity::Medium), Severity::Info);
+        assert_eq!(
+            c.severity_of("NEVER_USED", Severity::Medium),
+            Severity::Info
+        );
         let admin = &c.permission_rules[0];
-        assert_eq!((admin.severity, admin.permissions.len()), (Severity::High, 1));
+        assert_eq!(
+            (admin.severity, admin.permissions.len()),
+            (Severity::High, 1)
+        );
         assert_eq!(c.permission_rules[1].permissions, vec!["oauth:client:edit"]);
         assert_eq!(c.permission_rules[2].code, "PII_EXPORT");
         assert!(!c.enabled("ALL_DIVISIONS"));
@@ -431,10 +455,25 @@ mod tests {
     fn bad_values_name_the_setting() {
         for (pairs, name) in [
             (vec![(AUDIT_UNUSED_DAYS, "120")], AUDIT_UNUSED_DAYS),
-            (vec![(AUDIT_USAGE_WINDOW_DAYS, "400")], AUDIT_USAGE_WINDOW_DAYS),
-            (vec![(AUDIT_CONFIG_JSON, r#"{"unusedDay": 3}"#)], AUDIT_CONFIG_JSON),
-            (vec![(AUDIT_CONFIG_JSON, r#"{"permissionRules": [{"code": "x", "severity": "HIGH"}]}"#)], AUDIT_CONFIG_JSON),
-            (vec![(AUDIT_SEVERITY_OVERRIDES, "UNUSED=urgent")], AUDIT_SEVERITY_OVERRIDES),
+            (
+                vec![(AUDIT_USAGE_WINDOW_DAYS, "400")],
+                AUDIT_USAGE_WINDOW_DAYS,
+            ),
+            (
+                vec![(AUDIT_CONFIG_JSON, r#"{"unusedDay": 3}"#)],
+                AUDIT_CONFIG_JSON,
+            ),
+            (
+                vec![(
+                    AUDIT_CONFIG_JSON,
+                    r#"{"permissionRules": [{"code": "x", "severity": "HIGH"}]}"#,
+                )],
+                AUDIT_CONFIG_JSON,
+            ),
+            (
+                vec![(AUDIT_SEVERITY_OVERRIDES, "UNUSED=urgent")],
+                AUDIT_SEVERITY_OVERRIDES,
+            ),
             (vec![(AUDIT_USAGE_API, "fast")], AUDIT_USAGE_API),
         ] {
             match env(&pairs) {

@@ -279,7 +279,11 @@ mod tests {
         ];
         assert_eq!(all.len(), CATALOG.len());
         for code in all {
-            assert_eq!(CATALOG.iter().filter(|c| c.code == code).count(), 1, "{code}");
+            assert_eq!(
+                CATALOG.iter().filter(|c| c.code == code).count(),
+                1,
+                "{code}"
+            );
             assert_eq!(builtin(code).code, code);
         }
     }

@@ -78,6 +78,8 @@ mod tests {
         assert!(is_wildcard("analytics:*:view"));
         assert!(!is_wildcard("analytics:report:view"));
         assert!(valid_pattern("*:*:*") && valid_pattern("oauth:client:edit"));
-        assert!(!valid_pattern("oauth::edit") && !valid_pattern("oauth client") && !valid_pattern(""));
+        assert!(
+            !valid_pattern("oauth::edit") && !valid_pattern("oauth client") && !valid_pattern("")
+        );
     }
 }

@@ -297,7 +297,8 @@ impl<'a> Rules<'a> {
         for id in &role_ids {
             match self.inv.roles.get(*id) {
                 Some(r) => {
-                    f.role_names.push(r.name.clone().unwrap_or_else(|| r.id.clone()));
+                    f.role_names
+                        .push(r.name.clone().unwrap_or_else(|| r.id.clone()));
                     permissions.extend(r.permissions.iter().cloned());
                 }
                 None if self.inv.unresolved_roles.contains(*id) => f.roles_resolved = false,
@@ -352,11 +353,12 @@ impl<'a> Rules<'a> {
                 json!({"secretName": s.name, "missingTag": crate::credential::TAG_CLIENT_ID}),
             )),
             Some(_) => {
-                let gone: Vec<(&str, &str)> = [("current", &s.client_id), ("partner", &s.partner_client_id)]
-                    .into_iter()
-                    .filter_map(|(role, id)| id.as_deref().map(|id| (role, id)))
-                    .filter(|(_, id)| !self.client_ids.contains(id))
-                    .collect();
+                let gone: Vec<(&str, &str)> =
+                    [("current", &s.client_id), ("partner", &s.partner_client_id)]
+                        .into_iter()
+                        .filter_map(|(role, id)| id.as_deref().map(|id| (role, id)))
+                        .filter(|(_, id)| !self.client_ids.contains(id))
+                        .collect();
                 if !gone.is_empty() {
                     let ids: Vec<Value> = gone
                         .iter()

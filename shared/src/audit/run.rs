@@ -94,7 +94,9 @@ impl RunId {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
         {
-            return Err(bad("may only contain letters, digits and . _ : - after the date"));
+            return Err(bad(
+                "may only contain letters, digits and . _ : - after the date",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -427,12 +429,7 @@ fn client_record(
     }
 }
 
-fn finding_record(
-    ctx: &Context<'_>,
-    f: &Finding,
-    first_seen: &str,
-    is_new: bool,
-) -> FindingRecord {
+fn finding_record(ctx: &Context<'_>, f: &Finding, first_seen: &str, is_new: bool) -> FindingRecord {
     let (client_name, secret_name) = match &f.subject {
         super::findings::Subject::Client { name, .. } => (Some(name.clone()), None),
         super::findings::Subject::Secret { name, .. } => (None, Some(name.clone())),
@@ -550,8 +547,16 @@ async fn produce<R: RecordStore>(
         let access = access_of(c);
         changes.extend(differ.client(&c.id, &c.name, &access));
         for f in &a.findings {
-            record_finding(ctx, &mut differ, &mut writer, &mut tally, &mut keys, &mut changes, f)
-                .await?;
+            record_finding(
+                ctx,
+                &mut differ,
+                &mut writer,
+                &mut tally,
+                &mut keys,
+                &mut changes,
+                f,
+            )
+            .await?;
         }
         let rec = client_record(ctx, c, &a, &access);
         if let Some(k) = keys.as_mut() {
@@ -563,8 +568,16 @@ async fn produce<R: RecordStore>(
     }
     for s in inv.secrets.iter().flatten() {
         for f in rules.secret(s) {
-            record_finding(ctx, &mut differ, &mut writer, &mut tally, &mut keys, &mut changes, &f)
-                .await?;
+            record_finding(
+                ctx,
+                &mut differ,
+                &mut writer,
+                &mut tally,
+                &mut keys,
+                &mut changes,
+                &f,
+            )
+            .await?;
         }
     }
     changes.extend(differ.finish(|s| inv.complete(s)));
@@ -629,7 +642,10 @@ where
     E: EventPublisher,
 {
     let started = tokio::time::Instant::now();
-    let (g0, r0) = (ports.genesys_meter.requests(), ports.records_meter.requests());
+    let (g0, r0) = (
+        ports.genesys_meter.requests(),
+        ports.records_meter.requests(),
+    );
     let run_id = req.run_id.as_str();
     let repo = AuditRecords::new(ports.records);
     let today = now.date_naive();
@@ -865,11 +881,7 @@ where
         "audit run finished"
     );
     let mut summary = RunSummary::from_record(&run);
-    summary.findings_by_code = tally
-        .by_code
-        .iter()
-        .map(|(k, v)| (k.clone(), *v))
-        .collect();
+    summary.findings_by_code = tally.by_code.iter().map(|(k, v)| (k.clone(), *v)).collect();
     Ok(summary)
 }
 
@@ -929,13 +941,23 @@ where
     R: RecordStore,
 {
     let started = tokio::time::Instant::now();
-    let (g0, r0) = (ports.genesys_meter.requests(), ports.records_meter.requests());
+    let (g0, r0) = (
+        ports.genesys_meter.requests(),
+        ports.records_meter.requests(),
+    );
     let run_id = req.run_id.as_str();
     let repo = AuditRecords::new(ports.records);
     let today = now.date_naive();
-    let inv = collect(ports.genesys, ports.secrets, ports.records, cfg, today, deadline)
-        .await
-        .map_err(AuditError::ClientListing)?;
+    let inv = collect(
+        ports.genesys,
+        ports.secrets,
+        ports.records,
+        cfg,
+        today,
+        deadline,
+    )
+    .await
+    .map_err(AuditError::ClientListing)?;
     let previous = repo.previous_complete_run(run_id).await?;
     let baseline = match &previous {
         Some(p) => Some(Baseline::load(&repo, &p.run_id).await?),
@@ -985,7 +1007,14 @@ mod tests {
             RunId::parse("2026-11-21T10:00:00Z-manual").unwrap().date(),
             "2026-11-21"
         );
-        for bad in ["", "2026-13-01", "yesterday", "2026-11-21/../x", "2026-11-21 x", &"2026-11-21".repeat(7)] {
+        for bad in [
+            "",
+            "2026-13-01",
+            "yesterday",
+            "2026-11-21/../x",
+            "2026-11-21 x",
+            &"2026-11-21".repeat(7),
+        ] {
             assert!(RunId::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(

@@ -128,7 +128,11 @@ impl ClientDirectory for FakeGenesys {
 impl AuthorizationDirectory for FakeGenesys {
     async fn roles_by_id(&self, ids: &[String], _d: &Deadline) -> Result<Vec<Role>, GenesysError> {
         self.enter("roles", LIST_ROLES)?;
-        Ok(self.with(|s| ids.iter().filter_map(|id| s.roles.get(id).cloned()).collect()))
+        Ok(self.with(|s| {
+            ids.iter()
+                .filter_map(|id| s.roles.get(id).cloned())
+                .collect()
+        }))
     }
 
     async fn list_scopes(&self, _d: &Deadline) -> Result<Vec<OAuthScope>, GenesysError> {
@@ -154,5 +158,17 @@ impl UsageReports for FakeGenesys {
         self.enter("usage", USAGE_JOB_SUBMIT)?;
         self.with(|s| s.windows.push(window.clone()));
         Ok(self.with(|s| s.usage.clone()))
+    }
+}
+
+impl super::run::RequestMeter for FakeGenesys {
+    fn requests(&self) -> u64 {
+        self.with(|s| s.calls.values().sum())
+    }
+}
+
+impl super::run::RequestMeter for crate::testing::MemoryRecords {
+    fn requests(&self) -> u64 {
+        0
     }
 }

@@ -43,7 +43,11 @@ impl World {
         };
         w.g.role("r-read", "Reader", &["directory:user:view"])
             .role("r-master", "Master Admin", &["*:*:*"])
-            .role("r-clients", "Client Manager", &["oauth:client:edit", "oauth:client:view"])
+            .role(
+                "r-clients",
+                "Client Manager",
+                &["oauth:client:edit", "oauth:client:view"],
+            )
             .role("r-dir", "Directory Admin", &["directory:user:*"])
             .scopes(&["users:readonly", "users", "oauth"]);
         w
@@ -73,7 +77,8 @@ impl World {
 
     /// A managed secret holding `client`, current version `age_days` old.
     fn managed(&self, name: &str, client: Option<&str>, age_days: i64) {
-        self.s.create(name, r#"{"clientId":"x","clientSecret":"NEVER-READ-ME"}"#);
+        self.s
+            .create(name, r#"{"clientId":"x","clientSecret":"NEVER-READ-ME"}"#);
         self.s.set_tag(name, TAG_MANAGED, "true");
         if let Some(c) = client {
             self.s.set_tag(name, TAG_CLIENT_ID, c);
@@ -204,13 +209,29 @@ fn seeded_world() -> World {
     g.client(inactive);
 
     for id in [
-        "admin", "cred", "wild", "alldiv", "orphan", "long", "unmanaged", "stale", "failing",
+        "admin",
+        "cred",
+        "wild",
+        "alldiv",
+        "orphan",
+        "long",
+        "unmanaged",
+        "stale",
+        "failing",
     ] {
         w.used(id, 1);
     }
     w.used("idle", 45);
     for id in [
-        "admin", "cred", "wild", "alldiv", "orphan", "idle", "idle-old", "never", "brand-new",
+        "admin",
+        "cred",
+        "wild",
+        "alldiv",
+        "orphan",
+        "idle",
+        "idle-old",
+        "never",
+        "brand-new",
         "long",
     ] {
         w.managed(&format!("team/{id}"), Some(id), 10);
@@ -224,7 +245,10 @@ fn seeded_world() -> World {
 
 fn expected_seeded() -> BTreeMap<String, BTreeSet<String>> {
     [
-        ("client:admin", set(&[ADMIN_PERMISSION, CREDENTIAL_ADMIN_PERMISSION])),
+        (
+            "client:admin",
+            set(&[ADMIN_PERMISSION, CREDENTIAL_ADMIN_PERMISSION]),
+        ),
         ("client:cred", set(&[CREDENTIAL_ADMIN_PERMISSION])),
         ("client:wild", set(&[WILDCARD_PERMISSION])),
         ("client:alldiv", set(&[ALL_DIVISIONS])),
@@ -283,10 +307,7 @@ async fn records_are_flat_and_carry_the_evidence() {
     for v in idle.values() {
         assert!(!v.is_object(), "client items are flat: {v}");
     }
-    let f = w
-        .items("2026-11-21", "FINDING#client:cred#")
-        .pop()
-        .unwrap();
+    let f = w.items("2026-11-21", "FINDING#client:cred#").pop().unwrap();
     assert_eq!(f["severity"], "HIGH");
     let evidence: Value = serde_json::from_str(f["evidence"].as_str().unwrap()).unwrap();
     assert_eq!(evidence["permissions"], json!(["oauth:client:edit"]));
@@ -303,12 +324,17 @@ async fn new_high_findings_are_announced_one_by_one() {
     let w = seeded_world();
     w.rotation("team/failing", "t2", 1, "failed").await;
     w.run("2026-11-21").await.unwrap();
-    let mut announced: Vec<String> = w
-        .e
-        .of_type("Audit Finding")
-        .iter()
-        .map(|e| format!("{}:{}", e.detail["subject"].as_str().unwrap(), e.detail["code"].as_str().unwrap()))
-        .collect();
+    let mut announced: Vec<String> =
+        w.e.of_type("Audit Finding")
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e.detail["subject"].as_str().unwrap(),
+                    e.detail["code"].as_str().unwrap()
+                )
+            })
+            .collect();
     announced.sort();
     assert_eq!(
         announced,
@@ -324,7 +350,10 @@ async fn new_high_findings_are_announced_one_by_one() {
     let done = w.e.of_type("Audit Completed");
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].detail["findingsBySeverity"]["CRITICAL"], 1);
-    assert!(w.e.of_type("Audit Changes").is_empty(), "a baseline has no changes");
+    assert!(
+        w.e.of_type("Audit Changes").is_empty(),
+        "a baseline has no changes"
+    );
     let all = serde_json::to_string(&w.e.events()).unwrap();
     assert!(!all.contains("NEVER-READ-ME"));
 }
@@ -355,16 +384,35 @@ async fn usage_and_role_failures_make_a_partial_run_that_a_retry_completes() {
     };
     assert_eq!(run_id, "2026-11-21");
     assert_eq!(err.error_type(), "AuditRunPartial");
-    assert!(missing.iter().any(|m| m.starts_with("usage: ") && m.contains("GenesysServerError")), "{missing:?}");
-    assert!(missing.iter().any(|m| m.starts_with("roles: ") && m.contains("GenesysNotFound")), "{missing:?}");
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.starts_with("usage: ") && m.contains("GenesysServerError")),
+        "{missing:?}"
+    );
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.starts_with("roles: ") && m.contains("GenesysNotFound")),
+        "{missing:?}"
+    );
     let run = w.items("2026-11-21", "RUN").pop().unwrap();
     assert_eq!(run["outcome"], "partial");
     assert_eq!(run["missingSources"], json!(["roles", "usage"]));
     let partial = w.findings("2026-11-21");
-    assert!(!partial.values().flatten().any(|c| c == UNUSED || c == NEVER_USED));
-    assert!(!partial.values().flatten().any(|c| c == ORPHANED_ROLE), "unresolved is not orphaned");
+    assert!(!partial
+        .values()
+        .flatten()
+        .any(|c| c == UNUSED || c == NEVER_USED));
+    assert!(
+        !partial.values().flatten().any(|c| c == ORPHANED_ROLE),
+        "unresolved is not orphaned"
+    );
     assert_eq!(w.client_item("2026-11-21", "idle")["usageKnown"], false);
-    assert_eq!(w.client_item("2026-11-21", "orphan")["rolesResolved"], false);
+    assert_eq!(
+        w.client_item("2026-11-21", "orphan")["rolesResolved"],
+        false
+    );
     let first_events = w.e.of_type("Audit Finding").len();
 
     let s = w.run("2026-11-21").await.unwrap();
@@ -432,20 +480,31 @@ async fn changes_between_runs_added_removed_and_re_roled() {
     assert_eq!(access["added"], json!(["role:r-clients@d-home"]));
     assert_eq!(access["removed"], json!(["role:r-read@d-home"]));
     // Only the new HIGH/CRITICAL findings of this run are announced individually.
-    let today: Vec<String> = w
-        .e
-        .of_type("Audit Finding")
-        .iter()
-        .filter(|e| e.detail["runId"] == "2026-11-21")
-        .map(|e| format!("{}:{}", e.detail["subject"].as_str().unwrap(), e.detail["code"].as_str().unwrap()))
-        .collect();
+    let today: Vec<String> =
+        w.e.of_type("Audit Finding")
+            .iter()
+            .filter(|e| e.detail["runId"] == "2026-11-21")
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e.detail["subject"].as_str().unwrap(),
+                    e.detail["code"].as_str().unwrap()
+                )
+            })
+            .collect();
     assert_eq!(today.len(), 4, "{today:?}");
     let changes = w.e.of_type("Audit Changes");
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].detail["counts"]["CLIENT_ADDED"], 1);
-    assert_eq!(changes[0].severity, crate::ports::events::Severity::Critical);
+    assert_eq!(
+        changes[0].severity,
+        crate::ports::events::Severity::Critical
+    );
     // A finding seen in both runs keeps its first run.
-    let admin = w.items("2026-11-21", "FINDING#client:admin#").pop().unwrap();
+    let admin = w
+        .items("2026-11-21", "FINDING#client:admin#")
+        .pop()
+        .unwrap();
     assert_eq!(admin["firstSeenRunId"], "2026-11-20");
     assert_eq!(admin["isNew"], false);
 }
@@ -482,13 +541,23 @@ async fn severities_patterns_and_codes_come_from_configuration() {
     .unwrap();
     w.run("2026-11-21").await.unwrap();
     let f = w.findings("2026-11-21");
-    assert_eq!(f["client:wild"], set(&["DIRECTORY_WRITE", WILDCARD_PERMISSION]));
+    assert_eq!(
+        f["client:wild"],
+        set(&["DIRECTORY_WRITE", WILDCARD_PERMISSION])
+    );
     assert_eq!(
         f["client:admin"],
-        set(&[ADMIN_PERMISSION, CREDENTIAL_ADMIN_PERMISSION, "DIRECTORY_WRITE"])
+        set(&[
+            ADMIN_PERMISSION,
+            CREDENTIAL_ADMIN_PERMISSION,
+            "DIRECTORY_WRITE"
+        ])
     );
     assert!(!f.contains_key("client:unmanaged"));
-    let idle = w.items("2026-11-21", "FINDING#client:idle#UNUSED").pop().unwrap();
+    let idle = w
+        .items("2026-11-21", "FINDING#client:idle#UNUSED")
+        .pop()
+        .unwrap();
     assert_eq!(idle["severity"], "LOW");
 }
 
@@ -527,7 +596,8 @@ async fn finding_events_are_capped_per_run() {
 #[tokio::test]
 async fn an_alternating_partner_counts_as_managed() {
     let w = World::new();
-    w.g.client(w.cc("a", &["r-read"], 100)).client(w.cc("b", &["r-read"], 100));
+    w.g.client(w.cc("a", &["r-read"], 100))
+        .client(w.cc("b", &["r-read"], 100));
     w.used("a", 1);
     w.used("b", 1);
     w.managed("pair", Some("a"), 1);
@@ -546,7 +616,11 @@ async fn role_lookups_are_batched_and_usage_is_one_org_query() {
         w.g.client(w.cc(&format!("c{i}"), &[id.as_str()], 100));
     }
     w.run("2026-11-21").await.unwrap();
-    assert_eq!(w.g.calls("roles"), 3, "250 role ids: 3 lookups of up to 100");
+    assert_eq!(
+        w.g.calls("roles"),
+        3,
+        "250 role ids: 3 lookups of up to 100"
+    );
     assert_eq!(w.g.calls("usage"), 1);
     assert_eq!(w.g.calls("clients"), 1);
     let window = &w.g.windows()[0];
