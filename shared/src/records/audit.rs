@@ -447,8 +447,16 @@ mod tests {
     async fn latest_rotation_tolerates_missing_attributes() {
         let store = MemoryRecords::default();
         for (token, started, extra) in [
-            ("t1", "2026-11-01T00:00:00.000Z", json!({"outcome": "succeeded"})),
-            ("t2", "2026-11-10T00:00:00.000Z", json!({"errorCode": "GenesysForbidden", "outcome": "failed"})),
+            (
+                "t1",
+                "2026-11-01T00:00:00.000Z",
+                json!({"outcome": "succeeded"}),
+            ),
+            (
+                "t2",
+                "2026-11-10T00:00:00.000Z",
+                json!({"errorCode": "GenesysForbidden", "outcome": "failed"}),
+            ),
             ("t3", "2026-11-05T00:00:00.000Z", json!({})),
         ] {
             let mut item = json!({
@@ -475,14 +483,23 @@ mod tests {
     fn keys_follow_the_data_model() {
         assert_eq!(run_pk("2026-11-21"), "AUDIT#2026-11-21");
         assert_eq!(client_sk("c1"), "CLIENT#c1");
-        assert_eq!(finding_sk("client:c1", "UNUSED"), "FINDING#client:c1#UNUSED");
+        assert_eq!(
+            finding_sk("client:c1", "UNUSED"),
+            "FINDING#client:c1#UNUSED"
+        );
         assert_eq!(
             change_sk("FINDING_NEW", "client:c1", Some("UNUSED")),
             "CHANGE#FINDING_NEW#client:c1#UNUSED"
         );
-        assert_eq!(change_sk("CLIENT_ADDED", "client:c1", None), "CHANGE#CLIENT_ADDED#client:c1");
+        assert_eq!(
+            change_sk("CLIENT_ADDED", "client:c1", None),
+            "CHANGE#CLIENT_ADDED#client:c1"
+        );
         let item = item(&run("2026-11-21", outcome::COMPLETE));
         assert_eq!(item["gsi1pk"], "AUDIT_RUNS");
-        assert!(!item.contains_key("previousRunId"), "absent options are omitted");
+        assert!(
+            !item.contains_key("previousRunId"),
+            "absent options are omitted"
+        );
     }
 }
