@@ -40,6 +40,18 @@ pub struct Deps<G, S, R, E> {
     pub clock: Clock,
 }
 
+/// An invocation as the runtime delivers it, `budget` before its deadline (tests, bench, demo).
+pub fn invocation(payload: Value, budget: Duration) -> LambdaEvent<Value> {
+    let mut context = lambda_runtime::Context::default();
+    context.request_id = "local-invocation".into();
+    let deadline = std::time::SystemTime::now() + budget;
+    context.deadline = deadline
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64;
+    LambdaEvent::new(payload, context)
+}
+
 pub type AwsDeps = Deps<GenesysClient, SecretsManager, DynamoRecords, EventBridgePublisher>;
 
 pub fn system_clock() -> Clock {

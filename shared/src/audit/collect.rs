@@ -243,16 +243,18 @@ async fn managed_secrets<S: SecretStore, R: RecordStore>(
 ) -> (Option<Vec<ManagedSecret>>, Vec<Missing>) {
     let listed = match secrets.list_tagged(TAG_MANAGED, "true").await {
         Ok(l) => l,
-        Err(e) => return (
-            None,
-            vec![Missing {
-                source: Source::Secrets,
-                detail: format!(
+        Err(e) => {
+            return (
+                None,
+                vec![Missing {
+                    source: Source::Secrets,
+                    detail: format!(
                     "managed secrets could not be listed, secret findings not evaluated: {} ({e})",
                     e.kind()
                 ),
-            }],
-        ),
+                }],
+            )
+        }
     };
     let prefix = cfg.secret_name_prefix.as_deref().unwrap_or("");
     let repo = AuditRecords::new(records);

@@ -49,10 +49,6 @@ fn is_client_credentials(c: &OAuthClient) -> bool {
     c.authorized_grant_type == GrantType::ClientCredentials
 }
 
-fn date(t: DateTime<Utc>) -> String {
-    t.date_naive().to_string()
-}
-
 impl<'a> Rules<'a> {
     pub fn new(
         cfg: &'a AuditConfig,
@@ -149,7 +145,7 @@ impl<'a> Rules<'a> {
                 code: rule.code.clone(),
                 severity: self.cfg.severity_of(&rule.code, rule.severity),
                 title: rule.title.clone(),
-                evidence: json!({"permissions": perms, "roles": roles, "scopes": scopes, "patterns": rule.permissions}),
+                evidence: json!({"permissions": perms, "roles": roles, "scopes": scopes}),
                 remediation: rule.remediation.clone(),
                 source: if perms.is_empty() {
                     Source::Scopes
@@ -401,9 +397,4 @@ impl<'a> Rules<'a> {
 /// The highest severity among findings, if any.
 pub fn highest(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max()
-}
-
-/// `date` of a timestamp, for records.
-pub fn day_of(t: DateTime<Utc>) -> String {
-    date(t)
 }

@@ -2,6 +2,7 @@
 //!
 //! Usage: credguard-bench [genesys]...   (no argument: every section)
 
+mod audit;
 mod genesys;
 mod stats;
 
@@ -11,5 +12,8 @@ async fn main() {
     let wants = |s: &str| args.is_empty() || args.iter().any(|a| a == s);
     if wants("genesys") {
         genesys::run().await;
+    }
+    if wants("audit") {
+        audit::run().await;
     }
 }

@@ -10,14 +10,14 @@ use credguard::config::CommonConfig;
 use credguard::credential::{TAG_CLIENT_ID, TAG_MANAGED};
 use credguard::ports::records::{Condition, Item, Query, RecordStore};
 use credguard::redact::SecretString;
-use credguard_audit::{handler, wire, AwsDeps, EVENT_SOURCE};
+use credguard_audit::{handler, invocation, wire, AwsDeps, EVENT_SOURCE};
 use credguard_testkit::events::EventTap;
 use credguard_testkit::{aws, create_records_table, unique};
 use genesys_sim::{RoleDivision, Seed, SeedClient, SeedUsageRow, SimConfig, SimHandle};
-use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const R_AUDIT: &str = "a0d1a000-0000-4000-8000-00000000000a";
 pub const R_READ: &str = "a0d1a000-0000-4000-8000-00000000000b";
@@ -358,10 +358,7 @@ pub async fn org(options: Options) -> Org {
 
 impl Org {
     pub async fn invoke(&self, payload: Value) -> Result<Value, credguard::audit::AuditError> {
-        let mut ctx = Context::default();
-        ctx.request_id = "it-request".into();
-        ctx.deadline = (Utc::now().timestamp_millis() + 120_000) as u64;
-        handler(&self.deps, LambdaEvent::new(payload, ctx)).await
+        handler(&self.deps, invocation(payload, Duration::from_secs(120))).await
     }
 
     /// Every item of a run.

@@ -90,4 +90,5 @@ async fn main() {
         stats.token_grants,
         stats.attempts
     );
+    credguard_e2e::demo_audit::run(genesys.endpoints(), "credguard/admin", table).await;
 }
