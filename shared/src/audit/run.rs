@@ -493,34 +493,62 @@ struct Produced {
     written_keys: Option<HashSet<String>>,
 }
 
-async fn record_finding(
-    ctx: &Context<'_>,
-    differ: &mut Differ,
-    writer: &mut Writer<'_>,
-    tally: &mut Tally,
-    keys: &mut Option<HashSet<String>>,
-    changes: &mut Vec<Change>,
-    f: &Finding,
-) -> Result<(), StoreError> {
-    let h = differ.finding(f, ctx.run_id);
-    let rec = finding_record(ctx, f, &h.first_seen_run_id, h.is_new);
-    *tally.by_severity.entry(f.severity).or_default() += 1;
-    *tally.by_code.entry(f.code.clone()).or_default() += 1;
-    if h.is_new && f.severity >= Severity::High && !ctx.announced.contains(&rec.sk) {
-        if tally.events.len() < ctx.cfg.max_finding_events {
-            tally
-                .events
-                .push(events::finding_event(ctx.run_id, f, &h.first_seen_run_id));
-        } else {
-            tally.events_suppressed += 1;
+/// Where a run's items go: the writer, the tally, and (when retrying) the keys written.
+struct Sink<'a> {
+    writer: Writer<'a>,
+    tally: Tally,
+    keys: Option<HashSet<String>>,
+}
+
+impl Sink<'_> {
+    async fn write(&mut self, sk: &str, record: Item) -> Result<bool, StoreError> {
+        if let Some(k) = self.keys.as_mut() {
+            k.insert(sk.to_owned());
         }
+        self.writer.push(record).await
     }
-    if let Some(k) = keys.as_mut() {
-        k.insert(rec.sk.clone());
+
+    /// Written as it is found: changes are never all held in memory.
+    async fn change(&mut self, ctx: &Context<'_>, c: Change) -> Result<(), StoreError> {
+        let t = &mut self.tally;
+        *t.changes.entry(c.kind.as_str()).or_default() += 1;
+        t.changes_total += 1;
+        if c.kind == ChangeKind::FindingNew {
+            t.highest_new = t.highest_new.max(c.severity);
+        }
+        if t.change_sample.len() < events::CHANGES_IN_EVENT {
+            t.change_sample.push(events::change_json(&c));
+        }
+        let rec = change_record(ctx, &c);
+        self.write(&rec.sk, item(&rec)).await?;
+        Ok(())
     }
-    changes.extend(h.change);
-    writer.push(item(&rec)).await?;
-    Ok(())
+
+    async fn finding(
+        &mut self,
+        ctx: &Context<'_>,
+        differ: &mut Differ,
+        f: &Finding,
+    ) -> Result<(), StoreError> {
+        let h = differ.finding(f, ctx.run_id);
+        let rec = finding_record(ctx, f, &h.first_seen_run_id, h.is_new);
+        let t = &mut self.tally;
+        *t.by_severity.entry(f.severity).or_default() += 1;
+        *t.by_code.entry(f.code.clone()).or_default() += 1;
+        if h.is_new && f.severity >= Severity::High && !ctx.announced.contains(&rec.sk) {
+            if t.events.len() < ctx.cfg.max_finding_events {
+                t.events
+                    .push(events::finding_event(ctx.run_id, f, &h.first_seen_run_id));
+            } else {
+                t.events_suppressed += 1;
+            }
+        }
+        self.write(&rec.sk, item(&rec)).await?;
+        if let Some(c) = h.change {
+            self.change(ctx, c).await?;
+        }
+        Ok(())
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -537,66 +565,40 @@ async fn produce<R: RecordStore>(
     let rules = Rules::new(ctx.cfg, inv, today, now);
     let mut differ = Differ::new(baseline);
     let dyn_store: Option<&dyn DynStore> = records.map(|r| r as &dyn DynStore);
-    let mut writer = Writer::new(dyn_store, deadline);
-    let mut tally = Tally::default();
-    let mut keys: Option<HashSet<String>> = retrying.then(HashSet::new);
-    let mut changes: Vec<Change> = Vec::new();
+    let mut sink = Sink {
+        writer: Writer::new(dyn_store, deadline),
+        tally: Tally::default(),
+        keys: retrying.then(HashSet::new),
+    };
 
     for c in &inv.clients {
         let a = rules.client(c);
         let access = access_of(c);
-        changes.extend(differ.client(&c.id, &c.name, &access));
+        if let Some(change) = differ.client(&c.id, &c.name, &access) {
+            sink.change(ctx, change).await?;
+        }
         for f in &a.findings {
-            record_finding(
-                ctx,
-                &mut differ,
-                &mut writer,
-                &mut tally,
-                &mut keys,
-                &mut changes,
-                f,
-            )
-            .await?;
+            sink.finding(ctx, &mut differ, f).await?;
         }
         let rec = client_record(ctx, c, &a, &access);
-        if let Some(k) = keys.as_mut() {
-            k.insert(rec.sk.clone());
-        }
-        if writer.push(item(&rec)).await? {
-            tally.clients_recorded += 1;
+        if sink.write(&rec.sk, item(&rec)).await? {
+            sink.tally.clients_recorded += 1;
         }
     }
     for s in inv.secrets.iter().flatten() {
         for f in rules.secret(s) {
-            record_finding(
-                ctx,
-                &mut differ,
-                &mut writer,
-                &mut tally,
-                &mut keys,
-                &mut changes,
-                &f,
-            )
-            .await?;
+            sink.finding(ctx, &mut differ, &f).await?;
         }
     }
-    changes.extend(differ.finish(|s| inv.complete(s)));
-    tally.changes_total = changes.len();
-    for c in &changes {
-        *tally.changes.entry(c.kind.as_str()).or_default() += 1;
-        if c.kind == ChangeKind::FindingNew {
-            tally.highest_new = tally.highest_new.max(c.severity);
-        }
-        if tally.change_sample.len() < events::CHANGES_IN_EVENT {
-            tally.change_sample.push(events::change_json(c));
-        }
-        let rec = change_record(ctx, c);
-        if let Some(k) = keys.as_mut() {
-            k.insert(rec.sk.clone());
-        }
-        writer.push(item(&rec)).await?;
+    for change in differ.finish(|s| inv.complete(s)) {
+        sink.change(ctx, change).await?;
     }
-    writer.finish().await?;
+    sink.writer.finish().await?;
+    let Sink {
+        writer,
+        tally,
+        keys,
+    } = sink;
 
     let mut missing: Vec<String> = inv.missing.iter().map(|m| m.text()).collect();
     let mut missing_sources: BTreeSet<String> = inv

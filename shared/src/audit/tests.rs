@@ -105,6 +105,16 @@ impl World {
     }
 
     async fn run_with(&self, run_id: &str, dry_run: bool) -> Result<RunSummary, AuditError> {
+        self.run_within(run_id, dry_run, Duration::from_secs(60))
+            .await
+    }
+
+    async fn run_within(
+        &self,
+        run_id: &str,
+        dry_run: bool,
+        budget: Duration,
+    ) -> Result<RunSummary, AuditError> {
         let ports = Ports {
             genesys: &self.g,
             secrets: &self.s,
@@ -119,14 +129,7 @@ impl World {
             scheduled_at: None,
             dry_run,
         };
-        run_audit(
-            &ports,
-            &self.cfg,
-            &req,
-            self.now,
-            &Deadline::after(Duration::from_secs(60)),
-        )
-        .await
+        run_audit(&ports, &self.cfg, &req, self.now, &Deadline::after(budget)).await
     }
 
     fn items(&self, run_id: &str, prefix: &str) -> Vec<Item> {
@@ -625,4 +628,30 @@ async fn role_lookups_are_batched_and_usage_is_one_org_query() {
     assert_eq!(w.g.calls("clients"), 1);
     let window = &w.g.windows()[0];
     assert_eq!((window.last_day - window.first_day).num_days(), 89);
+}
+
+#[tokio::test]
+async fn running_out_of_time_records_a_partial_run_naming_the_records() {
+    let w = seeded_world();
+    // Less than the time kept for the summary: no item is written, the summary still is.
+    let s = w
+        .run_within("2026-11-21", false, Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(s.outcome, "partial");
+    assert!(
+        s.missing
+            .iter()
+            .any(|m| m.starts_with("records: time budget ran out") && m.contains("0 of 18 clients")),
+        "{:?}",
+        s.missing
+    );
+    assert_eq!(
+        w.items("2026-11-21", "RUN")[0]["missingSources"],
+        json!(["records"])
+    );
+    assert!(w.items("2026-11-21", "CLIENT#").is_empty());
+    // With time, the retry completes the run.
+    assert_eq!(w.run("2026-11-21").await.unwrap().outcome, "complete");
+    assert_eq!(w.items("2026-11-21", "CLIENT#").len(), 18);
 }

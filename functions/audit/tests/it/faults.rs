@@ -75,3 +75,39 @@ async fn partial_run_names_what_is_missing_and_a_retry_completes_it() {
     assert_eq!((keys.len(), n), (6, 6));
     org.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn batch_items_left_unprocessed_by_dynamodb_are_retried() {
+    let mut org = org(Options::default()).await;
+    let upstream = std::env::var("AWS_ENDPOINT_URL").expect("moto");
+    let proxy = credguard_testkit::ddb_proxy::UnprocessedProxy::start(&upstream, 4).await;
+    let via_proxy = aws_sdk_dynamodb::config::Builder::from(&org.aws)
+        .endpoint_url(&proxy.url)
+        .build();
+    org.deps.records = credguard::aws::dynamodb::DynamoRecords::from_client(
+        aws_sdk_dynamodb::Client::from_conf(via_proxy),
+        &org.table,
+    );
+    let done = org
+        .invoke(fixture("scheduler-event.json"))
+        .await
+        .expect("complete run");
+    assert_eq!(done["outcome"], "complete");
+    assert_eq!(
+        proxy.faults_served(),
+        4,
+        "half of four batches came back unprocessed"
+    );
+    assert_eq!(
+        org.findings("2026-11-21").await,
+        expected_findings(&org.prefix)
+    );
+    let clients = org
+        .items("2026-11-21")
+        .await
+        .into_iter()
+        .filter(|i| i["recordType"] == "auditClient")
+        .count();
+    assert_eq!(clients, 18, "every client recorded exactly once");
+    org.sim.shutdown().await;
+}
