@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod findings;
+pub mod meter;
 pub mod permissions;
 pub mod rules;
 pub mod run;

@@ -11,11 +11,10 @@ use super::config::AuditConfig;
 use super::error::AuditError;
 use super::events;
 use super::findings::{Finding, Source};
+pub use super::meter::RequestMeter;
 use super::rules::{highest, Assessment, Rules};
-use crate::aws::dynamodb::DynamoRecords;
 use crate::deadline::Deadline;
 use crate::genesys::models::OAuthClient;
-use crate::genesys::GenesysClient;
 use crate::ports::events::{EventPublisher, SecurityEvent, Severity};
 use crate::ports::genesys::{AuthorizationDirectory, ClientDirectory, UsageReports};
 use crate::ports::records::{BatchStats, Item, RecordStore, StoreError};
@@ -35,29 +34,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
-
-/// Requests made so far by an adapter (figures in the run summary). `()` counts nothing.
-pub trait RequestMeter: Send + Sync {
-    fn requests(&self) -> u64;
-}
-
-impl RequestMeter for () {
-    fn requests(&self) -> u64 {
-        0
-    }
-}
-
-impl RequestMeter for GenesysClient {
-    fn requests(&self) -> u64 {
-        self.stats().attempts
-    }
-}
-
-impl RequestMeter for DynamoRecords {
-    fn requests(&self) -> u64 {
-        self.request_count()
-    }
-}
 
 /// The ports one run uses (the audit function's whole footprint: Genesys reads, Secrets
 /// Manager metadata, the records table, the event bus).
