@@ -18,6 +18,7 @@ pub const AUDIT_UNUSED_DAYS: &str = "AUDIT_UNUSED_DAYS";
 pub const AUDIT_NEW_CLIENT_GRACE_DAYS: &str = "AUDIT_NEW_CLIENT_GRACE_DAYS";
 pub const AUDIT_MAX_TOKEN_VALIDITY_SECONDS: &str = "AUDIT_MAX_TOKEN_VALIDITY_SECONDS";
 pub const AUDIT_SECRET_MAX_AGE_DAYS: &str = "AUDIT_SECRET_MAX_AGE_DAYS";
+pub const AUDIT_SECRET_AGE_GRACE_DAYS: &str = "AUDIT_SECRET_AGE_GRACE_DAYS";
 pub const AUDIT_SECRET_NAME_PREFIX: &str = "AUDIT_SECRET_NAME_PREFIX";
 pub const AUDIT_RETENTION_DAYS: &str = "AUDIT_RETENTION_DAYS";
 pub const AUDIT_MAX_FINDING_EVENTS: &str = "AUDIT_MAX_FINDING_EVENTS";
@@ -66,6 +67,9 @@ pub struct AuditConfig {
     /// `MANAGED_SECRET_STALE` when the current version is older (tag `credguard:max-age-days`
     /// on a secret overrides it for that secret).
     pub secret_max_age_days: u32,
+    /// Days past the maximum age before `MANAGED_SECRET_STALE`: the rotation sweep's time to
+    /// act, so a credential due today is not reported before the sweep could run.
+    pub secret_age_grace_days: u32,
     /// Only managed secrets whose name starts with this are audited (one account, several
     /// deployments).
     pub secret_name_prefix: Option<String>,
@@ -88,7 +92,9 @@ impl Default for AuditConfig {
             unused_days: 30,
             new_client_grace_days: 7,
             max_token_validity_seconds: 86_400,
-            secret_max_age_days: 90,
+            // Rotation's default `ROTATION_MAX_AGE_DAYS`.
+            secret_max_age_days: 30,
+            secret_age_grace_days: 2,
             secret_name_prefix: None,
             retention_days: 400,
             max_finding_events: 100,
@@ -156,6 +162,7 @@ struct Document {
     new_client_grace_days: Option<u32>,
     max_token_validity_seconds: Option<i64>,
     secret_max_age_days: Option<u32>,
+    secret_age_grace_days: Option<u32>,
     secret_name_prefix: Option<String>,
     retention_days: Option<u32>,
     max_finding_events: Option<usize>,
@@ -202,6 +209,7 @@ impl AuditConfig {
             c.max_token_validity_seconds,
         )?;
         c.secret_max_age_days = v.parsed(AUDIT_SECRET_MAX_AGE_DAYS, c.secret_max_age_days)?;
+        c.secret_age_grace_days = v.parsed(AUDIT_SECRET_AGE_GRACE_DAYS, c.secret_age_grace_days)?;
         if let Some(prefix) = v.optional(AUDIT_SECRET_NAME_PREFIX) {
             c.secret_name_prefix = Some(prefix);
         }
@@ -278,6 +286,9 @@ impl AuditConfig {
         }
         if let Some(x) = d.secret_max_age_days {
             self.secret_max_age_days = x;
+        }
+        if let Some(x) = d.secret_age_grace_days {
+            self.secret_age_grace_days = x;
         }
         if let Some(x) = d.secret_name_prefix {
             self.secret_name_prefix = Some(x).filter(|p| !p.is_empty());
@@ -414,7 +425,8 @@ mod tests {
         assert_eq!(c.usage_window_days, 90);
         assert_eq!(c.unused_days, 30);
         assert_eq!(c.max_token_validity_seconds, 86_400);
-        assert_eq!(c.secret_max_age_days, 90);
+        assert_eq!(c.secret_max_age_days, 30);
+        assert_eq!(c.secret_age_grace_days, 2);
         assert_eq!(c.retention_days, 400);
         assert_eq!(c.permission_rules[0].code, "ADMIN_PERMISSION");
         assert_eq!(c.permission_rules[0].severity, Severity::Critical);

@@ -370,13 +370,14 @@ impl<'a> Rules<'a> {
         }
         if let Some(created) = s.current_created {
             let max_days = s.max_age_days.unwrap_or(self.cfg.secret_max_age_days);
+            let grace = self.cfg.secret_age_grace_days;
             let age = self.now - created;
-            if age > chrono::Duration::days(i64::from(max_days)) {
+            if age > chrono::Duration::days(i64::from(max_days) + i64::from(grace)) {
                 out.extend(self.finding(
                     &subject,
                     codes::MANAGED_SECRET_STALE,
                     json!({"secretName": s.name, "currentVersionCreated": crate::records::iso(created),
-                           "ageDays": age.num_days(), "maxAgeDays": max_days,
+                           "ageDays": age.num_days(), "maxAgeDays": max_days, "graceDays": grace,
                            "maxAgeFrom": if s.max_age_days.is_some() { "tag" } else { "policy" }}),
                 ));
             }

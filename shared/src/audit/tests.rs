@@ -655,3 +655,37 @@ async fn running_out_of_time_records_a_partial_run_naming_the_records() {
     assert_eq!(w.run("2026-11-21").await.unwrap().outcome, "complete");
     assert_eq!(w.items("2026-11-21", "CLIENT#").len(), 18);
 }
+
+#[tokio::test]
+async fn stale_means_older_than_the_maximum_age_plus_grace() {
+    let w = World::new();
+    for (id, age) in [("a", 31), ("b", 33)] {
+        w.g.client(w.cc(id, &["r-read"], 100));
+        w.used(id, 1);
+        w.managed(&format!("team/{id}"), Some(id), age);
+    }
+    // A per-secret maximum from the tag: 7 days (+2 grace) is exceeded at 10.
+    w.g.client(w.cc("c", &["r-read"], 100));
+    w.used("c", 1);
+    w.managed("team/c", Some("c"), 10);
+    w.s.set_tag("team/c", super::collect::TAG_MAX_AGE_DAYS, "7");
+    w.run("2026-11-21").await.unwrap();
+    let f = w.findings("2026-11-21");
+    assert_eq!(
+        f.keys().collect::<Vec<_>>(),
+        vec!["secret:team/b", "secret:team/c"],
+        "31 days is within 30 + 2 days of grace"
+    );
+    let c = w
+        .items("2026-11-21", "FINDING#secret:team/c#")
+        .pop()
+        .unwrap();
+    let evidence: Value = serde_json::from_str(c["evidence"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (
+            evidence["maxAgeDays"].as_u64(),
+            evidence["maxAgeFrom"].as_str()
+        ),
+        (Some(7), Some("tag"))
+    );
+}

@@ -314,8 +314,14 @@ pub async fn org(options: Options) -> Org {
         ][..],
     )
     .expect("common config");
-    let audit = AuditConfig::from_env(&[("AUDIT_SECRET_NAME_PREFIX", prefix.as_str())][..])
-        .expect("audit config");
+    let audit = AuditConfig::from_env(
+        &[
+            ("AUDIT_SECRET_NAME_PREFIX", prefix.as_str()),
+            // The "stale" secret has a 1-day maximum and is 2 days old: no grace.
+            ("AUDIT_SECRET_AGE_GRACE_DAYS", "0"),
+        ][..],
+    )
+    .expect("audit config");
     let mut deps = wire(&aws, &common, audit).expect("wiring");
     rotation_record(
         &deps.records,
