@@ -4,6 +4,7 @@
 //! the Genesys Cloud client, the AWS adapters (Secrets Manager, DynamoDB, EventBridge) and the
 //! domain logic. Domain modules see only the narrow traits in [`ports`], never an SDK type.
 
+pub mod audit;
 pub mod aws;
 pub mod config;
 pub mod credential;

@@ -3,6 +3,7 @@
 //! names, a `recordType`, ISO-8601 UTC timestamps and an `expiresAt` TTL, because auditors
 //! read them through DynamoDB exports.
 
+pub mod audit;
 pub mod idempotency;
 pub mod lease;
 pub mod revocation;

@@ -2,6 +2,7 @@
 //!
 //! Usage: credguard-bench [genesys] [rotation] ...   (no argument: every section)
 
+mod audit;
 mod genesys;
 mod rotation;
 mod stats;
@@ -15,5 +16,8 @@ async fn main() {
     }
     if wants("rotation") {
         rotation::run().await;
+    }
+    if wants("audit") {
+        audit::run().await;
     }
 }

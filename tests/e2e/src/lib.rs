@@ -2,6 +2,7 @@
 //! production — resources created through the SDK, the function binaries run by
 //! `cargo lambda watch`, Genesys played by the simulator binary.
 
+pub mod demo_audit;
 pub mod demo_rotation;
 
 use credguard::aws::secretsmanager::SecretsManager;

@@ -152,6 +152,17 @@ impl SimControl {
         st.now()
     }
 
+    /// Deletes a role while clients and users keep referring to it, as a role deleted in the
+    /// Admin UI leaves dangling `roleDivisions` (audit: orphaned role references).
+    pub fn remove_role(&self, id: &str) -> Result<(), SimError> {
+        let mut st = self.shared.lock();
+        st.roles
+            .remove(id)
+            .ok_or_else(|| SimError::not_found(format!("role {id} does not exist")))?;
+        st.role_order.retain(|r| r != id);
+        Ok(())
+    }
+
     pub fn add_fault(&self, rule: FaultRule) -> Result<(), SimError> {
         rule.validate(&routes::operation_names())
             .map_err(SimError::bad)?;

@@ -300,3 +300,31 @@ async fn scopes_listing_is_not_paged() {
     let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
     json_ok(get(&sim, &agent, "/api/v2/oauth/scopes").await, 200).await;
 }
+
+#[tokio::test]
+async fn a_removed_role_stays_referenced_by_its_clients() {
+    let sim = sim().await;
+    sim.remove_role(R_SYNC).expect("role exists");
+    assert_eq!(sim.remove_role(R_SYNC).map_err(|e| e.status), Err(404));
+    let t = admin_token(&sim).await;
+    let v = json_ok(
+        get(
+            &sim,
+            &t,
+            &format!("/api/v2/authorization/roles?id={R_SYNC}"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(v["total"], 0, "the role is gone");
+    let c = json_ok(
+        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        c["roleDivisions"][0]["roleId"], R_SYNC,
+        "the client still refers to it"
+    );
+}

@@ -1,0 +1,129 @@
+//! The audit Lambda: the handler (event → use case → JSON summary) and the wiring `main` does
+//! once per container. Tests call [`handler`] with real adapters (moto, the simulator) or with
+//! fakes; the use case itself is `credguard::audit`.
+
+pub mod input;
+
+use chrono::{DateTime, Utc};
+use credguard::audit::{run_audit, AuditConfig, AuditError, Ports, RequestMeter};
+use credguard::aws::dynamodb::DynamoRecords;
+use credguard::aws::eventbridge::EventBridgePublisher;
+use credguard::aws::secretsmanager::SecretsManager;
+use credguard::config::CommonConfig;
+use credguard::deadline::Deadline;
+use credguard::genesys::client::ClientInitError;
+use credguard::genesys::{ClientOptions, GenesysClient};
+use credguard::ports::events::EventPublisher;
+use credguard::ports::genesys::{AuthorizationDirectory, ClientDirectory, UsageReports};
+use credguard::ports::records::RecordStore;
+use credguard::ports::secrets::SecretStore;
+use credguard::secret_cache::{CachedSecrets, SecretCredentialSource};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// EventBridge `Source` of the audit's security events.
+pub const EVENT_SOURCE: &str = "credguard.audit";
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Everything an invocation needs, built once per container.
+pub struct Deps<G, S, R, E> {
+    pub genesys: G,
+    pub secrets: S,
+    pub records: R,
+    pub events: E,
+    pub config: AuditConfig,
+    /// Kept back from the Lambda deadline to record the outcome.
+    pub deadline_margin: Duration,
+    pub clock: Clock,
+}
+
+/// An invocation as the runtime delivers it, `budget` before its deadline (tests, bench, demo).
+pub fn invocation(payload: Value, budget: Duration) -> LambdaEvent<Value> {
+    let mut context = lambda_runtime::Context::default();
+    context.request_id = "local-invocation".into();
+    let deadline = std::time::SystemTime::now() + budget;
+    context.deadline = deadline
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64;
+    LambdaEvent::new(payload, context)
+}
+
+pub type AwsDeps = Deps<GenesysClient, SecretsManager, DynamoRecords, EventBridgePublisher>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// The production adapters. The Genesys client acts as the admin OAuth client whose
+/// credential it reads from Secrets Manager (cached, re-read when the login host refuses it).
+pub fn wire(
+    aws: &aws_config::SdkConfig,
+    common: &CommonConfig,
+    config: AuditConfig,
+) -> Result<AwsDeps, ClientInitError> {
+    let secrets = SecretsManager::new(aws);
+    let cache = Arc::new(CachedSecrets::new(secrets.clone(), common.secret_cache_ttl));
+    let admin = Arc::new(SecretCredentialSource::new(
+        cache,
+        common.genesys.admin_secret_id.clone(),
+    ));
+    let genesys = GenesysClient::new(
+        common.genesys.endpoints.clone(),
+        admin,
+        ClientOptions::from(&common.genesys),
+    )?;
+    Ok(Deps {
+        genesys,
+        secrets,
+        records: DynamoRecords::new(aws, common.records_table.clone()),
+        events: EventBridgePublisher::new(aws, common.event_bus.clone(), EVENT_SOURCE),
+        config,
+        deadline_margin: common.deadline_margin,
+        clock: system_clock(),
+    })
+}
+
+/// One invocation: the run the event names, bounded by the Lambda deadline. A partial run is
+/// returned as an error (`AuditRunPartial`) so the asynchronous retry completes it.
+pub async fn handler<G, S, R, E>(
+    deps: &Deps<G, S, R, E>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, AuditError>
+where
+    G: ClientDirectory + AuthorizationDirectory + UsageReports + RequestMeter,
+    S: SecretStore,
+    R: RecordStore + RequestMeter,
+    E: EventPublisher,
+{
+    let (payload, context) = event.into_parts();
+    let deadline = Deadline::from_wall_clock(context.deadline(), deps.deadline_margin);
+    let now = (deps.clock)();
+    let request = input::parse(&payload, now)?;
+    tracing::info!(
+        run_id = request.run_id.as_str(),
+        trigger = request.trigger.as_str(),
+        dry_run = request.dry_run,
+        budget_ms = deadline.remaining().as_millis() as u64,
+        "audit invocation"
+    );
+    let ports = Ports {
+        genesys: &deps.genesys,
+        secrets: &deps.secrets,
+        records: &deps.records,
+        events: &deps.events,
+        genesys_meter: &deps.genesys,
+        records_meter: &deps.records,
+    };
+    let summary = run_audit(&ports, &deps.config, &request, now, &deadline)
+        .await
+        .inspect_err(
+            |e| tracing::error!(error_type = e.error_type(), error = %e, "audit run failed"),
+        )?
+        .into_result()
+        .inspect_err(|e| tracing::warn!(error = %e, "audit run partial; a retry completes it"))?;
+    Ok(serde_json::to_value(&summary).unwrap_or_default())
+}

@@ -1,0 +1,15 @@
+//! Wiring only: configuration, AWS and Genesys clients once per container, then the runtime.
+
+use credguard::audit::AuditConfig;
+use credguard::config::{CommonConfig, ProcessEnv};
+use lambda_runtime::{service_fn, Error};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    credguard::telemetry::init();
+    let common = CommonConfig::from_env(&ProcessEnv)?;
+    let audit = AuditConfig::from_env(&ProcessEnv)?;
+    let aws = credguard::aws::load_config().await;
+    let deps = credguard_audit::wire(&aws, &common, audit)?;
+    lambda_runtime::run(service_fn(|event| credguard_audit::handler(&deps, event))).await
+}

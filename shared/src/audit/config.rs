@@ -1,0 +1,506 @@
+//! Audit policy: thresholds, permission patterns per severity, severity overrides. Defaults are
+//! documented in the README ("Audit"); everything can be changed without a code edit, either
+//! with one environment variable per setting or with one JSON document in `AUDIT_CONFIG_JSON`
+//! (individual variables win over the document).
+
+use super::findings::codes;
+use super::permissions::valid_pattern;
+use crate::config::{ConfigError, EnvSource, Vars};
+use crate::genesys::UsageApi;
+use crate::ports::events::Severity;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const AUDIT_CONFIG_JSON: &str = "AUDIT_CONFIG_JSON";
+pub const AUDIT_USAGE_WINDOW_DAYS: &str = "AUDIT_USAGE_WINDOW_DAYS";
+pub const AUDIT_USAGE_API: &str = "AUDIT_USAGE_API";
+pub const AUDIT_UNUSED_DAYS: &str = "AUDIT_UNUSED_DAYS";
+pub const AUDIT_NEW_CLIENT_GRACE_DAYS: &str = "AUDIT_NEW_CLIENT_GRACE_DAYS";
+pub const AUDIT_MAX_TOKEN_VALIDITY_SECONDS: &str = "AUDIT_MAX_TOKEN_VALIDITY_SECONDS";
+pub const AUDIT_SECRET_MAX_AGE_DAYS: &str = "AUDIT_SECRET_MAX_AGE_DAYS";
+pub const AUDIT_SECRET_AGE_GRACE_DAYS: &str = "AUDIT_SECRET_AGE_GRACE_DAYS";
+pub const AUDIT_SECRET_NAME_PREFIX: &str = "AUDIT_SECRET_NAME_PREFIX";
+pub const AUDIT_RETENTION_DAYS: &str = "AUDIT_RETENTION_DAYS";
+pub const AUDIT_MAX_FINDING_EVENTS: &str = "AUDIT_MAX_FINDING_EVENTS";
+pub const AUDIT_ADMIN_PERMISSIONS: &str = "AUDIT_ADMIN_PERMISSIONS";
+pub const AUDIT_CREDENTIAL_ADMIN_PERMISSIONS: &str = "AUDIT_CREDENTIAL_ADMIN_PERMISSIONS";
+pub const AUDIT_CREDENTIAL_ADMIN_SCOPES: &str = "AUDIT_CREDENTIAL_ADMIN_SCOPES";
+pub const AUDIT_SEVERITY_OVERRIDES: &str = "AUDIT_SEVERITY_OVERRIDES";
+pub const AUDIT_DISABLED_CODES: &str = "AUDIT_DISABLED_CODES";
+
+pub const DEFAULT_ADMIN_PERMISSIONS: &[&str] = &["*:*:*", "directory:organization:admin"];
+pub const DEFAULT_CREDENTIAL_ADMIN_PERMISSIONS: &[&str] = &[
+    "oauth:client:add",
+    "oauth:client:edit",
+    "oauth:client:delete",
+    "authorization:role:add",
+    "authorization:role:edit",
+    "authorization:role:delete",
+    "authorization:grant:add",
+    "authorization:grant:delete",
+];
+/// Scopes of code/implicit/SAML clients that let them administer OAuth clients and roles.
+pub const DEFAULT_CREDENTIAL_ADMIN_SCOPES: &[&str] = &["oauth", "authorization"];
+
+/// A permission rule: raises `code` at `severity` for a client whose roles grant any of
+/// `permissions` (Genesys wildcard semantics) or whose scopes include any of `scopes`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PermissionRule {
+    pub code: String,
+    pub severity: Severity,
+    pub permissions: Vec<String>,
+    pub scopes: Vec<String>,
+    pub title: String,
+    pub remediation: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditConfig {
+    /// Days of usage read (full UTC days before today; one org-wide job per 90 days).
+    pub usage_window_days: u32,
+    pub usage_api: UsageApi,
+    /// `UNUSED` when the last request is older than this.
+    pub unused_days: u32,
+    /// `NEVER_USED` only for clients at least this old.
+    pub new_client_grace_days: u32,
+    pub max_token_validity_seconds: i64,
+    /// `MANAGED_SECRET_STALE` when the current version is older (tag `credguard:max-age-days`
+    /// on a secret overrides it for that secret).
+    pub secret_max_age_days: u32,
+    /// Days past the maximum age before `MANAGED_SECRET_STALE`: the rotation sweep's time to
+    /// act, so a credential due today is not reported before the sweep could run.
+    pub secret_age_grace_days: u32,
+    /// Only managed secrets whose name starts with this are audited (one account, several
+    /// deployments).
+    pub secret_name_prefix: Option<String>,
+    /// TTL of audit records.
+    pub retention_days: u32,
+    /// At most this many individual finding events per run; the rest are counted in the
+    /// summary event.
+    pub max_finding_events: usize,
+    /// Evaluated in order; `ADMIN_PERMISSION` and `CREDENTIAL_ADMIN_PERMISSION` by default.
+    pub permission_rules: Vec<PermissionRule>,
+    pub severity_overrides: BTreeMap<String, Severity>,
+    pub disabled_codes: BTreeSet<String>,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            usage_window_days: 90,
+            usage_api: UsageApi::Auto,
+            unused_days: 30,
+            new_client_grace_days: 7,
+            max_token_validity_seconds: 86_400,
+            // Rotation's default `ROTATION_MAX_AGE_DAYS`.
+            secret_max_age_days: 30,
+            secret_age_grace_days: 2,
+            secret_name_prefix: None,
+            retention_days: 400,
+            max_finding_events: 100,
+            permission_rules: default_rules(),
+            severity_overrides: BTreeMap::new(),
+            disabled_codes: BTreeSet::new(),
+        }
+    }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn default_rules() -> Vec<PermissionRule> {
+    vec![
+        PermissionRule {
+            code: codes::ADMIN_PERMISSION.into(),
+            severity: Severity::Critical,
+            permissions: strings(DEFAULT_ADMIN_PERMISSIONS),
+            scopes: vec![],
+            title: "Client holds admin-level permissions".into(),
+            remediation: "Replace the admin role with a role granting only the permissions this integration uses.".into(),
+        },
+        PermissionRule {
+            code: codes::CREDENTIAL_ADMIN_PERMISSION.into(),
+            severity: Severity::High,
+            permissions: strings(DEFAULT_CREDENTIAL_ADMIN_PERMISSIONS),
+            scopes: strings(DEFAULT_CREDENTIAL_ADMIN_SCOPES),
+            title: "Client can create or change credentials, roles or grants".into(),
+            remediation: "Remove OAuth client, role and grant administration unless this client is a credential tool; if it is, manage its own secret with credguard.".into(),
+        },
+    ]
+}
+
+pub fn parse_severity(raw: &str) -> Result<Severity, String> {
+    match raw.trim().to_ascii_uppercase().as_str() {
+        "INFO" => Ok(Severity::Info),
+        "LOW" => Ok(Severity::Low),
+        "MEDIUM" => Ok(Severity::Medium),
+        "HIGH" => Ok(Severity::High),
+        "CRITICAL" => Ok(Severity::Critical),
+        other => Err(format!(
+            "unknown severity {other:?} (INFO, LOW, MEDIUM, HIGH, CRITICAL)"
+        )),
+    }
+}
+
+fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// `AUDIT_CONFIG_JSON`: every field optional, unknown fields refused (a typo must not silently
+/// fall back to a default).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Document {
+    usage_window_days: Option<u32>,
+    usage_api: Option<String>,
+    unused_days: Option<u32>,
+    new_client_grace_days: Option<u32>,
+    max_token_validity_seconds: Option<i64>,
+    secret_max_age_days: Option<u32>,
+    secret_age_grace_days: Option<u32>,
+    secret_name_prefix: Option<String>,
+    retention_days: Option<u32>,
+    max_finding_events: Option<usize>,
+    permission_rules: Option<Vec<RuleDocument>>,
+    severities: Option<BTreeMap<String, String>>,
+    disabled_codes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RuleDocument {
+    code: String,
+    severity: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    title: Option<String>,
+    remediation: Option<String>,
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
+}
+
+impl AuditConfig {
+    pub fn from_env<E: EnvSource + ?Sized>(env: &E) -> Result<Self, ConfigError> {
+        let v = Vars(env);
+        let mut c = Self::default();
+        if let Some(raw) = v.optional(AUDIT_CONFIG_JSON) {
+            let doc: Document = serde_json::from_str(&raw)
+                .map_err(|e| invalid(AUDIT_CONFIG_JSON, e.to_string()))?;
+            c.apply(doc)?;
+        }
+        c.usage_window_days = v.parsed(AUDIT_USAGE_WINDOW_DAYS, c.usage_window_days)?;
+        c.usage_api = v.parsed(AUDIT_USAGE_API, c.usage_api)?;
+        c.unused_days = v.parsed(AUDIT_UNUSED_DAYS, c.unused_days)?;
+        c.new_client_grace_days = v.parsed(AUDIT_NEW_CLIENT_GRACE_DAYS, c.new_client_grace_days)?;
+        c.max_token_validity_seconds = v.parsed(
+            AUDIT_MAX_TOKEN_VALIDITY_SECONDS,
+            c.max_token_validity_seconds,
+        )?;
+        c.secret_max_age_days = v.parsed(AUDIT_SECRET_MAX_AGE_DAYS, c.secret_max_age_days)?;
+        c.secret_age_grace_days = v.parsed(AUDIT_SECRET_AGE_GRACE_DAYS, c.secret_age_grace_days)?;
+        if let Some(prefix) = v.optional(AUDIT_SECRET_NAME_PREFIX) {
+            c.secret_name_prefix = Some(prefix);
+        }
+        c.retention_days = v.parsed(AUDIT_RETENTION_DAYS, c.retention_days)?;
+        c.max_finding_events = v.parsed(AUDIT_MAX_FINDING_EVENTS, c.max_finding_events)?;
+        if v.optional(AUDIT_ADMIN_PERMISSIONS).is_some() {
+            c.rule_mut(codes::ADMIN_PERMISSION).permissions = v.list(AUDIT_ADMIN_PERMISSIONS);
+        }
+        if v.optional(AUDIT_CREDENTIAL_ADMIN_PERMISSIONS).is_some() {
+            c.rule_mut(codes::CREDENTIAL_ADMIN_PERMISSION).permissions =
+                v.list(AUDIT_CREDENTIAL_ADMIN_PERMISSIONS);
+        }
+        if v.optional(AUDIT_CREDENTIAL_ADMIN_SCOPES).is_some() {
+            c.rule_mut(codes::CREDENTIAL_ADMIN_PERMISSION).scopes =
+                v.list(AUDIT_CREDENTIAL_ADMIN_SCOPES);
+        }
+        for pair in v.list(AUDIT_SEVERITY_OVERRIDES) {
+            let (code, sev) = pair.split_once('=').ok_or_else(|| {
+                invalid(
+                    AUDIT_SEVERITY_OVERRIDES,
+                    format!("{pair:?} is not CODE=SEVERITY"),
+                )
+            })?;
+            let sev = parse_severity(sev).map_err(|e| invalid(AUDIT_SEVERITY_OVERRIDES, e))?;
+            c.severity_overrides.insert(code.trim().to_owned(), sev);
+        }
+        c.disabled_codes.extend(v.list(AUDIT_DISABLED_CODES));
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The rule for `code`, created empty (and therefore inert) if a document removed it.
+    fn rule_mut(&mut self, code: &str) -> &mut PermissionRule {
+        if let Some(i) = self.permission_rules.iter().position(|r| r.code == code) {
+            return &mut self.permission_rules[i];
+        }
+        let default = default_rules()
+            .into_iter()
+            .find(|r| r.code == code)
+            .map(|r| PermissionRule {
+                permissions: vec![],
+                scopes: vec![],
+                ..r
+            });
+        self.permission_rules
+            .push(default.unwrap_or_else(|| PermissionRule {
+                code: code.to_owned(),
+                severity: Severity::High,
+                permissions: vec![],
+                scopes: vec![],
+                title: String::new(),
+                remediation: String::new(),
+            }));
+        let last = self.permission_rules.len() - 1;
+        &mut self.permission_rules[last]
+    }
+
+    fn apply(&mut self, d: Document) -> Result<(), ConfigError> {
+        let name = AUDIT_CONFIG_JSON;
+        if let Some(x) = d.usage_window_days {
+            self.usage_window_days = x;
+        }
+        if let Some(x) = d.usage_api {
+            self.usage_api = x.parse().map_err(|e: String| invalid(name, e))?;
+        }
+        if let Some(x) = d.unused_days {
+            self.unused_days = x;
+        }
+        if let Some(x) = d.new_client_grace_days {
+            self.new_client_grace_days = x;
+        }
+        if let Some(x) = d.max_token_validity_seconds {
+            self.max_token_validity_seconds = x;
+        }
+        if let Some(x) = d.secret_max_age_days {
+            self.secret_max_age_days = x;
+        }
+        if let Some(x) = d.secret_age_grace_days {
+            self.secret_age_grace_days = x;
+        }
+        if let Some(x) = d.secret_name_prefix {
+            self.secret_name_prefix = Some(x).filter(|p| !p.is_empty());
+        }
+        if let Some(x) = d.retention_days {
+            self.retention_days = x;
+        }
+        if let Some(x) = d.max_finding_events {
+            self.max_finding_events = x;
+        }
+        // A listed rule replaces the default rule with the same code; other codes are added.
+        for r in d.permission_rules.unwrap_or_default() {
+            let severity = parse_severity(&r.severity).map_err(|e| invalid(name, e))?;
+            let fallback = default_rules().into_iter().find(|x| x.code == r.code);
+            let rule = PermissionRule {
+                title: r
+                    .title
+                    .or_else(|| fallback.as_ref().map(|f| f.title.clone()))
+                    .unwrap_or_else(|| format!("Client holds permissions of rule {}", r.code)),
+                remediation: r
+                    .remediation
+                    .or_else(|| fallback.as_ref().map(|f| f.remediation.clone()))
+                    .unwrap_or_else(|| {
+                        "Remove the listed permissions or scopes unless the integration needs them."
+                            .into()
+                    }),
+                code: r.code,
+                severity,
+                permissions: r.permissions,
+                scopes: r.scopes,
+            };
+            match self
+                .permission_rules
+                .iter()
+                .position(|x| x.code == rule.code)
+            {
+                Some(i) => self.permission_rules[i] = rule,
+                None => self.permission_rules.push(rule),
+            }
+        }
+        for (code, sev) in d.severities.unwrap_or_default() {
+            let sev = parse_severity(&sev).map_err(|e| invalid(name, e))?;
+            self.severity_overrides.insert(code, sev);
+        }
+        self.disabled_codes
+            .extend(d.disabled_codes.unwrap_or_default());
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=365).contains(&self.usage_window_days) {
+            return Err(invalid(
+                AUDIT_USAGE_WINDOW_DAYS,
+                "must be 1..=365 (the usage API looks back one year at most)",
+            ));
+        }
+        if self.unused_days == 0 || self.unused_days > self.usage_window_days {
+            return Err(invalid(
+                AUDIT_UNUSED_DAYS,
+                format!(
+                    "must be 1..={} (the usage window): a longer idle period cannot be seen",
+                    self.usage_window_days
+                ),
+            ));
+        }
+        if self.new_client_grace_days > self.usage_window_days {
+            return Err(invalid(
+                AUDIT_NEW_CLIENT_GRACE_DAYS,
+                "must not exceed the usage window",
+            ));
+        }
+        if self.max_token_validity_seconds <= 0 {
+            return Err(invalid(
+                AUDIT_MAX_TOKEN_VALIDITY_SECONDS,
+                "must be positive",
+            ));
+        }
+        if self.retention_days == 0 {
+            return Err(invalid(AUDIT_RETENTION_DAYS, "must be at least 1"));
+        }
+        for r in &self.permission_rules {
+            if !valid_code(&r.code) {
+                return Err(invalid(
+                    AUDIT_CONFIG_JSON,
+                    format!("rule code {:?} must be UPPER_SNAKE_CASE", r.code),
+                ));
+            }
+            if let Some(p) = r.permissions.iter().find(|p| !valid_pattern(p)) {
+                return Err(invalid(
+                    AUDIT_CONFIG_JSON,
+                    format!(
+                        "rule {}: {p:?} is not a permission (domain:entity:action)",
+                        r.code
+                    ),
+                ));
+            }
+        }
+        for code in self.severity_overrides.keys().chain(&self.disabled_codes) {
+            if !valid_code(code) {
+                return Err(invalid(
+                    AUDIT_SEVERITY_OVERRIDES,
+                    format!("{code:?} is not a finding code"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The severity a finding is recorded with: the override, or the rule's own.
+    pub fn severity_of(&self, code: &str, default: Severity) -> Severity {
+        self.severity_overrides
+            .get(code)
+            .copied()
+            .unwrap_or(default)
+    }
+
+    pub fn enabled(&self, code: &str) -> bool {
+        !self.disabled_codes.contains(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Result<AuditConfig, ConfigError> {
+        AuditConfig::from_env(pairs)
+    }
+
+    #[test]
+    fn defaults_are_the_documented_values() {
+        let c = env(&[]).unwrap();
+        assert_eq!(c, AuditConfig::default());
+        assert_eq!(c.usage_window_days, 90);
+        assert_eq!(c.unused_days, 30);
+        assert_eq!(c.max_token_validity_seconds, 86_400);
+        assert_eq!(c.secret_max_age_days, 30);
+        assert_eq!(c.secret_age_grace_days, 2);
+        assert_eq!(c.retention_days, 400);
+        assert_eq!(c.permission_rules[0].code, "ADMIN_PERMISSION");
+        assert_eq!(c.permission_rules[0].severity, Severity::Critical);
+        assert_eq!(c.permission_rules[1].severity, Severity::High);
+    }
+
+    #[test]
+    fn variables_override_the_document() {
+        let doc = r#"{"unusedDays": 20, "usageWindowDays": 60, "severities": {"UNUSED": "low"},
+            "permissionRules": [{"code": "PII_EXPORT", "severity": "high", "permissions": ["analytics:conversationDetail:view"]},
+                                {"code": "ADMIN_PERMISSION", "severity": "HIGH", "permissions": ["*:*:*"]}],
+            "disabledCodes": ["ALL_DIVISIONS"]}"#;
+        let c = env(&[
+            (AUDIT_CONFIG_JSON, doc),
+            (AUDIT_UNUSED_DAYS, "45"),
+            (AUDIT_SEVERITY_OVERRIDES, "NEVER_USED=info"),
+            (AUDIT_CREDENTIAL_ADMIN_PERMISSIONS, "oauth:client:edit"),
+        ])
+        .unwrap();
+        assert_eq!(c.unused_days, 45);
+        assert_eq!(c.usage_window_days, 60);
+        assert_eq!(c.severity_of("UNUSED", Severity::Medium), Severity::Low);
+        assert_eq!(
+            c.severity_of("NEVER_USED", Severity::Medium),
+            Severity::Info
+        );
+        let admin = &c.permission_rules[0];
+        assert_eq!(
+            (admin.severity, admin.permissions.len()),
+            (Severity::High, 1)
+        );
+        assert_eq!(c.permission_rules[1].permissions, vec!["oauth:client:edit"]);
+        assert_eq!(c.permission_rules[2].code, "PII_EXPORT");
+        assert!(!c.enabled("ALL_DIVISIONS"));
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        for (pairs, name) in [
+            (vec![(AUDIT_UNUSED_DAYS, "120")], AUDIT_UNUSED_DAYS),
+            (
+                vec![(AUDIT_USAGE_WINDOW_DAYS, "400")],
+                AUDIT_USAGE_WINDOW_DAYS,
+            ),
+            (
+                vec![(AUDIT_CONFIG_JSON, r#"{"unusedDay": 3}"#)],
+                AUDIT_CONFIG_JSON,
+            ),
+            (
+                vec![(
+                    AUDIT_CONFIG_JSON,
+                    r#"{"permissionRules": [{"code": "x", "severity": "HIGH"}]}"#,
+                )],
+                AUDIT_CONFIG_JSON,
+            ),
+            (
+                vec![(AUDIT_SEVERITY_OVERRIDES, "UNUSED=urgent")],
+                AUDIT_SEVERITY_OVERRIDES,
+            ),
+            (vec![(AUDIT_USAGE_API, "fast")], AUDIT_USAGE_API),
+        ] {
+            match env(&pairs) {
+                Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name, "{pairs:?}"),
+                other => panic!("{pairs:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_emptied_rule_list_disables_the_rule() {
+        let c = env(&[(AUDIT_ADMIN_PERMISSIONS, " ")]).unwrap();
+        // Blank counts as unset: the default stays.
+        assert_eq!(c.permission_rules[0].permissions.len(), 2);
+        let c = env(&[(AUDIT_ADMIN_PERMISSIONS, "*:*:*")]).unwrap();
+        assert_eq!(c.permission_rules[0].permissions, vec!["*:*:*"]);
+    }
+}

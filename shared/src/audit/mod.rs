@@ -1,0 +1,31 @@
+//! The audit: a nightly inventory of every OAuth client, what it can do, whether it is used,
+//! whether its credential is managed and fresh, and what changed since the previous run.
+//! Findings are recorded in DynamoDB for auditors (`infra/DATA-MODEL.md`, "Audit").
+//!
+//! - [`collect`]: clients, roles (in batches), scopes, org-wide usage, managed secrets and
+//!   their latest rotation records; never a secret value;
+//! - [`rules`] raise [`findings`] (stable codes) under [`config`] (thresholds, patterns);
+//! - [`changes`]: comparison with the previous complete run;
+//! - [`run`]: one idempotent run (records, events, partial failures); [`error`].
+
+pub mod changes;
+pub mod collect;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod findings;
+pub mod meter;
+pub mod permissions;
+pub mod rules;
+pub mod run;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::AuditConfig;
+pub use error::AuditError;
+pub use findings::{Finding, Source, Subject};
+pub use run::{run_audit, AuditRequest, Ports, RequestMeter, RunId, RunSummary, Trigger};
