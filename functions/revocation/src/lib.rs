@@ -1,0 +1,123 @@
+//! The revocation API's Lambda handler: API Gateway (REST, IAM authorization) or a function URL
+//! in, the `credguard::revocation` service, a JSON response out.
+
+use credguard::config::{CommonConfig, ConfigError, EnvSource};
+use credguard::deadline::Deadline;
+use credguard::ports::events::EventPublisher;
+use credguard::ports::functions::RotationTrigger;
+use credguard::ports::records::RecordStore;
+use credguard::ports::secrets::SecretStore;
+use credguard::records::revocation::CallerIdentity;
+use credguard::revocation::config::RevocationConfig;
+use credguard::revocation::request::RawRequest;
+use credguard::revocation::service::{RevocationGenesys, Revoker};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use std::time::Duration;
+
+pub struct Deps<G, R, E, S, T> {
+    pub genesys: G,
+    pub records: R,
+    pub events: E,
+    pub secrets: S,
+    pub rotation: T,
+    pub config: RevocationConfig,
+    /// The admin client's own id (it must not disable itself).
+    pub self_client_id: Option<String>,
+    pub managed_tag: (String, String),
+    pub deadline_margin: Duration,
+    pub function_timeout: Duration,
+}
+
+pub struct Settings {
+    pub common: CommonConfig,
+    pub revocation: RevocationConfig,
+}
+
+impl Settings {
+    pub fn from_env<E: EnvSource + ?Sized>(env: &E) -> Result<Self, ConfigError> {
+        Ok(Self {
+            common: CommonConfig::from_env(env)?,
+            revocation: RevocationConfig::from_env(env)?,
+        })
+    }
+}
+
+/// The IAM principal API Gateway authenticated (REST: `identity.userArn`; HTTP API and function
+/// URLs: `authorizer.iam.userArn`).
+pub fn caller(req: &Request) -> Option<CallerIdentity> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV1(c) => {
+            let id = &c.identity;
+            Some(CallerIdentity {
+                arn: id.user_arn.clone().or_else(|| id.caller.clone())?,
+                account_id: id.account_id.clone().or_else(|| c.account_id.clone()),
+                source_ip: id.source_ip.clone(),
+                user_agent: id.user_agent.clone(),
+            })
+        }
+        RequestContext::ApiGatewayV2(c) => {
+            let iam = c.authorizer.as_ref()?.iam.as_ref()?;
+            Some(CallerIdentity {
+                arn: iam.user_arn.clone()?,
+                account_id: iam.account_id.clone(),
+                source_ip: c.http.source_ip.clone(),
+                user_agent: c.http.user_agent.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+pub async fn handle<G, R, E, S, T>(
+    deps: &Deps<G, R, E, S, T>,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error>
+where
+    G: RevocationGenesys,
+    R: RecordStore,
+    E: EventPublisher,
+    S: SecretStore,
+    T: RotationTrigger,
+{
+    let deadline = match req.lambda_context_ref() {
+        Some(ctx) => {
+            Deadline::for_invocation(ctx.deadline(), deps.deadline_margin, deps.function_timeout)
+        }
+        None => Deadline::after(deps.function_timeout.saturating_sub(deps.deadline_margin)),
+    };
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let path = req.raw_http_path().to_owned();
+    let raw = RawRequest {
+        method: req.method().as_str(),
+        path: &path,
+        headers: &headers,
+        body: req.body().as_ref(),
+        caller: caller(&req),
+    };
+    let revoker = Revoker {
+        genesys: &deps.genesys,
+        records: &deps.records,
+        events: &deps.events,
+        secrets: &deps.secrets,
+        rotation: &deps.rotation,
+        config: &deps.config,
+        self_client_id: deps.self_client_id.as_deref(),
+        managed_tag: (&deps.managed_tag.0, &deps.managed_tag.1),
+    };
+    let answer = revoker.handle(&raw, &deadline).await;
+    let mut resp = Response::builder()
+        .status(answer.status)
+        .header("content-type", "application/json");
+    if let Some(s) = answer.retry_after {
+        resp = resp.header("retry-after", s.to_string());
+    }
+    if answer.replayed {
+        resp = resp.header("idempotent-replayed", "true");
+    }
+    Ok(resp.body(Body::from(answer.body.to_string()))?)
+}

@@ -1,0 +1,54 @@
+//! Wiring only: configuration, clients built once per container, then the HTTP runtime loop.
+
+use credguard::aws::{
+    dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, lambda::LambdaRotationTrigger,
+    secretsmanager::SecretsManager,
+};
+use credguard::config::ProcessEnv;
+use credguard::credential::{ManagedCredential, TAG_MANAGED};
+use credguard::genesys::{ClientOptions, GenesysClient};
+use credguard::rotation::config::{ManagedSelection, RotationConfig};
+use credguard::secret_cache::{CachedSecrets, SecretCredentialSource};
+use credguard_revocation::{handle, Deps, Settings};
+use lambda_http::{service_fn, Error, Request};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    credguard::telemetry::init();
+    let settings = Settings::from_env(&ProcessEnv)?;
+    let c = &settings.common;
+    let aws = credguard::aws::load_config().await;
+    let secrets = SecretsManager::new(&aws);
+    let cache = Arc::new(CachedSecrets::new(secrets.clone(), c.secret_cache_ttl));
+    // Read once at cold start (and cached for the token grant): who this function acts as.
+    let self_client_id = match cache.current(&c.genesys.admin_secret_id).await {
+        Ok(v) => ManagedCredential::parse(&v.value).ok().map(|d| d.client_id),
+        Err(e) => {
+            tracing::warn!(error = %e, "admin credential not readable at start; self-protection off until it is");
+            None
+        }
+    };
+    let admin = SecretCredentialSource::new(cache, c.genesys.admin_secret_id.clone());
+    let genesys = GenesysClient::new(
+        c.genesys.endpoints.clone(),
+        Arc::new(admin),
+        ClientOptions::from(&c.genesys),
+    )?;
+    let deps = Deps {
+        genesys,
+        records: DynamoRecords::new(&aws, &c.records_table),
+        events: EventBridgePublisher::new(&aws, &c.event_bus, "credguard"),
+        rotation: LambdaRotationTrigger::new(&aws, settings.revocation.rotation_function.clone()),
+        secrets,
+        config: settings.revocation,
+        self_client_id,
+        managed_tag: match RotationConfig::from_env(&ProcessEnv)?.managed {
+            ManagedSelection::Tag { key, value } => (key, value),
+            ManagedSelection::Ids(_) => (TAG_MANAGED.into(), "true".into()),
+        },
+        deadline_margin: c.deadline_margin,
+        function_timeout: c.function_timeout,
+    };
+    lambda_http::run(service_fn(|req: Request| handle(&deps, req))).await
+}

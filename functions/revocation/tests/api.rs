@@ -1,0 +1,440 @@
+//! Every endpoint against the simulator and moto, through the real handler with API Gateway
+//! REST event fixtures.
+
+mod support;
+
+use genesys_sim::{FaultRule, SimConfig};
+use serde_json::json;
+use support::*;
+
+#[tokio::test]
+async fn fixtures_are_real_events_the_handler_understands() {
+    let env = env().await;
+    // Each checked-in fixture parses and routes (the token fixture carries a placeholder).
+    for (name, expected) in [
+        ("apigw-rest-revoke-user.json", 200),
+        ("apigw-rest-revoke-users.json", 200),
+        ("apigw-rest-disable-client.json", 200),
+        ("apigw-rest-get-revocation.json", 404),
+        ("apigw-rest-revoke-token.json", 200),
+    ] {
+        let a = env.call(&fixture(name)).await;
+        assert_eq!(a.status, expected, "{name}: {}", a.body);
+    }
+}
+
+#[tokio::test]
+async fn revoking_a_user_kills_their_tokens_and_records_the_checks() {
+    let env = env().await;
+    let t1 = env.user_token(SAM);
+    let t2 = env.user_token(SAM);
+    let a = env
+        .post(
+            &format!("/v1/users/{SAM}/revoke-tokens"),
+            json!({"reason": "account compromised"}),
+            &key(),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["outcome"], "completed");
+    assert_eq!(a.body["checks"]["userExists"], true);
+    assert_eq!(a.body["checks"]["scimActive"], true);
+    assert_eq!(
+        a.body["requestedBy"]["arn"],
+        "arn:aws:sts::123456789012:assumed-role/SecurityResponder/alice"
+    );
+    assert!(!a.body["correlationIds"].as_array().unwrap().is_empty());
+    assert!(
+        !env.token_valid(&t1).await && !env.token_valid(&t2).await,
+        "the user's tokens really stop working"
+    );
+
+    let id = a.body["revocationId"].as_str().unwrap().to_owned();
+    let got = env
+        .call(&rest_event(
+            "GET",
+            &format!("/v1/revocations/{id}"),
+            None,
+            None,
+        ))
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["outcome"], "completed");
+    assert_eq!(got.body["target"]["userId"], SAM);
+    let events = env.tap.drain().await;
+    assert!(events
+        .iter()
+        .any(|e| e["detail-type"] == "User Tokens Revoked" && e["detail"]["userId"] == SAM));
+}
+
+#[tokio::test]
+async fn protected_users_need_break_glass_which_always_raises_a_high_event() {
+    let env = env().await;
+    let token = env.user_token(ALEX_ADMIN);
+    let path = format!("/v1/users/{ALEX_ADMIN}/revoke-tokens");
+    let a = env
+        .post(&path, json!({"reason": "suspicious login"}), &key())
+        .await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert_eq!(a.body["error"]["code"], "break_glass_required");
+    assert!(env.token_valid(&token).await, "refused: nothing revoked");
+    assert_eq!(env.calls_to("DELETE /api/v2/tokens/{userId}"), 0);
+
+    let a = env
+        .post(&path, json!({"reason": "suspicious login", "breakGlass": {"reason": "CISO approved, incident 4711"}}), &key())
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["breakGlass"], true);
+    assert_eq!(a.body["checks"]["protectedRoles"], json!(["Master Admin"]));
+    assert!(!env.token_valid(&token).await);
+    let events = env.tap.drain().await;
+    assert!(events
+        .iter()
+        .any(|e| e["detail-type"] == "Revocation Refused"));
+    assert!(events
+        .iter()
+        .any(|e| e["detail-type"] == "Break Glass Used" && e["detail"]["severity"] == "HIGH"));
+}
+
+#[tokio::test]
+async fn bulk_gives_one_result_per_user() {
+    let env = env().await;
+    let tokens = [env.user_token(SAM), env.user_token(ROBIN)];
+    let body = json!({"userIds": [SAM, ROBIN, UNKNOWN, ALEX_ADMIN], "reason": "phishing campaign"});
+    let a = env.post("/v1/users/revoke-tokens", body, &key()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["outcome"], "partial");
+    let results = a.body["results"].as_array().unwrap();
+    let outcome_of =
+        |u: &str| results.iter().find(|r| r["userId"] == u).unwrap()["outcome"].clone();
+    assert_eq!(outcome_of(SAM), "completed");
+    assert_eq!(outcome_of(ROBIN), "completed");
+    assert_eq!(outcome_of(UNKNOWN), "notFound");
+    assert_eq!(outcome_of(ALEX_ADMIN), "refused");
+    assert!(tokens.iter().all(|_| true));
+    for t in &tokens {
+        assert!(!env.token_valid(t).await);
+    }
+    let too_many: Vec<String> = (0..501)
+        .map(|i| format!("00000000-0000-4000-8000-{i:012}"))
+        .collect();
+    let a = env
+        .post(
+            "/v1/users/revoke-tokens",
+            json!({"userIds": too_many, "reason": "x"}),
+            &key(),
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(a.body["error"]["code"], "too_many_users");
+}
+
+#[tokio::test]
+async fn a_leaked_token_is_revoked_and_only_its_fingerprint_is_kept() {
+    let env = env().await;
+    let token = env.user_token(ROBIN);
+    use credguard::redact::ExposeSecret;
+    let raw = token.expose_secret().to_owned();
+    let a = env
+        .post(
+            "/v1/tokens/revoke",
+            json!({"accessToken": raw, "reason": "posted in a public channel"}),
+            &key(),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["outcome"], "completed");
+    assert_eq!(
+        a.body["target"]["tokenSha256"],
+        credguard::redact::fingerprint(&token)
+    );
+    assert!(!env.token_valid(&token).await);
+    // Again: Genesys already rejects it.
+    let a = env
+        .post(
+            "/v1/tokens/revoke",
+            json!({"accessToken": raw, "reason": "again"}),
+            &key(),
+        )
+        .await;
+    assert_eq!(a.body["outcome"], "alreadyDone");
+    let everything = serde_json::to_string(&env.records().await).unwrap()
+        + &serde_json::to_string(&env.tap.drain().await).unwrap();
+    assert!(
+        !everything.contains(&raw),
+        "the token is never stored or published"
+    );
+}
+
+#[tokio::test]
+async fn disable_and_enable_a_client() {
+    let env = env().await;
+    let path = |a: &str| format!("/v1/clients/{HR_SYNC}/{a}");
+    let a = env
+        .post(
+            &path("disable"),
+            json!({"reason": "secret leaked", "dryRun": true}),
+            &key(),
+        )
+        .await;
+    assert_eq!(a.body["outcome"], "dryRun");
+    assert_eq!(
+        env.sim.control().client_view(HR_SYNC).unwrap().state,
+        "active"
+    );
+
+    let a = env
+        .post(&path("disable"), json!({"reason": "secret leaked"}), &key())
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["previousState"], "active");
+    assert_eq!(
+        env.sim.control().client_view(HR_SYNC).unwrap().state,
+        "disabled"
+    );
+    assert!(
+        !env.sim
+            .control()
+            .check_secret(HR_SYNC, HR_SYNC_SECRET)
+            .accepted,
+        "no new tokens"
+    );
+    let a = env
+        .post(&path("disable"), json!({"reason": "again"}), &key())
+        .await;
+    assert_eq!(a.body["outcome"], "alreadyDone");
+
+    let a = env
+        .post(&path("enable"), json!({"reason": "secret rotated"}), &key())
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body["previousState"], "disabled");
+    assert!(
+        env.sim
+            .control()
+            .check_secret(HR_SYNC, HR_SYNC_SECRET)
+            .accepted
+    );
+
+    let a = env
+        .post(
+            &format!("/v1/clients/{}/disable", credguard_testkit::ADMIN_CLIENT_ID),
+            json!({"reason": "x"}),
+            &key(),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body["error"]["code"].as_str()),
+        (409, Some("cannot_disable_self"))
+    );
+    let a = env
+        .post(
+            &format!("/v1/clients/{UNKNOWN}/disable"),
+            json!({"reason": "x"}),
+            &key(),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body["error"]["code"].as_str()),
+        (404, Some("client_not_found"))
+    );
+    let events = env.tap.drain().await;
+    assert!(events
+        .iter()
+        .any(|e| e["detail-type"] == "Client Disabled" && e["detail"]["severity"] == "HIGH"));
+}
+
+#[tokio::test]
+async fn replays_of_one_key_call_genesys_once_and_answer_the_same() {
+    let env = env().await;
+    let k = key();
+    let path = format!("/v1/users/{SAM}/revoke-tokens");
+    let body = json!({"reason": "offboarding"});
+    let first = env.post(&path, body.clone(), &k).await;
+    assert_eq!(first.status, 200);
+    for _ in 0..99 {
+        let again = env.post(&path, body.clone(), &k).await;
+        assert_eq!(again.status, first.status);
+        assert_eq!(again.body, first.body);
+        assert_eq!(
+            again
+                .headers
+                .get("idempotent-replayed")
+                .map(|v| v.to_str().unwrap()),
+            Some("true")
+        );
+    }
+    assert_eq!(env.calls_to("DELETE /api/v2/tokens/{userId}"), 1);
+    let mismatch = env
+        .post(&path, json!({"reason": "something else"}), &k)
+        .await;
+    assert_eq!(
+        (mismatch.status, mismatch.body["error"]["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
+    let revocations = env
+        .records()
+        .await
+        .into_iter()
+        .filter(|r| r["recordType"] == "revocation")
+        .count();
+    assert_eq!(revocations, 1, "one action recorded");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_genesys_call() {
+    let env = env().await;
+    let user_path = format!("/v1/users/{SAM}/revoke-tokens");
+    let cases: Vec<(serde_json::Value, u16, &str)> = vec![
+        (
+            rest_event(
+                "POST",
+                "/v1/users/not-a-uuid/revoke-tokens",
+                Some(&json!({"reason": "x"})),
+                Some("k1"),
+            ),
+            400,
+            "invalid_id",
+        ),
+        (
+            rest_event(
+                "POST",
+                &user_path,
+                Some(&json!({"reason": "x", "admin": true})),
+                Some("k2"),
+            ),
+            400,
+            "unknown_field",
+        ),
+        (
+            rest_event("POST", &user_path, Some(&json!({"reason": "x"})), None),
+            400,
+            "idempotency_key_required",
+        ),
+        (
+            rest_event("DELETE", &user_path, None, Some("k3")),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            rest_event("POST", "/v1/users", None, Some("k4")),
+            404,
+            "not_found",
+        ),
+        (
+            rest_event("GET", "/v1/revocations/nope", None, None),
+            400,
+            "invalid_id",
+        ),
+    ];
+    for (event, status, code) in cases {
+        let a = env.call(&event).await;
+        assert_eq!(
+            (a.status, a.body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{}",
+            a.body
+        );
+    }
+    let mut malformed = rest_event("POST", &user_path, None, Some("k5"));
+    malformed["body"] = "{not json".into();
+    assert_eq!(
+        env.call(&malformed).await.body["error"]["code"],
+        "malformed_json"
+    );
+    let mut wrong_type = rest_event(
+        "POST",
+        &user_path,
+        Some(&json!({"reason": "x"})),
+        Some("k6"),
+    );
+    wrong_type["headers"]["Content-Type"] = "text/plain".into();
+    wrong_type["multiValueHeaders"]["Content-Type"] = json!(["text/plain"]);
+    assert_eq!(env.call(&wrong_type).await.status, 415);
+    let mut huge = rest_event("POST", &user_path, None, Some("k7"));
+    huge["body"] = "x".repeat(70_000).into();
+    assert_eq!(env.call(&huge).await.status, 413);
+    let mut anonymous = rest_event(
+        "POST",
+        &user_path,
+        Some(&json!({"reason": "x"})),
+        Some("k8"),
+    );
+    anonymous["requestContext"]["identity"]["userArn"] = serde_json::Value::Null;
+    anonymous["requestContext"]["identity"]["caller"] = serde_json::Value::Null;
+    assert_eq!(env.call(&anonymous).await.status, 401);
+    assert_eq!(env.genesys_calls(), 0, "no Genesys call for bad input");
+}
+
+#[tokio::test]
+async fn genesys_errors_map_to_meaningful_responses() {
+    let env = env_with(SimConfig::default(), genesys_sim::Seed::demo()).await;
+    let path = format!("/v1/users/{SAM}/revoke-tokens");
+    let a = env
+        .post(
+            &format!("/v1/users/{UNKNOWN}/revoke-tokens"),
+            json!({"reason": "x"}),
+            &key(),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body["error"]["code"].as_str()),
+        (404, Some("user_not_found"))
+    );
+    let outcomes = |records: Vec<serde_json::Value>| -> Vec<String> {
+        records
+            .iter()
+            .filter(|r| r["recordType"] == "revocation")
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r["status"],
+                    r["outcome"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+
+    env.sim
+        .control()
+        .add_fault(
+            FaultRule::status("DELETE /api/v2/tokens/{userId}", 429)
+                .retry_after(600)
+                .times(1),
+        )
+        .unwrap();
+    let k = key();
+    let a = env.post(&path, json!({"reason": "x"}), &k).await;
+    assert_eq!(a.status, 503, "{}", a.body);
+    assert_eq!(a.body["error"]["code"], "genesys_rate_limited");
+    assert_eq!(a.headers.get("retry-after").unwrap(), "600");
+    assert_eq!(env.calls_to("DELETE /api/v2/tokens/{userId}"), 1);
+    // The key was given back (no replay of the 503), and the shared pacer honours Genesys's
+    // Retry-After: an immediate retry is answered 503 without calling Genesys again.
+    let a = env.post(&path, json!({"reason": "x"}), &k).await;
+    assert_eq!(a.status, 503, "{}", a.body);
+    assert!(a.headers.get("idempotent-replayed").is_none());
+    assert_eq!(
+        env.calls_to("DELETE /api/v2/tokens/{userId}"),
+        1,
+        "held back, not hammered"
+    );
+    let seen = outcomes(env.records().await);
+    for o in ["404:notFound", "503:failed"] {
+        assert!(seen.contains(&o.to_owned()), "{o} in {seen:?}");
+    }
+
+    // A fresh container (new client, no pacer history) with an admin client lacking a permission.
+    let env = env_with(SimConfig::default(), genesys_sim::Seed::demo()).await;
+    env.sim
+        .control()
+        .add_fault(FaultRule::status("DELETE /api/v2/tokens/{userId}", 403).times(1))
+        .unwrap();
+    let a = env.post(&path, json!({"reason": "y"}), &key()).await;
+    assert_eq!(
+        (a.status, a.body["error"]["code"].as_str()),
+        (502, Some("genesys_permission_missing"))
+    );
+    // Nothing half-recorded: each record says what happened.
+    assert_eq!(outcomes(env.records().await), vec!["502:failed".to_owned()]);
+}

@@ -1,0 +1,209 @@
+//! Test environment for the revocation API: the Genesys simulator, moto through the real
+//! adapters, and API Gateway REST events built from the checked-in fixtures.
+
+#![allow(dead_code)]
+
+use credguard::aws::dynamodb::DynamoRecords;
+use credguard::aws::eventbridge::EventBridgePublisher;
+use credguard::aws::lambda::LambdaRotationTrigger;
+use credguard::aws::secretsmanager::SecretsManager;
+use credguard::genesys::GenesysClient;
+use credguard::revocation::config::RevocationConfig;
+use credguard_revocation::{handle, Deps};
+use credguard_testkit::events::EventTap;
+use credguard_testkit::{
+    admin_client, aws, create_records_table, fast_options, unique, ADMIN_CLIENT_ID,
+};
+use genesys_sim::{Seed, SimConfig, SimHandle};
+use lambda_http::{Context, RequestExt};
+use serde_json::Value;
+use std::time::Duration;
+
+pub const SAM: &str = "e5e50000-0002-4f00-9000-000000000002";
+pub const ALEX_ADMIN: &str = "e5e50000-0001-4f00-9000-000000000001";
+pub const ROBIN: &str = "e5e50000-0005-4f00-9000-000000000005";
+pub const PAT_FORMER: &str = "e5e50000-0003-4f00-9000-000000000003";
+pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
+pub const HR_SYNC_SECRET: &str = "DEMO-ONLY-not-a-real-secret-hr-sync";
+pub const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
+
+pub type RealDeps =
+    Deps<GenesysClient, DynamoRecords, EventBridgePublisher, SecretsManager, LambdaRotationTrigger>;
+
+pub struct Env {
+    pub sim: SimHandle,
+    pub aws: aws_config::SdkConfig,
+    pub table: String,
+    pub tap: EventTap,
+    pub deps: RealDeps,
+    /// A separate client for checking outcomes at Genesys (so checks do not use the API's token).
+    pub checker: GenesysClient,
+}
+
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture exists"))
+        .expect("fixture is JSON")
+}
+
+pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
+    let sim = genesys_sim::start(sim_config, seed)
+        .await
+        .expect("simulator");
+    let aws = aws().await;
+    let table = unique("credguard-revocation");
+    create_records_table(&aws, &table).await;
+    let bus = unique("credguard-bus");
+    let tap = EventTap::new(&aws, &bus, "credguard").await;
+    let deps = Deps {
+        genesys: admin_client(&sim, fast_options()),
+        records: DynamoRecords::new(&aws, &table),
+        events: EventBridgePublisher::new(&aws, &bus, "credguard"),
+        secrets: SecretsManager::new(&aws),
+        rotation: LambdaRotationTrigger::new(&aws, None),
+        config: RevocationConfig {
+            protected_roles: vec!["Master Admin".into()],
+            ..RevocationConfig::default()
+        },
+        self_client_id: Some(ADMIN_CLIENT_ID.into()),
+        managed_tag: ("credguard:managed".into(), unique("fleet")),
+        deadline_margin: Duration::from_secs(2),
+        function_timeout: Duration::from_secs(60),
+    };
+    Env {
+        checker: admin_client(&sim, fast_options()),
+        sim,
+        aws,
+        table,
+        tap,
+        deps,
+    }
+}
+
+pub async fn env() -> Env {
+    env_with(SimConfig::default(), Seed::demo()).await
+}
+
+/// A REST API event from the checked-in fixture, re-aimed at `method path` with `body`.
+pub fn rest_event(method: &str, path: &str, body: Option<&Value>, key: Option<&str>) -> Value {
+    let mut e = fixture("apigw-rest-revoke-user.json");
+    e["httpMethod"] = method.into();
+    e["path"] = path.into();
+    e["requestContext"]["httpMethod"] = method.into();
+    e["requestContext"]["path"] = format!("/prod{path}").into();
+    e["pathParameters"] = Value::Null;
+    e["body"] = body
+        .map(|b| Value::String(b.to_string()))
+        .unwrap_or(Value::Null);
+    for h in ["headers", "multiValueHeaders"] {
+        let headers = e[h].as_object_mut().expect("headers");
+        headers.remove("Idempotency-Key");
+        if let Some(k) = key {
+            let v = if h == "headers" {
+                Value::from(k)
+            } else {
+                Value::from(vec![k])
+            };
+            headers.insert("Idempotency-Key".into(), v);
+        }
+    }
+    e
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+}
+
+impl Env {
+    /// Sends an API Gateway event through the real handler.
+    pub async fn call(&self, event: &Value) -> Answer {
+        let req =
+            lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
+        let mut ctx = Context::default();
+        ctx.deadline = (std::time::SystemTime::now() + Duration::from_secs(60))
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after epoch")
+            .as_millis() as u64;
+        let resp = handle(&self.deps, req.with_lambda_context(ctx))
+            .await
+            .expect("the handler answers");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = match resp.body() {
+            lambda_http::Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+            lambda_http::Body::Binary(b) => serde_json::from_slice(b).expect("JSON body"),
+            lambda_http::Body::Empty => Value::Null,
+            _ => Value::Null,
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: Value, key: &str) -> Answer {
+        self.call(&rest_event("POST", path, Some(&body), Some(key)))
+            .await
+    }
+
+    pub fn user_token(&self, user: &str) -> credguard::redact::SecretString {
+        credguard::redact::SecretString::from(
+            self.sim
+                .control()
+                .mint_user_token(user)
+                .expect("mint")
+                .access_token,
+        )
+    }
+
+    pub async fn token_valid(&self, token: &credguard::redact::SecretString) -> bool {
+        use credguard::ports::genesys::TokenAdmin;
+        let d = credguard::deadline::Deadline::after(Duration::from_secs(10));
+        self.checker
+            .token_is_valid(token, &d)
+            .await
+            .expect("HEAD tokens/me")
+    }
+
+    pub async fn records(&self) -> Vec<Value> {
+        let ddb = aws_sdk_dynamodb::Client::new(&self.aws);
+        let out = ddb
+            .scan()
+            .table_name(&self.table)
+            .send()
+            .await
+            .expect("scan");
+        out.items()
+            .iter()
+            .map(|i| {
+                Value::Object(
+                    i.iter()
+                        .map(|(k, v)| (k.clone(), credguard::aws::dynamodb::from_attr(v)))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Genesys calls made so far, excluding token grants.
+    pub fn genesys_calls(&self) -> usize {
+        self.sim
+            .control()
+            .calls()
+            .calls
+            .iter()
+            .filter(|c| c.operation != "POST /oauth/token")
+            .count()
+    }
+
+    pub fn calls_to(&self, op: &str) -> u64 {
+        self.sim.control().call_count(op)
+    }
+}
+
+pub fn key() -> String {
+    unique("key")
+}
