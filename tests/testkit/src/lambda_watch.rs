@@ -43,13 +43,29 @@ impl LambdaWatch {
     /// Starts `cargo lambda watch` with the functions' environment and waits until it answers.
     /// The first invocation of a function runs `cargo run` for it (fast if already built).
     pub fn start(env: &[(&str, String)]) -> std::io::Result<Self> {
+        Self::start_with(&mut env.to_vec(), |_| vec![])
+    }
+
+    /// Like [`start`](Self::start), adding variables that depend on the watch's own URL (e.g.
+    /// `AWS_ENDPOINT_URL_LAMBDA`, so one function can invoke another through it).
+    pub fn start_with<'a>(
+        env: &mut Vec<(&'a str, String)>,
+        extra: impl FnOnce(&str) -> Vec<(&'a str, String)>,
+    ) -> std::io::Result<Self> {
         let root = workspace_root();
         let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        env.extend(extra(&url));
         let dir = std::env::temp_dir();
         let env_path = dir.join(format!("credguard-fn-{port}.env"));
         let mut f = std::fs::File::create(&env_path)?;
-        for (k, v) in env {
-            writeln!(f, "{k}={v}")?;
+        for (k, v) in env.iter() {
+            // Quoted: values such as `credguard:managed=x` would not parse bare.
+            writeln!(
+                f,
+                "{k}=\"{}\"",
+                v.replace('\\', "\\\\").replace('"', "\\\"")
+            )?;
         }
         let log_path = dir.join(format!("credguard-watch-{port}.log"));
         let log = std::fs::File::create(&log_path)?;
@@ -81,7 +97,7 @@ impl LambdaWatch {
         let child = cmd.spawn()?;
         let me = Self {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url,
             log_path,
             _env_file: tempfile_path::TempPath(env_path),
         };
