@@ -25,7 +25,7 @@ lint: ## fmt check, clippy -D warnings, no openssl, no fictional Genesys endpoin
 test: setup build ## Run every test (unit + integration against the simulator and moto)
 	infra/local/with-stack.sh -- $(CARGO) test --workspace --no-fail-fast
 
-FUNCTIONS := -p credguard-rotation
+FUNCTIONS := -p credguard-rotation -p credguard-revocation
 
 demo: setup ## Run the main job end to end on the local stack (simulator + moto)
 	$(CARGO) build -p genesys-sim -p credguard-e2e $(FUNCTIONS) --bins

@@ -1,9 +1,10 @@
 //! `make bench`: prints figures that can be rerun, instead of timing assertions in tests.
 //!
-//! Usage: credguard-bench [genesys] [rotation] ...   (no argument: every section)
+//! Usage: credguard-bench [genesys] [rotation] [revocation] [audit]   (no argument: every section)
 
 mod audit;
 mod genesys;
+mod revocation;
 mod rotation;
 mod stats;
 
@@ -16,6 +17,9 @@ async fn main() {
     }
     if wants("rotation") {
         rotation::run().await;
+    }
+    if wants("revocation") {
+        revocation::run().await;
     }
     if wants("audit") {
         audit::run().await;

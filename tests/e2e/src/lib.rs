@@ -3,6 +3,7 @@
 //! `cargo lambda watch`, Genesys played by the simulator binary.
 
 pub mod demo_audit;
+pub mod demo_revocation;
 pub mod demo_rotation;
 
 use credguard::aws::secretsmanager::SecretsManager;
@@ -69,8 +70,17 @@ impl DemoStack {
             ("AWS_SECRET_ACCESS_KEY", "test".into()),
             ("AWS_REGION", "us-east-1".into()),
             ("RUST_LOG", "info".into()),
+            // Revocation: who to protect, where emergency rotations go, and (local only) the
+            // caller to record, since function URLs under cargo lambda watch carry no IAM identity.
+            ("PROTECTED_ROLES", "Master Admin".into()),
+            ("ROTATION_FUNCTION_NAME", "rotation".into()),
+            ("LOCAL_CALLER_IDENTITY", "demo-operator".into()),
         ];
-        let functions = LambdaWatch::start(&fn_env).expect("cargo lambda watch starts");
+        let mut fn_env = fn_env;
+        let functions = LambdaWatch::start_with(&mut fn_env, |url| {
+            vec![("AWS_ENDPOINT_URL_LAMBDA", url.to_owned())]
+        })
+        .expect("cargo lambda watch starts");
         println!("genesys (simulator): {endpoints}");
         println!("aws (moto):          {}", env("AWS_ENDPOINT_URL"));
         println!(

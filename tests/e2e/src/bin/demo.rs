@@ -6,6 +6,7 @@ async fn main() {
     println!("== credguard demo on the local stack");
     let stack = credguard_e2e::DemoStack::up().await;
     credguard_e2e::demo_rotation::run(&stack).await;
+    credguard_e2e::demo_revocation::run(&stack).await;
     credguard_e2e::demo_audit::run(
         &stack.endpoints,
         credguard_e2e::ADMIN_SECRET,
