@@ -10,6 +10,7 @@ pub mod config;
 pub mod credential;
 pub mod deadline;
 pub mod genesys;
+pub mod metrics;
 pub mod ports;
 pub mod records;
 pub mod redact;

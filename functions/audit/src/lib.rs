@@ -37,6 +37,8 @@ pub struct Deps<G, S, R, E> {
     pub config: AuditConfig,
     /// Kept back from the Lambda deadline to record the outcome.
     pub deadline_margin: Duration,
+    /// Stands in for a missing or bogus invocation deadline (local emulators).
+    pub function_timeout: Duration,
     pub clock: Clock,
 }
 
@@ -83,6 +85,7 @@ pub fn wire(
         events: EventBridgePublisher::new(aws, common.event_bus.clone(), EVENT_SOURCE),
         config,
         deadline_margin: common.deadline_margin,
+        function_timeout: common.function_timeout,
         clock: system_clock(),
     })
 }
@@ -100,7 +103,11 @@ where
     E: EventPublisher,
 {
     let (payload, context) = event.into_parts();
-    let deadline = Deadline::from_wall_clock(context.deadline(), deps.deadline_margin);
+    let deadline = Deadline::for_invocation(
+        context.deadline(),
+        deps.deadline_margin,
+        deps.function_timeout,
+    );
     let now = (deps.clock)();
     let request = input::parse(&payload, now)?;
     tracing::info!(
@@ -120,9 +127,28 @@ where
     };
     let summary = run_audit(&ports, &deps.config, &request, now, &deadline)
         .await
-        .inspect_err(
-            |e| tracing::error!(error_type = e.error_type(), error = %e, "audit run failed"),
-        )?
+        .inspect_err(|e| {
+            credguard::metrics::emit("audit", &[("AuditRunFailed", 1.0)], &[]);
+            tracing::error!(error_type = e.error_type(), error = %e, "audit run failed")
+        })?;
+    let count = |s: &str| summary.findings_by_severity.get(s).copied().unwrap_or(0) as f64;
+    credguard::metrics::emit(
+        "audit",
+        &[
+            (
+                "AuditRunPartial",
+                if summary.outcome == "partial" {
+                    1.0
+                } else {
+                    0.0
+                },
+            ),
+            ("AuditFindingsCritical", count("CRITICAL")),
+            ("AuditFindingsHigh", count("HIGH")),
+        ],
+        &[],
+    );
+    let summary = summary
         .into_result()
         .inspect_err(|e| tracing::warn!(error = %e, "audit run partial; a retry completes it"))?;
     Ok(serde_json::to_value(&summary).unwrap_or_default())

@@ -168,6 +168,7 @@ impl RecordStore for DynamoRecords {
                 (Some(e), Some(n), (!v.is_empty()).then_some(v))
             });
         self.count();
+        super::iam::used("dynamodb:PutItem");
         self.client
             .put_item()
             .table_name(&self.table)
@@ -183,6 +184,7 @@ impl RecordStore for DynamoRecords {
 
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         self.count();
+        super::iam::used("dynamodb:GetItem");
         let out = self
             .client
             .get_item()
@@ -210,6 +212,7 @@ impl RecordStore for DynamoRecords {
             expr.push_str(" AND begins_with(#sk, :sk)");
         }
         self.count();
+        super::iam::used("dynamodb:Query");
         let out = self
             .client
             .query()
@@ -266,6 +269,7 @@ impl RecordStore for DynamoRecords {
                 }
                 stats.requests += 1;
                 self.count();
+                super::iam::used("dynamodb:BatchWriteItem");
                 let out = self
                     .client
                     .batch_write_item()
@@ -289,6 +293,7 @@ impl RecordStore for DynamoRecords {
                 (Some(e), Some(n), (!v.is_empty()).then_some(v))
             });
         self.count();
+        super::iam::used("dynamodb:DeleteItem");
         self.client
             .delete_item()
             .table_name(&self.table)

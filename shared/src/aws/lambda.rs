@@ -35,6 +35,7 @@ impl RotationTrigger for LambdaRotationTrigger {
             "requestedBy": req.requested_by,
             "retirePreviousNow": req.retire_previous_now,
         });
+        super::iam::used("lambda:InvokeFunction");
         let out = self
             .client
             .invoke()

@@ -3,8 +3,11 @@
 
 pub mod dynamodb;
 pub mod eventbridge;
+pub mod iam;
 pub mod lambda;
 pub mod secretsmanager;
+#[cfg(any(test, feature = "testing"))]
+pub mod setup;
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};

@@ -11,7 +11,17 @@ use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 pub struct SecretsManager {
-    client: Client,
+    pub(crate) client: Client,
+}
+
+/// An SDK error of any Secrets Manager operation, as a [`SecretsError`] (setup helpers).
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn map_failure<E, R>(e: &aws_sdk_secretsmanager::error::SdkError<E, R>) -> SecretsError
+where
+    E: aws_sdk_secretsmanager::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    map(failure(e))
 }
 
 fn map(f: Failure) -> SecretsError {
@@ -33,50 +43,11 @@ impl SecretsManager {
             client: Client::new(config),
         }
     }
-
-    /// Creates a secret (setup, demo and tests; the functions never create secrets).
-    pub async fn create(
-        &self,
-        name: &str,
-        value: &SecretString,
-        tags: &[(&str, &str)],
-    ) -> Result<String, SecretsError> {
-        let out = self
-            .client
-            .create_secret()
-            .name(name)
-            .secret_string(value.expose_secret())
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| map(failure(&e)))?;
-        Ok(out.arn().unwrap_or(name).to_owned())
-    }
-
-    /// Writes a new current version (setup, demo and tests).
-    pub async fn put_current(
-        &self,
-        name: &str,
-        value: &SecretString,
-    ) -> Result<String, SecretsError> {
-        let out = self
-            .client
-            .put_secret_value()
-            .secret_id(name)
-            .secret_string(value.expose_secret())
-            .send()
-            .await
-            .map_err(|e| map(failure(&e)))?;
-        Ok(out.version_id().unwrap_or_default().to_owned())
-    }
 }
 
 impl SecretStore for SecretsManager {
     async fn describe(&self, secret_id: &str) -> Result<SecretMetadata, SecretsError> {
+        super::iam::used("secretsmanager:DescribeSecret");
         let out = self
             .client
             .describe_secret()
@@ -105,6 +76,7 @@ impl SecretStore for SecretsManager {
         secret_id: &str,
         version: VersionRef<'_>,
     ) -> Result<SecretVersion, SecretsError> {
+        super::iam::used("secretsmanager:GetSecretValue");
         let req = self.client.get_secret_value().secret_id(secret_id);
         let req = match version {
             VersionRef::Stage(s) => req.version_stage(s),
@@ -129,6 +101,7 @@ impl SecretStore for SecretsManager {
         value: &SecretString,
         rotation_token: Option<&str>,
     ) -> Result<(), SecretsError> {
+        super::iam::used("secretsmanager:PutSecretValue");
         self.client
             .put_secret_value()
             .secret_id(secret_id)
@@ -149,6 +122,7 @@ impl SecretStore for SecretsManager {
         to_version: Option<&str>,
         from_version: Option<&str>,
     ) -> Result<(), SecretsError> {
+        super::iam::used("secretsmanager:UpdateSecretVersionStage");
         self.client
             .update_secret_version_stage()
             .secret_id(secret_id)
@@ -167,6 +141,7 @@ impl SecretStore for SecretsManager {
         value: &str,
     ) -> Result<Vec<SecretMetadata>, SecretsError> {
         let mut out = Vec::new();
+        super::iam::used("secretsmanager:ListSecrets");
         let mut pages = self
             .client
             .list_secrets()
@@ -214,6 +189,7 @@ impl SecretStore for SecretsManager {
 
     async fn list_versions(&self, secret_id: &str) -> Result<Vec<VersionInfo>, SecretsError> {
         let mut out = Vec::new();
+        super::iam::used("secretsmanager:ListSecretVersionIds");
         let mut pages = self
             .client
             .list_secret_version_ids()
@@ -235,6 +211,7 @@ impl SecretStore for SecretsManager {
     }
 
     async fn tag(&self, secret_id: &str, tags: &[(&str, &str)]) -> Result<(), SecretsError> {
+        super::iam::used("secretsmanager:TagResource");
         self.client
             .tag_resource()
             .secret_id(secret_id)
@@ -250,6 +227,7 @@ impl SecretStore for SecretsManager {
     }
 
     async fn rotate_now(&self, secret_id: &str, token: &str) -> Result<(), SecretsError> {
+        super::iam::used("secretsmanager:RotateSecret");
         self.client
             .rotate_secret()
             .secret_id(secret_id)

@@ -330,6 +330,16 @@ where
                 tracing::error!(error = %e, "could not publish security events");
             }
         }
+        let failed = if record.status >= 500 { 1.0 } else { 0.0 };
+        crate::metrics::emit(
+            "revocation",
+            &[
+                ("RevocationActions", 1.0),
+                ("RevocationFailures", failed),
+                ("BreakGlassUsed", f64::from(u8::from(record.break_glass))),
+            ],
+            &[],
+        );
         tracing::info!(
             revocation = %id,
             action = record.action,

@@ -343,6 +343,11 @@ where
                     to_publish.push(events::dependents_failed(&record));
                 }
                 if step == Step::FinishSecret {
+                    crate::metrics::emit(
+                        "rotation",
+                        &[("RotationSucceeded", 1.0)],
+                        &[("Strategy", strategy)],
+                    );
                     to_publish.push(events::completed(&record));
                     if record.retired_at.is_some() {
                         to_publish.push(events::retired(
@@ -358,6 +363,11 @@ where
             }
             Err(e) => {
                 let error_type = e.error_type();
+                crate::metrics::emit(
+                    "rotation",
+                    &[("RotationFailed", 1.0)],
+                    &[("Strategy", strategy)],
+                );
                 tracing::warn!(secret = %meta.name, token, step = step.as_str(), error_type = %error_type, error = %e, "rotation step failed");
                 record.fail(
                     step.as_str(),
