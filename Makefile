@@ -1,29 +1,39 @@
 # credguard: the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup build lint test demo bench local-up local-down clean
+.PHONY: help setup build lint template-checks test demo bench package sam-build local-up local-down clean
 
 # cargo-lambda finds zig via `python3 -m ziglang`, so the venv's python comes first.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
 CARGO ?= cargo
+FUNCTION_PACKAGES := credguard-rotation credguard-revocation credguard-audit
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-setup: ## Install pinned local tools (.venv: moto, cargo-lambda, cfn-lint, sam)
+setup: ## Install pinned local tools (.venv: moto, cargo-lambda, cfn-lint, SAM; .venv-scan: checkov)
 	@infra/local/venv.sh
+	@infra/local/venv.sh scan
 
 build: ## Build every crate and test target (debug)
 	$(CARGO) build --workspace --all-targets
 
-lint: ## fmt check, clippy -D warnings, no openssl, no fictional Genesys endpoints
+lint: template-checks ## fmt check, clippy -D warnings, no openssl, no fictional Genesys endpoints, template checks
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@infra/checks/no-openssl.sh
 	@infra/checks/no-fiction.sh
 
-test: setup build ## Run every test (unit + integration against the simulator and moto)
-	infra/local/with-stack.sh -- $(CARGO) test --workspace --no-fail-fast
+template-checks: setup ## cfn-lint, sam validate --lint, checkov (zero unexplained findings)
+	cfn-lint template.yaml
+	sam validate --lint -t template.yaml
+	.venv-scan/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+
+test: setup build ## Run every test (unit + integration against the simulator and moto), then the IAM check
+	rm -rf target/iam-observed
+	CREDGUARD_IAM_LOG=$(CURDIR)/target/iam-observed infra/local/with-stack.sh -- $(CARGO) test --workspace --no-fail-fast
+	python infra/checks/iam_coverage.py
 
 FUNCTIONS := -p credguard-rotation -p credguard-revocation
 
@@ -34,6 +44,13 @@ demo: setup ## Run the main job end to end on the local stack (simulator + moto)
 bench: setup ## Print the rerunnable figures (Genesys client, rotation, revocation, audit)
 	$(CARGO) build --profile bench-local -p credguard-bench
 	infra/local/with-stack.sh -- target/bench-local/credguard-bench
+
+package: setup ## Build the three arm64 bootstrap zips (release) and print their sizes
+	@infra/package.sh $(FUNCTION_PACKAGES)
+
+sam-build: setup ## sam build from the template (builds the functions with cargo lambda; slow)
+	@rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || { echo "rustup could not add aarch64-unknown-linux-gnu; sam build needs it"; exit 1; }
+	sam build -t template.yaml
 
 local-up: setup ## Start moto and the Genesys simulator in the background (.local/env has the URLs)
 	$(CARGO) build -p genesys-sim --bin genesys-sim

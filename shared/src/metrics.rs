@@ -33,8 +33,11 @@ pub fn document(function: &str, metrics: &[(&str, f64)], dimensions: &[(&str, &s
 }
 
 /// Prints the document as one line (not through `tracing`, whose envelope EMF would not parse).
+/// Only inside Lambda (or a local runtime emulator): elsewhere nobody collects it.
 pub fn emit(function: &str, metrics: &[(&str, f64)], dimensions: &[(&str, &str)]) {
-    println!("{}", document(function, metrics, dimensions));
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        println!("{}", document(function, metrics, dimensions));
+    }
 }
 
 #[cfg(test)]

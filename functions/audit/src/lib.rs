@@ -92,7 +92,7 @@ pub fn wire(
 
 /// One invocation: the run the event names, bounded by the Lambda deadline. A partial run is
 /// returned as an error (`AuditRunPartial`) so the asynchronous retry completes it.
-pub async fn handler<G, S, R, E>(
+async fn run_invocation<G, S, R, E>(
     deps: &Deps<G, S, R, E>,
     event: LambdaEvent<Value>,
 ) -> Result<Value, AuditError>
@@ -152,4 +152,23 @@ where
         .into_result()
         .inspect_err(|e| tracing::warn!(error = %e, "audit run partial; a retry completes it"))?;
     Ok(serde_json::to_value(&summary).unwrap_or_default())
+}
+
+/// The function's name in IAM bookkeeping (`credguard::aws::iam`).
+pub const FUNCTION: &str = "credguard-audit";
+
+/// One invocation: the run the event names, bounded by the Lambda deadline. A partial run is
+/// returned as an error (`AuditRunPartial`) so the asynchronous retry completes it. Its AWS calls
+/// are attributed to this function.
+pub async fn handler<G, S, R, E>(
+    deps: &Deps<G, S, R, E>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, AuditError>
+where
+    G: ClientDirectory + AuthorizationDirectory + UsageReports + RequestMeter,
+    S: SecretStore,
+    R: RecordStore + RequestMeter,
+    E: EventPublisher,
+{
+    credguard::aws::iam::scope(FUNCTION, run_invocation(deps, event)).await
 }

@@ -69,7 +69,7 @@ pub fn caller(req: &Request) -> Option<CallerIdentity> {
     }
 }
 
-pub async fn handle<G, R, E, S, T>(
+async fn serve<G, R, E, S, T>(
     deps: &Deps<G, R, E, S, T>,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error>
@@ -120,4 +120,22 @@ where
         resp = resp.header("idempotent-replayed", "true");
     }
     Ok(resp.body(Body::from(answer.body.to_string()))?)
+}
+
+/// The function's name in IAM bookkeeping (`credguard::aws::iam`).
+pub const FUNCTION: &str = "credguard-revocation";
+
+/// One request; its AWS calls are attributed to this function.
+pub async fn handle<G, R, E, S, T>(
+    deps: &Deps<G, R, E, S, T>,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error>
+where
+    G: RevocationGenesys,
+    R: RecordStore,
+    E: EventPublisher,
+    S: SecretStore,
+    T: RotationTrigger,
+{
+    credguard::aws::iam::scope(FUNCTION, serve(deps, req)).await
 }

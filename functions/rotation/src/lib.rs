@@ -41,7 +41,7 @@ impl Settings {
     }
 }
 
-pub async fn handle<G, S, R, E>(
+async fn dispatch<G, S, R, E>(
     deps: &Deps<G, S, R, E>,
     event: LambdaEvent<Value>,
 ) -> Result<Value, RotationError>
@@ -102,4 +102,21 @@ where
             Ok(serde_json::to_value(report).expect("report serializes"))
         }
     }
+}
+
+/// The function's name in IAM bookkeeping (`credguard::aws::iam`).
+pub const FUNCTION: &str = "credguard-rotation";
+
+/// One invocation; its AWS calls are attributed to this function.
+pub async fn handle<G, S, R, E>(
+    deps: &Deps<G, S, R, E>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, RotationError>
+where
+    G: RotationGenesys,
+    S: SecretStore,
+    R: RecordStore,
+    E: EventPublisher,
+{
+    credguard::aws::iam::scope(FUNCTION, dispatch(deps, event)).await
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     credguard::telemetry::init();
+    credguard::aws::iam::set_process_scope(credguard_rotation::FUNCTION);
     let settings = Settings::from_env(&ProcessEnv)?;
     let c = &settings.common;
     let aws = credguard::aws::load_config().await;

@@ -343,11 +343,8 @@ where
                     to_publish.push(events::dependents_failed(&record));
                 }
                 if step == Step::FinishSecret {
-                    crate::metrics::emit(
-                        "rotation",
-                        &[("RotationSucceeded", 1.0)],
-                        &[("Strategy", strategy)],
-                    );
+                    // One dimension (Function) so that alarms can match the metric exactly.
+                    crate::metrics::emit("rotation", &[("RotationSucceeded", 1.0)], &[]);
                     to_publish.push(events::completed(&record));
                     if record.retired_at.is_some() {
                         to_publish.push(events::retired(
@@ -363,11 +360,7 @@ where
             }
             Err(e) => {
                 let error_type = e.error_type();
-                crate::metrics::emit(
-                    "rotation",
-                    &[("RotationFailed", 1.0)],
-                    &[("Strategy", strategy)],
-                );
+                crate::metrics::emit("rotation", &[("RotationFailed", 1.0)], &[]);
                 tracing::warn!(secret = %meta.name, token, step = step.as_str(), error_type = %error_type, error = %e, "rotation step failed");
                 record.fail(
                     step.as_str(),
