@@ -15,8 +15,8 @@ start=$(date +%s)
 cargo lambda build --release --arm64 --output-format zip "${args[@]}"
 echo "package: built in $(( $(date +%s) - start )) s"
 python3 - <<'PY'
-import glob, os
+import glob, os, zipfile
 for z in sorted(glob.glob("target/lambda/*/bootstrap.zip")):
-    b = os.path.join(os.path.dirname(z), "bootstrap")
-    print(f"  {z:<42} {os.path.getsize(z) / 2**20:6.2f} MB zipped  {os.path.getsize(b) / 2**20:6.2f} MB unzipped")
+    unzipped = sum(i.file_size for i in zipfile.ZipFile(z).infolist())
+    print(f"  {z:<42} {os.path.getsize(z) / 2**20:6.2f} MB zipped  {unzipped / 2**20:6.2f} MB unzipped")
 PY

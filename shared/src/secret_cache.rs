@@ -91,6 +91,27 @@ impl<S: SecretStore + 'static> CredentialSource for SecretCredentialSource<S> {
     }
 }
 
+/// The Genesys client every function's `main` builds: it acts as the admin OAuth client whose
+/// credential it reads from `genesys.admin_secret_id` through a cache of `ttl` (re-read when the
+/// login host refuses it). The cache is returned for other reads of the same secret.
+pub fn admin_genesys_client<S: SecretStore + Clone + 'static>(
+    secrets: &S,
+    genesys: &crate::config::GenesysConfig,
+    ttl: Duration,
+) -> Result<
+    (crate::genesys::GenesysClient, Arc<CachedSecrets<S>>),
+    crate::genesys::client::ClientInitError,
+> {
+    let cache = Arc::new(CachedSecrets::new(secrets.clone(), ttl));
+    let source = SecretCredentialSource::new(cache.clone(), genesys.admin_secret_id.clone());
+    let client = crate::genesys::GenesysClient::new(
+        genesys.endpoints.clone(),
+        Arc::new(source),
+        crate::genesys::ClientOptions::from(genesys),
+    )?;
+    Ok((client, cache))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

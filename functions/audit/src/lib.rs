@@ -12,12 +12,12 @@ use credguard::aws::secretsmanager::SecretsManager;
 use credguard::config::CommonConfig;
 use credguard::deadline::Deadline;
 use credguard::genesys::client::ClientInitError;
-use credguard::genesys::{ClientOptions, GenesysClient};
+use credguard::genesys::GenesysClient;
 use credguard::ports::events::EventPublisher;
 use credguard::ports::genesys::{AuthorizationDirectory, ClientDirectory, UsageReports};
 use credguard::ports::records::RecordStore;
 use credguard::ports::secrets::SecretStore;
-use credguard::secret_cache::{CachedSecrets, SecretCredentialSource};
+use credguard::secret_cache::admin_genesys_client;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::sync::Arc;
@@ -68,16 +68,7 @@ pub fn wire(
     config: AuditConfig,
 ) -> Result<AwsDeps, ClientInitError> {
     let secrets = SecretsManager::new(aws);
-    let cache = Arc::new(CachedSecrets::new(secrets.clone(), common.secret_cache_ttl));
-    let admin = Arc::new(SecretCredentialSource::new(
-        cache,
-        common.genesys.admin_secret_id.clone(),
-    ));
-    let genesys = GenesysClient::new(
-        common.genesys.endpoints.clone(),
-        admin,
-        ClientOptions::from(&common.genesys),
-    )?;
+    let (genesys, _) = admin_genesys_client(&secrets, &common.genesys, common.secret_cache_ttl)?;
     Ok(Deps {
         genesys,
         secrets,

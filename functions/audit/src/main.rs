@@ -1,4 +1,7 @@
 //! Wiring only: configuration, AWS and Genesys clients once per container, then the runtime.
+// The handler's future nests deeply (generic ports, scoped IAM bookkeeping); the release
+// build needs more than the default query depth to compute its layout.
+#![recursion_limit = "256"]
 
 use credguard::audit::AuditConfig;
 use credguard::config::{CommonConfig, ProcessEnv};

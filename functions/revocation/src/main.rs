@@ -6,12 +6,10 @@ use credguard::aws::{
 };
 use credguard::config::ProcessEnv;
 use credguard::credential::{ManagedCredential, TAG_MANAGED};
-use credguard::genesys::{ClientOptions, GenesysClient};
 use credguard::rotation::config::{ManagedSelection, RotationConfig};
-use credguard::secret_cache::{CachedSecrets, SecretCredentialSource};
+use credguard::secret_cache::admin_genesys_client;
 use credguard_revocation::{handle, Deps, Settings};
 use lambda_http::{service_fn, Error, Request};
-use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -21,7 +19,7 @@ async fn main() -> Result<(), Error> {
     let c = &settings.common;
     let aws = credguard::aws::load_config().await;
     let secrets = SecretsManager::new(&aws);
-    let cache = Arc::new(CachedSecrets::new(secrets.clone(), c.secret_cache_ttl));
+    let (genesys, cache) = admin_genesys_client(&secrets, &c.genesys, c.secret_cache_ttl)?;
     // Read once at cold start (and cached for the token grant): who this function acts as.
     let self_client_id = match cache.current(&c.genesys.admin_secret_id).await {
         Ok(v) => ManagedCredential::parse(&v.value).ok().map(|d| d.client_id),
@@ -30,12 +28,6 @@ async fn main() -> Result<(), Error> {
             None
         }
     };
-    let admin = SecretCredentialSource::new(cache, c.genesys.admin_secret_id.clone());
-    let genesys = GenesysClient::new(
-        c.genesys.endpoints.clone(),
-        Arc::new(admin),
-        ClientOptions::from(&c.genesys),
-    )?;
     let deps = Deps {
         genesys,
         records: DynamoRecords::new(&aws, &c.records_table),

@@ -4,11 +4,9 @@ use credguard::aws::{
     dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, secretsmanager::SecretsManager,
 };
 use credguard::config::ProcessEnv;
-use credguard::genesys::{ClientOptions, GenesysClient};
-use credguard::secret_cache::{CachedSecrets, SecretCredentialSource};
+use credguard::secret_cache::admin_genesys_client;
 use credguard_rotation::{handle, Deps, Settings};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -18,16 +16,7 @@ async fn main() -> Result<(), Error> {
     let c = &settings.common;
     let aws = credguard::aws::load_config().await;
     let secrets = SecretsManager::new(&aws);
-    // The admin credential is read through a short-TTL cache; rotated secrets never are.
-    let admin = SecretCredentialSource::new(
-        Arc::new(CachedSecrets::new(secrets.clone(), c.secret_cache_ttl)),
-        c.genesys.admin_secret_id.clone(),
-    );
-    let genesys = GenesysClient::new(
-        c.genesys.endpoints.clone(),
-        Arc::new(admin),
-        ClientOptions::from(&c.genesys),
-    )?;
+    let (genesys, _) = admin_genesys_client(&secrets, &c.genesys, c.secret_cache_ttl)?;
     let deps = Deps {
         genesys,
         secrets,

@@ -126,6 +126,19 @@ fn condition_expr(c: &Condition) -> Option<Expr> {
     }
 }
 
+/// A condition as the optional request fields the SDK builders take.
+type ExprParts = (
+    Option<String>,
+    Option<HashMap<String, String>>,
+    Option<HashMap<String, AttributeValue>>,
+);
+
+fn condition_parts(c: &Condition) -> ExprParts {
+    condition_expr(c).map_or((None, None, None), |(e, n, v)| {
+        (Some(e), Some(n), (!v.is_empty()).then_some(v))
+    })
+}
+
 impl DynamoRecords {
     pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         Self::from_client(Client::new(config), table)
@@ -163,10 +176,7 @@ impl DynamoRecords {
 
 impl RecordStore for DynamoRecords {
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        let (expr, names, values) = condition_expr(&condition)
-            .map_or((None, None, None), |(e, n, v)| {
-                (Some(e), Some(n), (!v.is_empty()).then_some(v))
-            });
+        let (expr, names, values) = condition_parts(&condition);
         self.count();
         super::iam::used("dynamodb:PutItem");
         self.client
@@ -288,10 +298,7 @@ impl RecordStore for DynamoRecords {
     }
 
     async fn delete(&self, pk: &str, sk: &str, condition: Condition) -> Result<(), StoreError> {
-        let (expr, names, values) = condition_expr(&condition)
-            .map_or((None, None, None), |(e, n, v)| {
-                (Some(e), Some(n), (!v.is_empty()).then_some(v))
-            });
+        let (expr, names, values) = condition_parts(&condition);
         self.count();
         super::iam::used("dynamodb:DeleteItem");
         self.client

@@ -2,7 +2,7 @@
 //! only once expired, so a crashed holder cannot block forever.
 
 use super::{iso, to_item};
-use crate::ports::records::{Condition, RecordStore, StoreError, TTL};
+use crate::ports::records::{Condition, Item, RecordStore, StoreError, TTL};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -28,6 +28,18 @@ fn pk(name: &str) -> String {
     format!("LEASE#{name}")
 }
 
+fn lease_item(name: &str, owner: &str, ttl: std::time::Duration, now: DateTime<Utc>) -> Item {
+    to_item(&LeaseItem {
+        pk: pk(name),
+        sk: "LEASE".into(),
+        record_type: "lease".into(),
+        name: name.into(),
+        owner: owner.into(),
+        acquired_at: iso(now),
+        expires_at: now.timestamp() + ttl.as_secs() as i64,
+    })
+}
+
 impl<'a, S: RecordStore> Leases<'a, S> {
     pub fn new(store: &'a S) -> Self {
         Self { store }
@@ -42,15 +54,7 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         ttl: std::time::Duration,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let item = to_item(&LeaseItem {
-            pk: pk(name),
-            sk: "LEASE".into(),
-            record_type: "lease".into(),
-            name: name.into(),
-            owner: owner.into(),
-            acquired_at: iso(now),
-            expires_at: now.timestamp() + ttl.as_secs() as i64,
-        });
+        let item = lease_item(name, owner, ttl, now);
         match self
             .store
             .put(
@@ -84,15 +88,7 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         ttl: std::time::Duration,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let item = to_item(&LeaseItem {
-            pk: pk(name),
-            sk: "LEASE".into(),
-            record_type: "lease".into(),
-            name: name.into(),
-            owner: owner.into(),
-            acquired_at: iso(now),
-            expires_at: now.timestamp() + ttl.as_secs() as i64,
-        });
+        let item = lease_item(name, owner, ttl, now);
         match self
             .store
             .put(item, Condition::Equals("owner", json!(from)))

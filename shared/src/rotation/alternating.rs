@@ -7,7 +7,7 @@
 use super::dependents;
 use super::error::RotationError;
 use super::protocol::{RotationGenesys, StepCtx};
-use super::verify::verify_with_propagation;
+use super::verify::verify_pending;
 use crate::credential::ManagedCredential;
 use crate::genesys::models::{ClientState, OAuthClient, OAuthClientRequest, Receipt, RoleDivision};
 use crate::genesys::GenesysError;
@@ -232,9 +232,7 @@ pub(super) async fn test<G: RotationGenesys, S: SecretStore, R: RecordStore>(
     cx: &StepCtx<'_, G, S, R>,
     _rec: &mut RotationRecord,
 ) -> Result<(), RotationError> {
-    let pending = cx.require_pending().await?;
-    let window = cx.config.propagation_window(&cx.current.settings());
-    verify_with_propagation(cx, &pending.credentials(), window).await?;
+    let pending = verify_pending(cx).await?;
     let d = cx.deadline;
     let a_id = &cx.current.client_id;
     let a = client_or(cx.genesys, a_id, d, || {

@@ -13,7 +13,7 @@
 use super::dependents;
 use super::error::RotationError;
 use super::protocol::{RotationGenesys, StepCtx};
-use super::verify::verify_with_propagation;
+use super::verify::verify_pending;
 use crate::genesys::models::ClientState;
 use crate::genesys::{GenesysError, LoginError};
 use crate::ports::genesys::VerifyError;
@@ -123,8 +123,6 @@ pub(super) async fn test<G: RotationGenesys, S: SecretStore, R: RecordStore>(
     cx: &StepCtx<'_, G, S, R>,
     _rec: &mut RotationRecord,
 ) -> Result<(), RotationError> {
-    let pending = cx.require_pending().await?;
-    let window = cx.config.propagation_window(&cx.current.settings());
-    verify_with_propagation(cx, &pending.credentials(), window).await?;
+    verify_pending(cx).await?;
     Ok(())
 }

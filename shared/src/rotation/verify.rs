@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 const MAX_PAUSE: Duration = Duration::from_secs(5);
 
-pub(super) async fn verify_with_propagation<G: RotationGenesys, S, R>(
+async fn verify_with_propagation<G: RotationGenesys, S, R>(
     cx: &StepCtx<'_, G, S, R>,
     creds: &ClientCredentials,
     window: Duration,
@@ -51,4 +51,19 @@ pub(super) async fn verify_with_propagation<G: RotationGenesys, S, R>(
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(MAX_PAUSE);
     }
+}
+
+/// testSecret's common part: the pending credential works (after propagation) and names its
+/// client.
+pub(super) async fn verify_pending<
+    G: RotationGenesys,
+    S: crate::ports::secrets::SecretStore,
+    R: crate::ports::records::RecordStore,
+>(
+    cx: &StepCtx<'_, G, S, R>,
+) -> Result<crate::credential::ManagedCredential, RotationError> {
+    let pending = cx.require_pending().await?;
+    let window = cx.config.propagation_window(&cx.current.settings());
+    verify_with_propagation(cx, &pending.credentials(), window).await?;
+    Ok(pending)
 }

@@ -127,3 +127,30 @@ pub fn client_as(sim: &SimHandle, id: &str, secret: &str, options: ClientOptions
     )
     .expect("client builds")
 }
+
+/// Every item of a table, as JSON (tests scan the whole table for what was recorded).
+pub async fn scan_table(cfg: &aws_config::SdkConfig, table: &str) -> Vec<serde_json::Value> {
+    let ddb = aws_sdk_dynamodb::Client::new(cfg);
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = ddb
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan");
+        items.extend(out.items().iter().map(|i| {
+            serde_json::Value::Object(
+                i.iter()
+                    .map(|(k, v)| (k.clone(), credguard::aws::dynamodb::from_attr(v)))
+                    .collect(),
+            )
+        }));
+        match out.last_evaluated_key() {
+            Some(k) => start = Some(k.clone()),
+            None => return items,
+        }
+    }
+}

@@ -169,23 +169,7 @@ impl Env {
     }
 
     pub async fn records(&self) -> Vec<Value> {
-        let ddb = aws_sdk_dynamodb::Client::new(&self.aws);
-        let out = ddb
-            .scan()
-            .table_name(&self.table)
-            .send()
-            .await
-            .expect("scan");
-        out.items()
-            .iter()
-            .map(|i| {
-                Value::Object(
-                    i.iter()
-                        .map(|(k, v)| (k.clone(), credguard::aws::dynamodb::from_attr(v)))
-                        .collect(),
-                )
-            })
-            .collect()
+        credguard_testkit::scan_table(&self.aws, &self.table).await
     }
 
     /// Genesys calls made so far, excluding token grants.
