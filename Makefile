@@ -26,6 +26,7 @@ lint: template-checks ## fmt check, clippy -D warnings, no openssl, no fictional
 	@infra/checks/no-fiction.sh
 
 template-checks: setup ## cfn-lint, sam validate --lint, checkov (zero unexplained findings)
+	@infra/checks/template-safety.sh
 	cfn-lint template.yaml
 	sam validate --lint -t template.yaml
 	.venv-scan/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
