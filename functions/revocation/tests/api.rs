@@ -183,6 +183,20 @@ async fn disable_and_enable_a_client() {
         "active"
     );
 
+    // A token the client holds right now (client-credentials grant with its secret).
+    let hr_client = credguard_testkit::client_as(
+        &env.sim,
+        HR_SYNC,
+        HR_SYNC_SECRET,
+        credguard_testkit::fast_options(),
+    );
+    let d = credguard::deadline::Deadline::after(std::time::Duration::from_secs(10));
+    use credguard::ports::genesys::AuthorizationDirectory;
+    hr_client
+        .list_scopes(&d)
+        .await
+        .expect("HR sync's own token works before");
+
     let a = env
         .post(&path("disable"), json!({"reason": "secret leaked"}), &key())
         .await;
@@ -191,6 +205,12 @@ async fn disable_and_enable_a_client() {
     assert_eq!(
         env.sim.control().client_view(HR_SYNC).unwrap().state,
         "disabled"
+    );
+    // Its existing token is dead: the client's next call is refused (and so is a new grant).
+    let err = hr_client.list_scopes(&d).await.unwrap_err();
+    assert!(
+        err.status() == Some(401) || matches!(err, credguard::genesys::GenesysError::Login(_)),
+        "{err}"
     );
     assert!(
         !env.sim

@@ -478,3 +478,42 @@ async fn rotate_now_hands_secrets_manager_owned_secrets_to_rotate_secret() {
     assert!(credguard::aws::iam::observed(credguard_rotation::FUNCTION)
         .contains("secretsmanager:RotateSecret"));
 }
+
+#[tokio::test]
+async fn alternating_through_secrets_manager_steps_with_propagation_delay() {
+    let env = env_with(
+        SimConfig {
+            propagation_delay_ms: 1500,
+            ..SimConfig::default()
+        },
+        Seed::demo(),
+    )
+    .await;
+    let name = env
+        .managed_secret(
+            HR_SYNC,
+            HR_SYNC_SECRET,
+            json!({"strategy": "alternating", "partnerClientId": LEGACY}),
+        )
+        .await;
+    let arn = env.arn(&name).await;
+    let token = uuid::Uuid::new_v4().to_string();
+    env.start_sm_rotation(&name, &token).await;
+    for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
+        let out = handle(&env.deps, invocation(env.sm_event(step, &arn, &token)))
+            .await
+            .unwrap();
+        assert_eq!(out["result"], "done", "{step}: {out}");
+    }
+    assert_eq!(env.current_version(&name).await, token);
+    let doc = env.current(&name).await;
+    assert_eq!(doc["clientId"], LEGACY);
+    env.assert_current_works(&name).await;
+    // Zero downtime: the previous client's secret was never touched and still works.
+    let check = env.sim.control().check_secret(HR_SYNC, HR_SYNC_SECRET);
+    assert!(check.current && check.accepted);
+    let rec = env.rotation_record(&name).await;
+    assert_eq!(rec["outcome"], "succeeded");
+    assert_eq!(rec["trigger"], "secretsManager");
+    assert_eq!(rec["strategy"], "alternating");
+}
