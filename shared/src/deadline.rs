@@ -8,24 +8,28 @@ use tokio::time::Instant;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Deadline {
     at: Instant,
+    /// When the invocation itself ends (Lambda stops it): `at` plus the safety margin.
+    end: Instant,
 }
 
 impl Deadline {
     /// A deadline `budget` from now.
     pub fn after(budget: Duration) -> Self {
-        Self {
-            at: Instant::now() + budget,
-        }
+        let at = Instant::now() + budget;
+        Self { at, end: at }
     }
 
     /// The Lambda invocation deadline (wall clock) minus a safety margin, so there is time
     /// left to record the outcome after the last call gives up.
     pub fn from_wall_clock(deadline: SystemTime, safety_margin: Duration) -> Self {
-        let budget = deadline
+        let left = deadline
             .duration_since(SystemTime::now())
-            .unwrap_or_default()
-            .saturating_sub(safety_margin);
-        Self::after(budget)
+            .unwrap_or_default();
+        let end = Instant::now() + left;
+        Self {
+            at: end - left.min(safety_margin),
+            end,
+        }
     }
 
     /// The deadline of a Lambda invocation. A deadline already past when the invocation starts
@@ -41,7 +45,7 @@ impl Deadline {
                 timeout_s = function_timeout.as_secs(),
                 "invocation deadline is in the past; using the configured function timeout"
             );
-            return Self::after(function_timeout.saturating_sub(safety_margin));
+            return Self::from_wall_clock(SystemTime::now() + function_timeout, safety_margin);
         }
         Self::from_wall_clock(deadline, safety_margin)
     }
@@ -58,7 +62,14 @@ impl Deadline {
     pub fn capped(&self, cap: Duration) -> Self {
         Self {
             at: self.at.min(Instant::now() + cap),
+            end: self.end,
         }
+    }
+
+    /// Time until the invocation is stopped for good: after it, whatever this invocation
+    /// holds (a lease) can be presumed abandoned.
+    pub fn until_end(&self) -> Duration {
+        self.end.saturating_duration_since(Instant::now())
     }
 
     pub fn instant(&self) -> Instant {
@@ -86,6 +97,12 @@ mod tests {
             r <= Duration::from_secs(7) && r > Duration::from_secs(6),
             "{r:?}"
         );
+        let end = d.until_end();
+        assert!(
+            end <= Duration::from_secs(10) && end > Duration::from_secs(9),
+            "{end:?}"
+        );
+        assert!(d.capped(Duration::from_secs(1)).until_end() > Duration::from_secs(9));
     }
 
     #[test]

@@ -10,8 +10,10 @@ use credguard::ports::secrets::SecretStore;
 use credguard_rotation::handle;
 use futures::FutureExt;
 use genesys_sim::{Seed, SeedCredential, SimConfig};
+use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
 use support::crash::CRASH;
 use support::*;
 
@@ -38,7 +40,11 @@ fn quiet_injected_panics() {
 
 /// Runs the handler; `Err(())` if the injected crash stopped it.
 async fn run(env: &Env, payload: Value) -> Result<Result<Value, String>, ()> {
-    match AssertUnwindSafe(handle(&env.deps, invocation(payload)))
+    run_event(env, invocation(payload)).await
+}
+
+async fn run_event(env: &Env, event: LambdaEvent<Value>) -> Result<Result<Value, String>, ()> {
+    match AssertUnwindSafe(handle(&env.deps, event))
         .catch_unwind()
         .await
     {
@@ -346,6 +352,7 @@ async fn alternating_converges_after_a_crash_at_every_external_call() {
             env.crash.seen()
         );
         env.crash.disarm();
+        env.lapse_lease(&name).await;
         let again = run(&env, req.clone())
             .await
             .unwrap()
@@ -419,6 +426,7 @@ async fn a_lost_regeneration_is_recovered_once_by_the_next_sweep() {
     env.crash.arm("genesys.regenerate_secret", 1);
     assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
     env.crash.disarm();
+    env.lapse_lease(&name).await;
     // The old secret is dead and the new one exists nowhere: consumers are down until...
     assert!(
         !env.sim
@@ -458,6 +466,7 @@ async fn a_second_lost_regeneration_stops_and_rotate_now_recovers() {
     for _ in 0..2 {
         env.crash.arm("genesys.regenerate_secret", 1);
         assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
+        env.lapse_lease(&name).await;
     }
     env.crash.disarm();
     let report = run(&env, fixture("scheduler-sweep.json"))
@@ -491,4 +500,46 @@ async fn a_second_lost_regeneration_stops_and_rotate_now_recovers() {
     let report = run(&env, req).await.unwrap().unwrap();
     assert_eq!(report["action"], "rotated", "{report}");
     env.assert_current_works(&name).await;
+}
+
+/// A crashed execution's lease holds other executions off (they cannot tell it from a live
+/// one) until the invocation would have been stopped, then lapses by itself: the next sweep
+/// resumes the attempt without regenerating again.
+#[tokio::test]
+async fn a_crashed_executions_lease_lapses_when_its_invocation_ends() {
+    quiet_injected_panics();
+    let env = env().await;
+    let name = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
+        .await;
+    env.sm_tag_old(&name).await;
+    let mut rotate_now = fixture("rotate-now.json");
+    rotate_now["secretId"] = name.as_str().into();
+    // Short enough to wait out; a sweep would defer work it cannot finish in that time.
+    let ends_in = Duration::from_secs(5);
+    let started = Instant::now();
+    env.crash.arm("secrets.put_pending", 1);
+    let crashed = run_event(&env, invocation_ending_in(rotate_now, ends_in)).await;
+    assert!(crashed.is_err(), "{crashed:?}: {:?}", env.crash.seen());
+    env.crash.disarm();
+
+    let sweep = || fixture("scheduler-sweep.json");
+    let meanwhile = run(&env, sweep()).await.unwrap().unwrap();
+    assert_eq!(meanwhile["secrets"][0]["action"], "busy", "{meanwhile}");
+    assert_eq!(meanwhile["rotated"], 0, "{meanwhile}");
+
+    // The invocation's end, the allowance for clock skew (2 s) and whole-second expiry.
+    tokio::time::sleep((ends_in + Duration::from_secs(4)).saturating_sub(started.elapsed())).await;
+    let later = run(&env, sweep()).await.unwrap().unwrap();
+    assert_eq!(later["rotated"], 1, "{later}");
+    env.assert_current_works(&name).await;
+    assert_eq!(
+        env.sim
+            .control()
+            .client_view(HR_SYNC)
+            .unwrap()
+            .secret_regenerations,
+        1,
+        "resumed, not regenerated again"
+    );
 }

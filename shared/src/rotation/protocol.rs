@@ -19,6 +19,7 @@ use crate::records::lease::Leases;
 use crate::records::rotation::{AttemptState, NewAttempt, RotationRecord, RotationRecords};
 use crate::redact::ExposeSecret;
 use chrono::Utc;
+use std::time::Duration;
 
 /// Everything rotation needs from Genesys.
 pub trait RotationGenesys: ClientAdmin + CredentialVerifier + IntegrationCredentials {}
@@ -61,6 +62,37 @@ pub enum StepResult {
     Done,
     /// The version is already `AWSCURRENT`: nothing to do.
     AlreadyCurrent,
+}
+
+/// A claim on a secret's lease: who holds it and how long each acquisition lasts.
+pub(super) struct Claim<'a> {
+    pub owner: &'a str,
+    pub ttl: Duration,
+}
+
+/// Lambda's and DynamoDB's clocks may disagree a little; an execution's claim outlives the
+/// invocation by this much.
+const CLOCK_SKEW: Duration = Duration::from_secs(2);
+
+impl<'a> Claim<'a> {
+    /// An owner naming one execution working on attempt `token`.
+    pub fn execution_owner(token: &str) -> String {
+        format!("{token}/{}", uuid::Uuid::new_v4())
+    }
+
+    /// One execution's claim: it lapses once the invocation has certainly ended, so a crashed
+    /// run holds the next one off only until then, while a live one is never overtaken.
+    pub fn for_execution(owner: &'a str, lease_ttl: Duration, d: &Deadline) -> Self {
+        Self {
+            owner,
+            ttl: (d.until_end() + CLOCK_SKEW).min(lease_ttl),
+        }
+    }
+
+    /// The attempt (rotation token) an owner works on.
+    pub fn token_of(owner: &str) -> &str {
+        owner.split('/').next().unwrap_or_default()
+    }
 }
 
 /// The dependencies of a rotation, borrowed from the function's `main`.
@@ -220,13 +252,34 @@ where
         Ok(Guard::Proceed)
     }
 
-    /// Runs one step of the protocol for `token`.
+    /// Runs one step of the protocol for `token`, as Secrets Manager invokes it: each step is
+    /// a separate invocation, so the lease is held in the token's name across them.
     pub async fn run_step(
         &self,
         secret_id: &str,
         token: &str,
         step: Step,
         trigger: Trigger<'_>,
+        d: &Deadline,
+    ) -> Result<StepResult, RotationError> {
+        let claim = Claim {
+            owner: token,
+            ttl: self.config.lease_ttl,
+        };
+        self.run_step_as(secret_id, token, step, trigger, &claim, d)
+            .await
+    }
+
+    /// [`run_step`](Self::run_step) under the lease `claim`. Our own drivers (sweep, rotate now)
+    /// claim it per execution, so two executions that pick the same unfinished attempt cannot
+    /// both drive it.
+    pub(super) async fn run_step_as(
+        &self,
+        secret_id: &str,
+        token: &str,
+        step: Step,
+        trigger: Trigger<'_>,
+        claim: &Claim<'_>,
         d: &Deadline,
     ) -> Result<StepResult, RotationError> {
         let meta = self.secrets.describe(secret_id).await?;
@@ -246,13 +299,13 @@ where
                         .move_stage(&meta.arn_or_name(), AWSPENDING, None, Some(token))
                         .await?;
                 }
-                leases.release(&meta.name, token).await?;
+                leases.release(&meta.name, claim.owner).await?;
                 tracing::info!(secret = %meta.name, token, step = step.as_str(), "version already current; nothing to do");
                 return Ok(StepResult::AlreadyCurrent);
             }
         }
 
-        if let Some(holder) = self.take_lease(&meta.name, token).await? {
+        if let Some(holder) = self.take_lease(&meta.name, claim).await? {
             return Err(RotationError::Busy {
                 secret: meta.name.clone(),
                 holder,
@@ -352,7 +405,7 @@ where
                             record.previous_client_id.as_deref().unwrap_or_default(),
                         ));
                     }
-                    leases.release(&meta.name, token).await?;
+                    leases.release(&meta.name, claim.owner).await?;
                 }
                 self.publish(to_publish).await;
                 tracing::info!(secret = %meta.name, token, step = step.as_str(), "rotation step done");
@@ -374,7 +427,7 @@ where
                 }
                 if !e.is_retryable() {
                     // This attempt is over: let the next one (or a human's rotateNow) start.
-                    leases.release(&meta.name, token).await?;
+                    leases.release(&meta.name, claim.owner).await?;
                 }
                 self.publish(vec![events::failed(
                     &record,
@@ -388,36 +441,33 @@ where
         }
     }
 
-    /// Takes the secret's lease for `token`. A lease left behind by an attempt that is over
+    /// Takes the secret's lease for `claim`. A lease left behind by an attempt that is over
     /// (a crash after it finished) is taken over rather than waited out. `Some(holder)` when
-    /// another attempt is really in progress.
+    /// another execution really holds it.
     pub(super) async fn take_lease(
         &self,
         name: &str,
-        token: &str,
+        claim: &Claim<'_>,
     ) -> Result<Option<String>, RotationError> {
         let leases = Leases::new(self.records);
         let now = Utc::now();
-        if leases
-            .acquire(name, token, self.config.lease_ttl, now)
-            .await?
-        {
+        if leases.acquire(name, claim.owner, claim.ttl, now).await? {
             return Ok(None);
         }
         let Some(holder) = leases.holder(name, now).await? else {
             // Expired or released meanwhile: try once more.
-            return Ok((!leases
-                .acquire(name, token, self.config.lease_ttl, now)
-                .await?)
-                .then(String::new));
+            return Ok(
+                (!leases.acquire(name, claim.owner, claim.ttl, now).await?).then(String::new)
+            );
         };
+        let holder_token = Claim::token_of(&holder);
         let over = RotationRecords::new(self.records)
-            .get(name, &holder)
+            .get(name, holder_token)
             .await?
             .is_some_and(|r| r.outcome != crate::records::rotation::Outcome::InProgress);
         if over
             && leases
-                .take_over(name, &holder, token, self.config.lease_ttl, now)
+                .take_over(name, &holder, claim.owner, claim.ttl, now)
                 .await?
         {
             tracing::info!(secret = name, stale = %holder, "took over the lease of a finished attempt");

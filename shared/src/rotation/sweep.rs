@@ -16,7 +16,7 @@ use super::config::ManagedSelection;
 use super::error::RotationError;
 use super::event::{RotateNowRequest, Step};
 use super::events;
-use super::protocol::{RotationGenesys, Rotator, StepResult, Trigger};
+use super::protocol::{Claim, RotationGenesys, Rotator, Trigger};
 use crate::credential::{
     TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID, TAG_RETIRE_AFTER, TAG_ROTATED_AT,
 };
@@ -84,6 +84,17 @@ impl SecretReport {
     fn detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(d.into());
         self
+    }
+
+    /// `e` stopped the work on this secret; `context` says where.
+    fn failed(secret_id: &str, context: Option<&str>, e: &RotationError) -> Self {
+        let detail = match context {
+            Some(c) => format!("{c}: {e}"),
+            None => e.to_string(),
+        };
+        let mut r = Self::new(secret_id, Action::Failed).detail(detail);
+        r.error_type = Some(e.error_type());
+        r
     }
 }
 
@@ -355,58 +366,68 @@ where
         respect_fatal: bool,
     ) -> SecretReport {
         let name = planned.name.clone();
-        let failed = |e: RotationError| {
-            let mut r = SecretReport::new(&name, Action::Failed).detail(e.to_string());
-            r.error_type = Some(e.error_type());
-            r
-        };
+        let failed = |e: RotationError| SecretReport::failed(&name, None, &e);
         let token = match self.attempt_token(planned, respect_fatal).await {
             Ok(Ok(t)) => t,
             Ok(Err(report)) => return report,
             Err(e) => return failed(e),
         };
-        let leases = Leases::new(self.records);
-        match self.take_lease(&name, &token).await {
+        let owner = Claim::execution_owner(&token);
+        let claim = Claim::for_execution(&owner, self.config.lease_ttl, d);
+        match self.take_lease(&name, &claim).await {
             Ok(None) => {}
             Ok(Some(holder)) => {
                 return SecretReport::new(&name, Action::Busy)
-                    .detail(format!("attempt {holder} holds the secret's lease"))
+                    .detail(format!("execution {holder} holds the secret's lease"))
             }
             Err(e) => return failed(e),
         }
+        let report = self.drive(planned, &token, trigger, &claim, d).await;
+        // This execution is over either way; a later one resumes the attempt from its record.
+        if let Err(e) = Leases::new(self.records).release(&name, &owner).await {
+            tracing::warn!(secret = %name, error = %e, "could not release the lease; it lapses on its own");
+        }
+        report
+    }
+
+    /// The four steps of attempt `token`, under this execution's lease.
+    async fn drive(
+        &self,
+        planned: &SecretMetadata,
+        token: &str,
+        trigger: Trigger<'_>,
+        claim: &Claim<'_>,
+        d: &Deadline,
+    ) -> SecretReport {
+        let name = &planned.name;
         // Under the lease, re-read: another run may have rotated it since we planned.
         let meta = match self.secrets.describe(&planned.arn_or_name()).await {
             Ok(m) => m,
-            Err(e) => return failed(e.into()),
+            Err(e) => return SecretReport::failed(name, None, &e.into()),
         };
         let before = meta.version_with_stage(AWSCURRENT).map(str::to_owned);
         if before != planned.version_with_stage(AWSCURRENT).map(str::to_owned)
             && trigger == Trigger::Sweep
         {
-            let _ = leases.release(&name, &token).await;
-            return SecretReport::new(&name, Action::NotDue)
+            return SecretReport::new(name, Action::NotDue)
                 .detail("rotated by another run meanwhile");
         }
+        let mut r = SecretReport::new(name, Action::Rotated);
         for step in Step::ALL {
-            match self
-                .run_step(&meta.arn_or_name(), &token, step, trigger, d)
+            // Earlier steps of a version already current are no-ops; finish still runs to
+            // complete any bookkeeping a crash left undone.
+            if let Err(e) = self
+                .run_step_as(&meta.arn_or_name(), token, step, trigger, claim, d)
                 .await
             {
-                // Earlier steps of a version already current are no-ops; finish still runs
-                // to complete any bookkeeping a crash left undone.
-                Ok(StepResult::Done | StepResult::AlreadyCurrent) => {}
-                Err(e) => {
-                    let mut r = failed(e);
-                    r.token = Some(token.clone());
-                    r.version_before = before.clone();
-                    r.detail = r.detail.map(|m| format!("{}: {m}", step.as_str()));
-                    return r;
-                }
+                r = SecretReport::failed(name, Some(step.as_str()), &e);
+                break;
             }
         }
-        let mut r = SecretReport::new(&name, Action::Rotated);
-        r.version_after = Some(token.clone());
-        r.token = Some(token);
+        if r.action == Action::Rotated {
+            r.version_after = Some(token.to_owned());
+        }
+        r.token = Some(token.to_owned());
         r.version_before = before;
         r
     }
@@ -451,12 +472,7 @@ where
         Some(match result {
             Ok(()) => SecretReport::new(&meta.name, Action::Retired)
                 .detail(format!("disabled {previous}")),
-            Err(e) => {
-                let mut r = SecretReport::new(&meta.name, Action::Failed)
-                    .detail(format!("retire {previous}: {e}"));
-                r.error_type = Some(e.error_type());
-                r
-            }
+            Err(e) => SecretReport::failed(&meta.name, Some(&format!("retire {previous}")), &e),
         })
     }
 }

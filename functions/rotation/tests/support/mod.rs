@@ -58,9 +58,14 @@ pub fn fixture(name: &str) -> Value {
 
 /// A Lambda invocation with two minutes to run.
 pub fn invocation(payload: Value) -> LambdaEvent<Value> {
+    invocation_ending_in(payload, Duration::from_secs(120))
+}
+
+/// An invocation Lambda stops `ends_in` from now.
+pub fn invocation_ending_in(payload: Value, ends_in: Duration) -> LambdaEvent<Value> {
     let mut ctx = Context::default();
     ctx.request_id = uuid::Uuid::new_v4().to_string();
-    ctx.deadline = (std::time::SystemTime::now() + Duration::from_secs(120))
+    ctx.deadline = (std::time::SystemTime::now() + ends_in)
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after epoch")
         .as_millis() as u64;
@@ -174,6 +179,30 @@ impl Env {
     /// Every item this test wrote to the table.
     pub async fn all_records(&self) -> Vec<Value> {
         credguard_testkit::scan_table(&self.aws, &self.table).await
+    }
+
+    /// Time passes until a crashed invocation has certainly ended: its lease on `name` (if
+    /// it took one) lapses. The lapse itself, in real time, has its own test.
+    pub async fn lapse_lease(&self, name: &str) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let past = (chrono::Utc::now().timestamp() - 1).to_string();
+        let r = aws_sdk_dynamodb::Client::new(&self.aws)
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(format!("LEASE#{name}")))
+            .key("sk", AttributeValue::S("LEASE".into()))
+            .update_expression("SET expiresAt = :past")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":past", AttributeValue::N(past))
+            .send()
+            .await;
+        if let Err(e) = r {
+            assert!(
+                e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()),
+                "lapse lease: {e:?}"
+            );
+        }
     }
 
     pub async fn rotation_record(&self, name: &str) -> Value {
