@@ -236,9 +236,11 @@ impl AltPoint {
 }
 
 const ALTERNATING_POINTS: &[AltPoint] = &[
+    // Successful record writes, in order: the execution's lease, the attempt record, the
+    // intent before the regeneration, then one per finished step.
     AltPoint {
         op: "records.put",
-        nth: 3,
+        nth: 2,
         create_partner: false,
         retire_now: false,
     },
@@ -286,7 +288,7 @@ const ALTERNATING_POINTS: &[AltPoint] = &[
     },
     AltPoint {
         op: "records.put",
-        nth: 6,
+        nth: 4,
         create_partner: false,
         retire_now: false,
     },
@@ -302,9 +304,10 @@ const ALTERNATING_POINTS: &[AltPoint] = &[
         create_partner: true,
         retire_now: false,
     },
+    // Here the intent recorded before the partner is created.
     AltPoint {
         op: "records.put",
-        nth: 4,
+        nth: 3,
         create_partner: true,
         retire_now: false,
     },

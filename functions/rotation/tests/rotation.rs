@@ -33,12 +33,7 @@ async fn regenerate_through_secrets_manager_steps_with_propagation_delay() {
     let token = uuid::Uuid::new_v4().to_string();
     env.start_sm_rotation(&name, &token).await;
 
-    for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
-        let out = handle(&env.deps, invocation(env.sm_event(step, &arn, &token)))
-            .await
-            .unwrap();
-        assert_eq!(out["result"], "done", "{step}: {out}");
-    }
+    env.run_sm_steps(&arn, &token).await;
     // The same events again (Secrets Manager retries): nothing more happens.
     for step in ["createSecret", "finishSecret"] {
         let out = handle(&env.deps, invocation(env.sm_event(step, &arn, &token)))
@@ -499,12 +494,7 @@ async fn alternating_through_secrets_manager_steps_with_propagation_delay() {
     let arn = env.arn(&name).await;
     let token = uuid::Uuid::new_v4().to_string();
     env.start_sm_rotation(&name, &token).await;
-    for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
-        let out = handle(&env.deps, invocation(env.sm_event(step, &arn, &token)))
-            .await
-            .unwrap();
-        assert_eq!(out["result"], "done", "{step}: {out}");
-    }
+    env.run_sm_steps(&arn, &token).await;
     assert_eq!(env.current_version(&name).await, token);
     let doc = env.current(&name).await;
     assert_eq!(doc["clientId"], LEGACY);

@@ -36,8 +36,17 @@ fn lease_item(name: &str, owner: &str, ttl: std::time::Duration, now: DateTime<U
         name: name.into(),
         owner: owner.into(),
         acquired_at: iso(now),
-        expires_at: now.timestamp() + ttl.as_secs() as i64,
+        expires_at: expiry_seconds(now, ttl),
     })
+}
+
+/// `now + ttl` in whole seconds, rounded up: a lease never lapses before its time.
+fn expiry_seconds(now: DateTime<Utc>, ttl: std::time::Duration) -> i64 {
+    let until = chrono::Duration::from_std(ttl)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    until.timestamp() + i64::from(until.timestamp_subsec_nanos() > 0)
 }
 
 impl<'a, S: RecordStore> Leases<'a, S> {
@@ -131,6 +140,24 @@ mod tests {
     use crate::testing::MemoryRecords;
     use std::time::Duration;
 
+    #[test]
+    fn expiry_rounds_up_to_the_next_second() {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00.400Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let base = now.timestamp();
+        let ttl = std::time::Duration::from_millis(2_500);
+        assert_eq!(expiry_seconds(now, ttl), base + 3, "00:00:02.900 -> 3");
+        assert_eq!(
+            expiry_seconds(now, std::time::Duration::from_millis(600)),
+            base + 1
+        );
+        assert!(
+            expiry_seconds(now, std::time::Duration::MAX) > base,
+            "saturates"
+        );
+    }
+
     #[tokio::test]
     async fn one_holder_until_expiry_and_reentrant() {
         let store = MemoryRecords::default();
@@ -144,7 +171,7 @@ mod tests {
             "the holder may extend"
         );
         assert_eq!(leases.holder("s1", t0).await.unwrap().as_deref(), Some("a"));
-        let later = t0 + chrono::Duration::seconds(61);
+        let later = t0 + chrono::Duration::seconds(62);
         assert!(
             leases.acquire("s1", "b", ttl, later).await.unwrap(),
             "expired: taken over"

@@ -266,25 +266,24 @@ where
             owner: token,
             ttl: self.config.lease_ttl,
         };
-        self.run_step_as(secret_id, token, step, trigger, &claim, d)
+        self.run_step_as(secret_id, token, step, trigger, Some(&claim), d)
             .await
     }
 
-    /// [`run_step`](Self::run_step) under the lease `claim`. Our own drivers (sweep, rotate now)
-    /// claim it per execution, so two executions that pick the same unfinished attempt cannot
-    /// both drive it.
+    /// One step of the protocol. With `lease`, the step takes the secret's lease itself and
+    /// gives it up when the attempt is over; without, the caller holds it for its whole
+    /// execution (our own drivers: sweep, rotate now).
     pub(super) async fn run_step_as(
         &self,
         secret_id: &str,
         token: &str,
         step: Step,
         trigger: Trigger<'_>,
-        claim: &Claim<'_>,
+        lease: Option<&Claim<'_>>,
         d: &Deadline,
     ) -> Result<StepResult, RotationError> {
         let meta = self.secrets.describe(secret_id).await?;
         let repo = RotationRecords::new(self.records);
-        let leases = Leases::new(self.records);
         if let Guard::AlreadyCurrent = self.guard(&meta, token, step, &trigger)? {
             // A finish that crashed after moving AWSCURRENT still owes its bookkeeping.
             let unfinished = match repo.get(&meta.name, token).await? {
@@ -299,17 +298,19 @@ where
                         .move_stage(&meta.arn_or_name(), AWSPENDING, None, Some(token))
                         .await?;
                 }
-                leases.release(&meta.name, claim.owner).await?;
+                self.release_step_lease(&meta.name, lease).await;
                 tracing::info!(secret = %meta.name, token, step = step.as_str(), "version already current; nothing to do");
                 return Ok(StepResult::AlreadyCurrent);
             }
         }
 
-        if let Some(holder) = self.take_lease(&meta.name, claim).await? {
-            return Err(RotationError::Busy {
-                secret: meta.name.clone(),
-                holder,
-            });
+        if let Some(claim) = lease {
+            if let Some(holder) = self.take_lease(&meta.name, claim).await? {
+                return Err(RotationError::Busy {
+                    secret: meta.name.clone(),
+                    holder,
+                });
+            }
         }
 
         let current_version = self
@@ -405,9 +406,11 @@ where
                             record.previous_client_id.as_deref().unwrap_or_default(),
                         ));
                     }
-                    leases.release(&meta.name, claim.owner).await?;
                 }
                 self.publish(to_publish).await;
+                if step == Step::FinishSecret {
+                    self.release_step_lease(&meta.name, lease).await;
+                }
                 tracing::info!(secret = %meta.name, token, step = step.as_str(), "rotation step done");
                 Ok(StepResult::Done)
             }
@@ -425,10 +428,6 @@ where
                 if let Err(save) = repo.save(&mut record).await {
                     tracing::error!(error = %save, "could not record the failed step");
                 }
-                if !e.is_retryable() {
-                    // This attempt is over: let the next one (or a human's rotateNow) start.
-                    leases.release(&meta.name, claim.owner).await?;
-                }
                 self.publish(vec![events::failed(
                     &record,
                     step.as_str(),
@@ -436,8 +435,21 @@ where
                     e.is_retryable(),
                 )])
                 .await;
+                if !e.is_retryable() {
+                    // This attempt is over: let the next one (or a human's rotateNow) start.
+                    self.release_step_lease(&meta.name, lease).await;
+                }
                 Err(e)
             }
+        }
+    }
+
+    /// Gives up a lease the step took itself. Best effort: the outcome is already recorded, and
+    /// a lease left behind lapses or is taken over once its attempt is over.
+    async fn release_step_lease(&self, name: &str, lease: Option<&Claim<'_>>) {
+        let Some(claim) = lease else { return };
+        if let Err(e) = Leases::new(self.records).release(name, claim.owner).await {
+            tracing::warn!(secret = name, error = %e, "could not release the lease");
         }
     }
 
@@ -456,9 +468,8 @@ where
         }
         let Some(holder) = leases.holder(name, now).await? else {
             // Expired or released meanwhile: try once more.
-            return Ok(
-                (!leases.acquire(name, claim.owner, claim.ttl, now).await?).then(String::new)
-            );
+            return Ok((!leases.acquire(name, claim.owner, claim.ttl, now).await?)
+                .then(|| "another execution (just now)".to_owned()));
         };
         let holder_token = Claim::token_of(&holder);
         let over = RotationRecords::new(self.records)

@@ -382,7 +382,7 @@ where
             }
             Err(e) => return failed(e),
         }
-        let report = self.drive(planned, &token, trigger, &claim, d).await;
+        let report = self.drive(planned, &token, trigger, d).await;
         // This execution is over either way; a later one resumes the attempt from its record.
         if let Err(e) = Leases::new(self.records).release(&name, &owner).await {
             tracing::warn!(secret = %name, error = %e, "could not release the lease; it lapses on its own");
@@ -396,7 +396,6 @@ where
         planned: &SecretMetadata,
         token: &str,
         trigger: Trigger<'_>,
-        claim: &Claim<'_>,
         d: &Deadline,
     ) -> SecretReport {
         let name = &planned.name;
@@ -412,22 +411,22 @@ where
             return SecretReport::new(name, Action::NotDue)
                 .detail("rotated by another run meanwhile");
         }
-        let mut r = SecretReport::new(name, Action::Rotated);
         for step in Step::ALL {
             // Earlier steps of a version already current are no-ops; finish still runs to
             // complete any bookkeeping a crash left undone.
             if let Err(e) = self
-                .run_step_as(&meta.arn_or_name(), token, step, trigger, claim, d)
+                .run_step_as(&meta.arn_or_name(), token, step, trigger, None, d)
                 .await
             {
-                r = SecretReport::failed(name, Some(step.as_str()), &e);
-                break;
+                let mut r = SecretReport::failed(name, Some(step.as_str()), &e);
+                r.token = Some(token.to_owned());
+                r.version_before = before;
+                return r;
             }
         }
-        if r.action == Action::Rotated {
-            r.version_after = Some(token.to_owned());
-        }
+        let mut r = SecretReport::new(name, Action::Rotated);
         r.token = Some(token.to_owned());
+        r.version_after = Some(token.to_owned());
         r.version_before = before;
         r
     }

@@ -205,6 +205,17 @@ impl Env {
         }
     }
 
+    /// Secrets Manager's four step invocations for `token`, each expected to do its work.
+    pub async fn run_sm_steps(&self, arn: &str, token: &str) {
+        for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
+            let out =
+                credguard_rotation::handle(&self.deps, invocation(self.sm_event(step, arn, token)))
+                    .await
+                    .unwrap();
+            assert_eq!(out["result"], "done", "{step}: {out}");
+        }
+    }
+
     pub async fn rotation_record(&self, name: &str) -> Value {
         let records = self.all_records().await;
         let mut mine: Vec<Value> = records
