@@ -12,9 +12,8 @@ FUNCTION_PACKAGES := credguard-rotation credguard-revocation credguard-audit
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-setup: ## Install pinned local tools (.venv: moto, cargo-lambda, cfn-lint, SAM; .venv-scan: checkov)
+setup: ## Install pinned local tools (.venv: moto, cargo-lambda, cfn-lint, SAM)
 	@infra/local/venv.sh
-	@infra/local/venv.sh scan
 
 build: ## Build every crate and test target (debug)
 	$(CARGO) build --workspace --all-targets
@@ -25,7 +24,8 @@ lint: template-checks ## fmt check, clippy -D warnings, no openssl, no fictional
 	@infra/checks/no-openssl.sh
 	@infra/checks/no-fiction.sh
 
-template-checks: setup ## cfn-lint, sam validate --lint, checkov (zero unexplained findings)
+template-checks: setup ## cfn-lint, sam validate --lint, checkov (zero unexplained findings; .venv-scan)
+	@infra/local/venv.sh scan
 	@infra/checks/template-safety.sh
 	cfn-lint template.yaml
 	sam validate --lint -t template.yaml

@@ -101,6 +101,14 @@ async fn tagged_secrets_are_listed_exactly() {
     )
     .await
     .unwrap();
+    // Matches the key and the value filters, each on a different tag: not the pair.
+    sm.create(
+        &unique("credguard/crossed"),
+        &SecretString::from("x"),
+        &[("credguard:fleet", "different"), ("credguard:other", &tag)],
+    )
+    .await
+    .unwrap();
     let listed = sm.list_tagged("credguard:fleet", &tag).await.unwrap();
     assert_eq!(listed.len(), 3);
     assert!(listed.iter().all(|m| m.name.contains(&tag)));

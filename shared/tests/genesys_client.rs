@@ -308,6 +308,15 @@ async fn client_lifecycle_create_disable_delete() {
     let proof = client.verify_credentials(&creds, &d).await.unwrap();
     assert_eq!(proof.client_id.as_deref(), Some(created.id.as_str()));
     assert_eq!(proof.expires_in_seconds, 600);
+    assert_eq!(sim.control().call_count("DELETE /api/v2/tokens/me"), 1);
+
+    // The lookup fails (retries exhausted): the proof token is revoked all the same.
+    sim.control()
+        .add_fault(FaultRule::status("GET /api/v2/tokens/me", 503))
+        .unwrap();
+    assert!(client.verify_credentials(&creds, &d).await.is_err());
+    sim.control().clear_faults();
+    assert_eq!(sim.control().call_count("DELETE /api/v2/tokens/me"), 2);
 
     let mut disable = created.to_request();
     disable.state = Some(ClientState::Disabled);

@@ -122,23 +122,20 @@ where
             credguard::metrics::emit("audit", &[("AuditRunFailed", 1.0)], &[]);
             tracing::error!(error_type = e.error_type(), error = %e, "audit run failed")
         })?;
-    let count = |s: &str| summary.findings_by_severity.get(s).copied().unwrap_or(0) as f64;
-    credguard::metrics::emit(
-        "audit",
-        &[
-            (
-                "AuditRunPartial",
-                if summary.outcome == "partial" {
-                    1.0
-                } else {
-                    0.0
-                },
-            ),
-            ("AuditFindingsCritical", count("CRITICAL")),
-            ("AuditFindingsHigh", count("HIGH")),
-        ],
-        &[],
-    );
+    // Alarms watch these: a dry run or a replay of a finished run must not move them.
+    if !summary.dry_run && !summary.already_complete {
+        let count = |s: &str| summary.findings_by_severity.get(s).copied().unwrap_or(0) as f64;
+        let partial = summary.outcome == credguard::records::audit::outcome::PARTIAL;
+        credguard::metrics::emit(
+            "audit",
+            &[
+                ("AuditRunPartial", if partial { 1.0 } else { 0.0 }),
+                ("AuditFindingsCritical", count("CRITICAL")),
+                ("AuditFindingsHigh", count("HIGH")),
+            ],
+            &[],
+        );
+    }
     let summary = summary
         .into_result()
         .inspect_err(|e| tracing::warn!(error = %e, "audit run partial; a retry completes it"))?;

@@ -111,7 +111,6 @@ async fn bulk_gives_one_result_per_user() {
     assert_eq!(outcome_of(ROBIN), "completed");
     assert_eq!(outcome_of(UNKNOWN), "notFound");
     assert_eq!(outcome_of(ALEX_ADMIN), "refused");
-    assert!(tokens.iter().all(|_| true));
     for t in &tokens {
         assert!(!env.token_valid(t).await);
     }

@@ -26,11 +26,15 @@ fn every_route_and_error_code_is_documented() {
         "shared/src/revocation/error.rs",
     ] {
         let src = read(file);
-        // Error codes are the string literal right after a status in `ApiError::new(NNN, "code"`,
-        // or the literal given to a `code_404`-style match arm.
-        for part in src.split("ApiError::new(").skip(1) {
-            if let Some(code) = part.split('"').nth(1) {
-                codes.push(code.to_owned());
+        // Error codes are the string literal right after a status in `ApiError::new(NNN, "code"`
+        // (`Self::new` inside `error.rs`), or the literal given to a `code_404`-style match arm.
+        for constructor in ["ApiError::new(", "Self::new("] {
+            for part in src.split(constructor).skip(1) {
+                // `Self::new(404, code_404, format!(..))` names its code in a variable.
+                let code = part.split('"').nth(1).unwrap_or_default();
+                if !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                    codes.push(code.to_owned());
+                }
             }
         }
         for part in src.split("=> \"").skip(1) {

@@ -92,6 +92,10 @@ impl EventPublisher for EventBridgePublisher {
                     })
                     .collect();
                 pending = failed;
+                if pending.is_empty() {
+                    // Counted as failed, yet no entry says which: nothing left to resend.
+                    break;
+                }
             }
             if !pending.is_empty() {
                 return Err(EventError::Rejected {

@@ -69,6 +69,11 @@ async fn no_secret_or_token_value_is_logged_at_trace() {
     let d = Deadline::after(Duration::from_secs(30));
 
     client.get_client(HR_SYNC, &d).await.unwrap();
+    // The client handles the old secret too: proving it before it is replaced.
+    client
+        .verify_credentials(&ClientCredentials::new(HR_SYNC, HR_SECRET), &d)
+        .await
+        .unwrap();
     let admin_token = client.tokens.token(&d).await.unwrap().token.clone();
     let rotated = client.regenerate_secret(HR_SYNC, &d).await.unwrap();
     let new_secret = rotated.secret.clone().unwrap();

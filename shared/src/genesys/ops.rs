@@ -426,11 +426,12 @@ impl CredentialVerifier for GenesysClient {
         let timeout = self.http_timeout().min(d.remaining());
         let grant =
             client_credentials_grant(self.http(), &self.endpoints().login, creds, timeout).await?;
-        let info = self.token_info(&grant.access_token, d).await?;
-        // The proof token has done its job; do not leave it alive.
+        let info = self.token_info(&grant.access_token, d).await;
+        // The proof token has done its job, whatever the lookup said; do not leave it alive.
         if let Err(e) = self.revoke_token(&grant.access_token, d).await {
             tracing::warn!(error = %e, "could not revoke the verification token");
         }
+        let info = info?;
         Ok(CredentialProof {
             client_id: info.oauth_client.and_then(|c| c.id),
             expires_in_seconds: grant.expires_in.as_secs(),

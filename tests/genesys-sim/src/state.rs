@@ -396,6 +396,11 @@ impl State {
         }
         for c in &seed.integration_credentials {
             let id = c.id.clone().unwrap_or_else(ids::uuid);
+            if st.credentials.contains_key(&id) {
+                return Err(SeedError(format!(
+                    "duplicate integration credential id {id}"
+                )));
+            }
             let created = c.created_days_ago.map_or(now, |d| at_days_ago(now, d));
             st.credential_order.push(id.clone());
             st.credentials.insert(

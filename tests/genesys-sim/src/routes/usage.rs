@@ -138,6 +138,11 @@ fn parse_body(
     })?;
     let (start, end) =
         parse_interval(interval).map_err(|m| ApiError::invalid_date(m).with_field("interval"))?;
+    if end < start {
+        return Err(
+            ApiError::bad_request("The interval end is before its start.").with_field("interval"),
+        );
+    }
     let granularity = match &b.granularity {
         None => Granularity::Day,
         Some(g) => Granularity::parse(g).ok_or_else(|| {

@@ -200,102 +200,53 @@ async fn jobs_api_validates_interval_and_page_size() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
     let now = today(&sim);
-    let too_old = format!(
-        "{}T00:00:00/{}T00:00:00",
-        day(now - Duration::days(400)),
-        day(now - Duration::days(380))
-    );
-    error_body(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": too_old}),
+    let interval = |from: i64, to: i64| {
+        format!(
+            "{}T00:00:00/{}T00:00:00",
+            day(now - Duration::days(from)),
+            day(now - Duration::days(to))
         )
-        .await,
-        400,
-        "bad.request",
-    )
-    .await;
-    let too_long = format!(
-        "{}T00:00:00/{}T00:00:00",
-        day(now - Duration::days(120)),
-        day(now - Duration::days(29))
-    );
-    error_body(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": too_long}),
-        )
-        .await,
-        400,
-        "bad.request",
-    )
-    .await;
-    let exactly_90 = format!(
-        "{}T00:00:00/{}T00:00:00",
-        day(now - Duration::days(100)),
-        day(now - Duration::days(10))
-    );
+    };
+    let jobs = "/api/v2/usage/aggregates/query/jobs";
+    for (what, body, code) in [
+        (
+            "too old",
+            json!({"interval": interval(400, 380)}),
+            "bad.request",
+        ),
+        (
+            "too long",
+            json!({"interval": interval(120, 29)}),
+            "bad.request",
+        ),
+        (
+            "end before start",
+            json!({"interval": interval(10, 20)}),
+            "bad.request",
+        ),
+        (
+            "unparsable",
+            json!({"interval": "yesterday"}),
+            "invalid.date",
+        ),
+        ("no interval", json!({"granularity": "Day"}), "bad.request"),
+        (
+            "unknown groupBy",
+            json!({"interval": last_days(&sim, 5), "groupBy": ["Nope"]}),
+            "invalid.value",
+        ),
+        (
+            "unknown metric",
+            json!({"interval": last_days(&sim, 5), "metrics": ["Bytes"]}),
+            "invalid.value",
+        ),
+    ] {
+        let e = error_body(post(&sim, &t, jobs, &body).await, 400, code).await;
+        assert!(e["message"].is_string(), "{what}: {e}");
+    }
     json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": exactly_90}),
-        )
-        .await,
+        post(&sim, &t, jobs, &json!({"interval": interval(100, 10)})).await,
         200,
-    )
-    .await;
-    error_body(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": "yesterday"}),
-        )
-        .await,
-        400,
-        "invalid.date",
-    )
-    .await;
-    error_body(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"granularity": "Day"}),
-        )
-        .await,
-        400,
-        "bad.request",
-    )
-    .await;
-    error_body(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": last_days(&sim, 5), "groupBy": ["Nope"]}),
-        )
-        .await,
-        400,
-        "invalid.value",
-    )
-    .await;
-    error_body(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": last_days(&sim, 5), "metrics": ["Bytes"]}),
-        )
-        .await,
-        400,
-        "invalid.value",
     )
     .await;
     let sub = json_ok(
