@@ -2,6 +2,7 @@
 //! in, the `credguard::revocation` service, a JSON response out.
 
 use credguard::config::{CommonConfig, ConfigError, EnvSource};
+use credguard::credential::ManagedCredential;
 use credguard::deadline::Deadline;
 use credguard::ports::events::EventPublisher;
 use credguard::ports::functions::RotationTrigger;
@@ -11,8 +12,11 @@ use credguard::records::revocation::CallerIdentity;
 use credguard::revocation::config::RevocationConfig;
 use credguard::revocation::request::RawRequest;
 use credguard::revocation::service::{RevocationGenesys, Revoker};
+use credguard::rotation::config::ManagedSelection;
+use credguard::secret_cache::CachedSecrets;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Deps<G, R, E, S, T> {
@@ -22,11 +26,42 @@ pub struct Deps<G, R, E, S, T> {
     pub secrets: S,
     pub rotation: T,
     pub config: RevocationConfig,
-    /// The admin client's own id (it must not disable itself).
-    pub self_client_id: Option<String>,
-    pub managed_tag: (String, String),
+    /// Who the function acts as in Genesys (it must not disable itself).
+    pub identity: SelfIdentity<S>,
+    pub managed: ManagedSelection,
     pub deadline_margin: Duration,
     pub function_timeout: Duration,
+}
+
+/// The admin client's id, for the refusal to disable it.
+pub enum SelfIdentity<S> {
+    Known(String),
+    /// Read from the admin credential on each request (from the cache, so without I/O while
+    /// it is fresh): a rotation that switches the admin client is followed, and a read that
+    /// failed once is tried again.
+    AdminSecret {
+        cache: Arc<CachedSecrets<S>>,
+        secret_id: String,
+    },
+}
+
+impl<S: SecretStore> SelfIdentity<S> {
+    async fn client_id(&self) -> Option<String> {
+        let (cache, secret_id) = match self {
+            Self::Known(id) => return Some(id.clone()),
+            Self::AdminSecret { cache, secret_id } => (cache, secret_id),
+        };
+        let parsed = match cache.current(secret_id).await {
+            Ok(v) => ManagedCredential::parse(&v.value).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        parsed
+            .map(|doc| doc.client_id)
+            .inspect_err(|e| {
+                tracing::warn!(error = %e, "admin credential unreadable; cannot refuse disabling the admin client");
+            })
+            .ok()
+    }
 }
 
 pub struct Settings {
@@ -99,6 +134,7 @@ where
         body: req.body().as_ref(),
         caller: caller(&req),
     };
+    let self_client_id = deps.identity.client_id().await;
     let revoker = Revoker {
         genesys: &deps.genesys,
         records: &deps.records,
@@ -106,8 +142,8 @@ where
         secrets: &deps.secrets,
         rotation: &deps.rotation,
         config: &deps.config,
-        self_client_id: deps.self_client_id.as_deref(),
-        managed_tag: (&deps.managed_tag.0, &deps.managed_tag.1),
+        self_client_id: self_client_id.as_deref(),
+        managed: &deps.managed,
     };
     let answer = revoker.handle(&raw, &deadline).await;
     let mut resp = Response::builder()

@@ -5,10 +5,9 @@ use credguard::aws::{
     secretsmanager::SecretsManager,
 };
 use credguard::config::ProcessEnv;
-use credguard::credential::{ManagedCredential, TAG_MANAGED};
-use credguard::rotation::config::{ManagedSelection, RotationConfig};
+use credguard::rotation::config::ManagedSelection;
 use credguard::secret_cache::admin_genesys_client;
-use credguard_revocation::{handle, Deps, Settings};
+use credguard_revocation::{handle, Deps, SelfIdentity, Settings};
 use lambda_http::{service_fn, Error, Request};
 
 #[tokio::main]
@@ -20,14 +19,6 @@ async fn main() -> Result<(), Error> {
     let aws = credguard::aws::load_config().await;
     let secrets = SecretsManager::new(&aws);
     let (genesys, cache) = admin_genesys_client(&secrets, &c.genesys, c.secret_cache_ttl)?;
-    // Read once at cold start (and cached for the token grant): who this function acts as.
-    let self_client_id = match cache.current(&c.genesys.admin_secret_id).await {
-        Ok(v) => ManagedCredential::parse(&v.value).ok().map(|d| d.client_id),
-        Err(e) => {
-            tracing::warn!(error = %e, "admin credential not readable at start; self-protection off until it is");
-            None
-        }
-    };
     let deps = Deps {
         genesys,
         records: DynamoRecords::new(&aws, &c.records_table),
@@ -35,11 +26,11 @@ async fn main() -> Result<(), Error> {
         rotation: LambdaRotationTrigger::new(&aws, settings.revocation.rotation_function.clone()),
         secrets,
         config: settings.revocation,
-        self_client_id,
-        managed_tag: match RotationConfig::from_env(&ProcessEnv)?.managed {
-            ManagedSelection::Tag { key, value } => (key, value),
-            ManagedSelection::Ids(_) => (TAG_MANAGED.into(), "true".into()),
+        identity: SelfIdentity::AdminSecret {
+            cache,
+            secret_id: c.genesys.admin_secret_id.clone(),
         },
+        managed: ManagedSelection::from_env(&ProcessEnv)?,
         deadline_margin: c.deadline_margin,
         function_timeout: c.function_timeout,
     };

@@ -21,6 +21,7 @@ use crate::records::idempotency::{Begin, IdempotencyKeys};
 use crate::records::iso;
 use crate::records::revocation::{NewRevocation, RevocationRecord, RevocationRecords};
 use crate::redact::fingerprint;
+use crate::rotation::config::ManagedSelection;
 use crate::rotation::event::RotateNowRequest;
 use chrono::Utc;
 use futures::StreamExt;
@@ -69,8 +70,8 @@ pub struct Revoker<'a, G, R, E, S, T> {
     pub config: &'a RevocationConfig,
     /// The admin client this function acts as: it refuses to disable itself.
     pub self_client_id: Option<&'a str>,
-    /// Which secrets are managed (the tag the rotation sweep uses).
-    pub managed_tag: (&'a str, &'a str),
+    /// Which secrets are managed (the rotation sweep's selection).
+    pub managed: &'a ManagedSelection,
 }
 
 /// The record as the API shows it: without the table's key attributes.
@@ -722,10 +723,9 @@ where
         dry_run: bool,
     ) -> Result<u16, ApiError> {
         use crate::credential::{TAG_CLIENT_ID, TAG_PARTNER_CLIENT_ID};
-        let (key, value) = self.managed_tag;
         let managed = self
-            .secrets
-            .list_tagged(key, value)
+            .managed
+            .list(self.secrets)
             .await
             .map_err(|e| ApiError::new(503, "secrets_unavailable", e.to_string()))?;
         let holding: Vec<_> = managed

@@ -3,6 +3,7 @@
 
 use crate::config::{ConfigError, EnvSource, Vars};
 use crate::credential::{RotationSettings, TAG_MANAGED};
+use crate::ports::secrets::{SecretMetadata, SecretStore, SecretsError};
 use std::time::Duration;
 
 /// Which secrets the sweep manages.
@@ -12,6 +13,61 @@ pub enum ManagedSelection {
     Tag { key: String, value: String },
     /// An explicit list of secret ids.
     Ids(Vec<String>),
+}
+
+impl Default for ManagedSelection {
+    fn default() -> Self {
+        Self::Tag {
+            key: TAG_MANAGED.into(),
+            value: "true".into(),
+        }
+    }
+}
+
+impl ManagedSelection {
+    /// `MANAGED_SECRET_IDS` (comma-separated) wins over `MANAGED_SECRET_TAG` (`key=value`).
+    pub fn from_env<E: EnvSource + ?Sized>(env: &E) -> Result<Self, ConfigError> {
+        let v = Vars(env);
+        let ids = v.list("MANAGED_SECRET_IDS");
+        if !ids.is_empty() {
+            return Ok(Self::Ids(ids));
+        }
+        let Some(tag) = v.optional("MANAGED_SECRET_TAG") else {
+            return Ok(Self::default());
+        };
+        let (key, value) = tag.split_once('=').ok_or(ConfigError::Invalid {
+            name: "MANAGED_SECRET_TAG",
+            reason: "expected key=value".into(),
+        })?;
+        Ok(Self::Tag {
+            key: key.trim().into(),
+            value: value.trim().into(),
+        })
+    }
+
+    /// The managed secrets, as listed (tag) or described one by one (ids).
+    pub async fn list<S: SecretStore>(
+        &self,
+        secrets: &S,
+    ) -> Result<Vec<SecretMetadata>, SecretsError> {
+        match self {
+            Self::Tag { key, value } => secrets.list_tagged(key, value).await,
+            Self::Ids(ids) => {
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    out.push(secrets.describe(id).await?);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    pub fn includes(&self, meta: &SecretMetadata) -> bool {
+        match self {
+            Self::Tag { key, value } => meta.tags.get(key) == Some(value),
+            Self::Ids(ids) => ids.iter().any(|i| *i == meta.name || *i == meta.arn),
+        }
+    }
 }
 
 /// What to do about `pureCloudOAuthClient` integration credentials whose client cannot be
@@ -50,10 +106,7 @@ impl Default for RotationConfig {
             lease_ttl: Duration::from_secs(900),
             sweep_max_rotations: 10,
             sweep_jitter: Duration::from_secs(6 * 3600),
-            managed: ManagedSelection::Tag {
-                key: TAG_MANAGED.into(),
-                value: "true".into(),
-            },
+            managed: ManagedSelection::default(),
             retention_days: 400,
             unresolved_dependents: UnresolvedDependents::Block,
             verify_interval: Duration::from_secs(1),
@@ -65,24 +118,7 @@ impl RotationConfig {
     pub fn from_env<E: EnvSource + ?Sized>(env: &E) -> Result<Self, ConfigError> {
         let v = Vars(env);
         let d = Self::default();
-        let ids = v.list("MANAGED_SECRET_IDS");
-        let managed = if !ids.is_empty() {
-            ManagedSelection::Ids(ids)
-        } else {
-            match v.optional("MANAGED_SECRET_TAG") {
-                None => d.managed.clone(),
-                Some(tag) => {
-                    let (key, value) = tag.split_once('=').ok_or(ConfigError::Invalid {
-                        name: "MANAGED_SECRET_TAG",
-                        reason: "expected key=value".into(),
-                    })?;
-                    ManagedSelection::Tag {
-                        key: key.trim().into(),
-                        value: value.trim().into(),
-                    }
-                }
-            }
-        };
+        let managed = ManagedSelection::from_env(env)?;
         let unresolved = match v.optional("ROTATION_UNRESOLVED_DEPENDENTS").as_deref() {
             None | Some("block") => UnresolvedDependents::Block,
             Some("warn") => UnresolvedDependents::Warn,
@@ -161,5 +197,29 @@ mod tests {
         assert_eq!(c.max_age_days(&s), 3);
         assert!(RotationConfig::from_env([("ROTATION_MAX_AGE_DAYS", "0")].as_slice()).is_err());
         assert!(RotationConfig::from_env([("MANAGED_SECRET_TAG", "novalue")].as_slice()).is_err());
+    }
+
+    #[tokio::test]
+    async fn managed_ids_win_over_the_tag_and_are_listed_by_id() {
+        let env = [
+            ("MANAGED_SECRET_IDS", "credguard/a, credguard/b"),
+            ("MANAGED_SECRET_TAG", "team=payments"),
+        ];
+        let sel = ManagedSelection::from_env(env.as_slice()).unwrap();
+        assert_eq!(
+            sel,
+            ManagedSelection::Ids(vec!["credguard/a".into(), "credguard/b".into()])
+        );
+        let secrets = crate::testing::MemorySecrets::default();
+        for name in ["credguard/a", "credguard/b", "credguard/untagged-other"] {
+            secrets.create(name, "{}");
+        }
+        let listed = sel.list(&secrets).await.unwrap();
+        let names: Vec<_> = listed.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["credguard/a", "credguard/b"]);
+        assert!(sel.includes(&listed[0]));
+        let other = secrets.metadata("credguard/untagged-other").unwrap();
+        assert!(!sel.includes(&other));
+        assert!(!ManagedSelection::default().includes(&other), "untagged");
     }
 }

@@ -12,7 +12,6 @@
 //! a sweep over many secrets with nothing due costs one call per 100 secrets.
 
 use super::alternating::retire;
-use super::config::ManagedSelection;
 use super::error::RotationError;
 use super::event::{RotateNowRequest, Step};
 use super::events;
@@ -155,26 +154,6 @@ where
     R: RecordStore,
     E: EventPublisher,
 {
-    async fn managed_secrets(&self) -> Result<Vec<SecretMetadata>, RotationError> {
-        Ok(match &self.config.managed {
-            ManagedSelection::Tag { key, value } => self.secrets.list_tagged(key, value).await?,
-            ManagedSelection::Ids(ids) => {
-                let mut out = Vec::with_capacity(ids.len());
-                for id in ids {
-                    out.push(self.secrets.describe(id).await?);
-                }
-                out
-            }
-        })
-    }
-
-    fn is_managed(&self, meta: &SecretMetadata) -> bool {
-        match &self.config.managed {
-            ManagedSelection::Tag { key, value } => meta.tags.get(key) == Some(value),
-            ManagedSelection::Ids(ids) => ids.iter().any(|i| *i == meta.name || *i == meta.arn),
-        }
-    }
-
     /// When the current credential was made: the rotation tag, else the current version's date.
     async fn rotated_at(
         &self,
@@ -210,7 +189,7 @@ where
         now: DateTime<Utc>,
         d: &Deadline,
     ) -> Result<SweepReport, RotationError> {
-        let managed = self.managed_secrets().await?;
+        let managed = self.config.managed.list(self.secrets).await?;
         let mut reports = Vec::new();
         let mut candidates = Vec::new();
         for meta in managed.iter() {
@@ -294,7 +273,7 @@ where
         d: &Deadline,
     ) -> Result<SecretReport, RotationError> {
         let meta = self.secrets.describe(&req.secret_id).await?;
-        if !self.is_managed(&meta) {
+        if !self.config.managed.includes(&meta) {
             return Err(RotationError::InvalidEvent(format!(
                 "secret {} is not managed by credguard",
                 meta.name

@@ -8,7 +8,8 @@ use credguard::aws::{
     secretsmanager::SecretsManager,
 };
 use credguard::revocation::config::RevocationConfig;
-use credguard_revocation::{handle, Deps};
+use credguard::rotation::config::ManagedSelection;
+use credguard_revocation::{handle, Deps, SelfIdentity};
 use credguard_testkit::{admin_client, aws, create_records_table, fast_options, unique};
 use genesys_sim::{Seed, SeedUser, SimConfig};
 use lambda_http::{Context, RequestExt};
@@ -55,8 +56,8 @@ async fn deps(
         secrets: SecretsManager::new(&aws),
         rotation: LambdaRotationTrigger::new(&aws, None),
         config: RevocationConfig::default(),
-        self_client_id: None,
-        managed_tag: ("credguard:managed".into(), "true".into()),
+        identity: SelfIdentity::Known(credguard_testkit::ADMIN_CLIENT_ID.into()),
+        managed: ManagedSelection::default(),
         deadline_margin: Duration::from_secs(5),
         function_timeout: Duration::from_secs(900),
     }

@@ -7,9 +7,11 @@ use credguard::aws::dynamodb::DynamoRecords;
 use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::aws::lambda::LambdaRotationTrigger;
 use credguard::aws::secretsmanager::SecretsManager;
+use credguard::credential::TAG_MANAGED;
 use credguard::genesys::GenesysClient;
 use credguard::revocation::config::RevocationConfig;
-use credguard_revocation::{handle, Deps};
+use credguard::rotation::config::ManagedSelection;
+use credguard_revocation::{handle, Deps, SelfIdentity};
 use credguard_testkit::events::EventTap;
 use credguard_testkit::{
     admin_client, aws, create_records_table, fast_options, unique, ADMIN_CLIENT_ID,
@@ -65,8 +67,11 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
             protected_roles: vec!["Master Admin".into()],
             ..RevocationConfig::default()
         },
-        self_client_id: Some(ADMIN_CLIENT_ID.into()),
-        managed_tag: ("credguard:managed".into(), unique("fleet")),
+        identity: SelfIdentity::Known(ADMIN_CLIENT_ID.into()),
+        managed: ManagedSelection::Tag {
+            key: TAG_MANAGED.into(),
+            value: unique("fleet"),
+        },
         deadline_margin: Duration::from_secs(2),
         function_timeout: Duration::from_secs(60),
     };
