@@ -546,3 +546,90 @@ async fn a_crashed_executions_lease_lapses_when_its_invocation_ends() {
         "resumed, not regenerated again"
     );
 }
+
+/// A pending version whose attempt then failed for good is not resumed by every sweep (each
+/// would fail again and raise another event): it waits like any failed attempt, and "rotate
+/// now" goes ahead.
+#[tokio::test]
+async fn a_pending_version_of_a_failed_attempt_waits_for_a_human() {
+    use credguard::records::rotation::RotationRecords;
+    quiet_injected_panics();
+    let env = env().await;
+    let name = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
+        .await;
+    env.sm_tag_old(&name).await;
+    env.crash.arm("secrets.put_pending", 1);
+    assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
+    env.crash.disarm();
+    env.lapse_lease(&name).await;
+    // The attempt then fails for good (as a 403 in setSecret would leave it).
+    let repo = RotationRecords::new(&env.deps.records.inner);
+    let token = env.rotation_record(&name).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut attempt = repo.get(&name, &token).await.unwrap().unwrap();
+    attempt.fail(
+        "setSecret",
+        "Fatal.GenesysForbidden",
+        "missing permission",
+        false,
+        chrono::Utc::now(),
+    );
+    repo.save(&mut attempt).await.unwrap();
+
+    let report = run(&env, fixture("scheduler-sweep.json"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report["secrets"][0]["action"], "needsAttention", "{report}");
+    assert_eq!(report["secrets"][0]["token"], token.as_str(), "{report}");
+
+    let mut rotate_now = fixture("rotate-now.json");
+    rotate_now["secretId"] = name.as_str().into();
+    let done = run(&env, rotate_now).await.unwrap().unwrap();
+    assert_eq!(done["action"], "rotated", "{done}");
+    env.assert_current_works(&name).await;
+}
+
+/// The per-run cap counts rotations worked on: a secret found busy does not use up the slot
+/// of a due one behind it.
+#[tokio::test]
+async fn a_busy_secret_does_not_use_up_the_per_run_cap() {
+    quiet_injected_panics();
+    let mut env = env().await;
+    env.deps.config.sweep_max_rotations = 1;
+    let busy = env
+        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
+        .await;
+    let due = env
+        .managed_secret(
+            DATA_ACTIONS,
+            DATA_ACTIONS_SECRET,
+            json!({"strategy": "regenerate"}),
+        )
+        .await;
+    env.sm_tag_old(&due).await;
+    // A crashed "rotate now" leaves `busy` pending (resumes sort first) under its lease.
+    let mut rotate_now = fixture("rotate-now.json");
+    rotate_now["secretId"] = busy.as_str().into();
+    env.crash.arm("secrets.put_pending", 1);
+    assert!(run(&env, rotate_now).await.is_err());
+    env.crash.disarm();
+
+    let report = run(&env, fixture("scheduler-sweep.json"))
+        .await
+        .unwrap()
+        .unwrap();
+    let action = |name: &str| {
+        report["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["secretId"] == name)
+            .map(|s| s["action"].clone())
+    };
+    assert_eq!(action(&busy).unwrap(), "busy", "{report}");
+    assert_eq!(action(&due).unwrap(), "rotated", "{report}");
+}

@@ -25,7 +25,7 @@ use crate::ports::records::RecordStore;
 use crate::ports::secrets::{SecretMetadata, SecretStore, AWSCURRENT, AWSPENDING};
 use crate::records::iso;
 use crate::records::lease::Leases;
-use crate::records::rotation::{Outcome, RotationRecords};
+use crate::records::rotation::{Outcome, RotationRecord, RotationRecords};
 use chrono::{DateTime, Duration as Days, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -138,6 +138,26 @@ fn sm_owned(meta: &SecretMetadata) -> bool {
     meta.rotation_enabled && meta.rotation_lambda_arn.is_some()
 }
 
+/// An attempt that failed for good holds the sweep off for a while (a human's "rotate now",
+/// which does not respect it, goes ahead): `Some` report while it does.
+fn fatal_hold(
+    meta: &SecretMetadata,
+    attempt: RotationRecord,
+    respect_fatal: bool,
+) -> Option<SecretReport> {
+    let recent = parse_time(&attempt.updated_at)
+        .is_some_and(|t| Utc::now() - t < Days::hours(FATAL_RETRY_AFTER_HOURS));
+    if !(respect_fatal && attempt.outcome == Outcome::Failed && recent) {
+        return None;
+    }
+    let mut r = SecretReport::new(&meta.name, Action::NeedsAttention).detail(format!(
+        "last attempt failed: {}",
+        attempt.error_code.unwrap_or_default()
+    ));
+    r.token = Some(attempt.token);
+    Some(r)
+}
+
 /// The version of an unfinished rotation, if one is pending.
 fn pending_version(meta: &SecretMetadata) -> Option<&str> {
     let pending = meta.version_with_stage(AWSPENDING)?;
@@ -217,9 +237,14 @@ where
                 reports.push(SecretReport::new(&meta.name, Action::OwnedBySecretsManager));
                 continue;
             }
-            let due_at = match self.rotated_at(meta).await? {
-                Some(t) => self.due_at(meta, t),
-                None => now,
+            // One unreadable secret must not stop the sweep for the others.
+            let due_at = match self.rotated_at(meta).await {
+                Ok(Some(t)) => self.due_at(meta, t),
+                Ok(None) => now,
+                Err(e) => {
+                    reports.push(SecretReport::failed(&meta.name, Some("plan"), &e));
+                    continue;
+                }
             };
             if due_at > now {
                 let mut r = SecretReport::new(&meta.name, Action::NotDue);
@@ -237,11 +262,14 @@ where
         candidates.sort_by_key(|c| std::cmp::Reverse(c.overdue));
 
         let per_rotation = self.config.propagation_window + Duration::from_secs(30);
-        for (i, c) in candidates.into_iter().enumerate() {
+        // The cap counts rotations worked on, not secrets found busy or on hold.
+        let mut started = 0;
+        for c in candidates {
             let name = c.meta.name.clone();
-            let mut report = if i >= self.config.sweep_max_rotations {
+            let mut report = if started >= self.config.sweep_max_rotations {
                 SecretReport::new(&name, Action::Deferred).detail("per-run cap reached")
             } else if dry_run {
+                started += 1;
                 SecretReport::new(&name, Action::WouldRotate).detail(if c.resume {
                     "resume the pending rotation"
                 } else {
@@ -250,7 +278,11 @@ where
             } else if d.cannot_afford(per_rotation, Duration::ZERO) {
                 SecretReport::new(&name, Action::Deferred).detail("time budget of this run spent")
             } else {
-                self.rotate_one(&c.meta, Trigger::Sweep, d, true).await
+                let r = self.rotate_one(&c.meta, Trigger::Sweep, d, true).await;
+                if matches!(r.action, Action::Rotated | Action::Failed) {
+                    started += 1;
+                }
+                r
             };
             report.due_at = c.due_at.map(iso);
             reports.push(report);
@@ -301,12 +333,17 @@ where
         meta: &SecretMetadata,
         respect_fatal: bool,
     ) -> Result<Result<String, SecretReport>, RotationError> {
+        let repo = RotationRecords::new(self.records);
         if let Some(p) = pending_version(meta) {
+            // A pending version whose attempt failed for good waits like any other failure.
+            if let Some(failed) = repo.get(&meta.name, p).await? {
+                if let Some(hold) = fatal_hold(meta, failed, respect_fatal) {
+                    return Ok(Err(hold));
+                }
+            }
             return Ok(Ok(p.to_owned()));
         }
-        let latest = RotationRecords::new(self.records)
-            .latest(&meta.name, 1)
-            .await?;
+        let latest = repo.latest(&meta.name, 1).await?;
         if let Some(last) = latest.into_iter().next() {
             match last.outcome {
                 // Unfinished: its secret was never stored, or it is stored and maybe already
@@ -317,17 +354,9 @@ where
                 {
                     return Ok(Ok(last.token))
                 }
-                Outcome::Failed if respect_fatal => {
-                    let recent = parse_time(&last.updated_at)
-                        .is_some_and(|t| Utc::now() - t < Days::hours(FATAL_RETRY_AFTER_HOURS));
-                    if recent {
-                        let mut r =
-                            SecretReport::new(&meta.name, Action::NeedsAttention).detail(format!(
-                                "last attempt failed: {}",
-                                last.error_code.unwrap_or_default()
-                            ));
-                        r.token = Some(last.token);
-                        return Ok(Err(r));
+                Outcome::Failed => {
+                    if let Some(hold) = fatal_hold(meta, last, respect_fatal) {
+                        return Ok(Err(hold));
                     }
                 }
                 _ => {}
