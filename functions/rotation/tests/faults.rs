@@ -238,3 +238,38 @@ async fn propagation_longer_than_the_window() {
         1
     );
 }
+
+/// Alternating: a partner regeneration refused with 429 did not happen, so it does not count
+/// against the attempt's limit of three; the fourth run rotates.
+#[tokio::test]
+async fn rate_limited_partner_regenerations_do_not_count() {
+    let env = env().await;
+    let name = env
+        .managed_secret(
+            HR_SYNC,
+            HR_SYNC_SECRET,
+            json!({"strategy": "alternating", "partnerClientId": LEGACY}),
+        )
+        .await;
+    env.sm_tag_old(&name).await;
+    env.sim
+        .control()
+        .add_fault(FaultRule::status(SECRET_OP, 429).retry_after(1).times(3))
+        .unwrap();
+    for _ in 0..3 {
+        let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+            .await
+            .unwrap();
+        assert_eq!(
+            report["secrets"][0]["errorType"], "Retryable.GenesysRateLimited",
+            "{report}"
+        );
+    }
+    assert_eq!(env.rotation_record(&name).await["regenerations"], 0);
+    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap();
+    assert_eq!(report["rotated"], 1, "{report}");
+    assert_eq!(env.current(&name).await["clientId"], LEGACY);
+    env.assert_current_works(&name).await;
+}

@@ -22,7 +22,8 @@ use chrono::Utc;
 /// Regenerating an idle partner is harmless, but still bounded: no loops.
 const MAX_PARTNER_REGENERATIONS: u32 = 3;
 
-async fn client_or<G: ClientAdmin>(
+/// The client, or `missing()` when Genesys has no such client.
+pub(super) async fn client_or<G: ClientAdmin>(
     genesys: &G,
     id: &str,
     d: &crate::deadline::Deadline,
@@ -134,15 +135,15 @@ async fn regenerate_idle<G: RotationGenesys, S, R: RecordStore>(
     if rec.regenerations >= MAX_PARTNER_REGENERATIONS {
         return Err(RotationError::RegenerationLimit(rec.regenerations));
     }
-    rec.regenerations += 1;
-    rec.intent_at = Some(iso(Utc::now()));
-    cx.repo.save(rec).await?;
-    let b = cx.genesys.regenerate_secret(b_id, cx.deadline).await?;
+    let b = cx
+        .counted_secret_call(rec, cx.genesys.regenerate_secret(b_id, cx.deadline))
+        .await?;
     rec.note_correlation(b.correlation_id.as_deref());
     secret_of(b)
 }
 
-fn secret_of(c: OAuthClient) -> Result<SecretString, RotationError> {
+/// The secret a regenerate or create response must carry.
+pub(super) fn secret_of(c: OAuthClient) -> Result<SecretString, RotationError> {
     c.secret.ok_or_else(|| {
         RotationError::Genesys(GenesysError::OutcomeUnknown {
             op: crate::genesys::ops::REGENERATE_SECRET,
@@ -177,9 +178,6 @@ async fn create_partner<G: RotationGenesys, S, R: RecordStore>(
     if rec.regenerations >= MAX_PARTNER_REGENERATIONS {
         return Err(RotationError::RegenerationLimit(rec.regenerations));
     }
-    rec.regenerations += 1;
-    rec.intent_at = Some(iso(Utc::now()));
-    cx.repo.save(rec).await?;
     let req = OAuthClientRequest {
         name,
         authorized_grant_type: a.authorized_grant_type.clone(),
@@ -195,7 +193,9 @@ async fn create_partner<G: RotationGenesys, S, R: RecordStore>(
         state: Some(ClientState::Active),
         date_to_delete: None,
     };
-    let b = cx.genesys.create_client(&req, d).await?;
+    let b = cx
+        .counted_secret_call(rec, cx.genesys.create_client(&req, d))
+        .await?;
     rec.note_correlation(b.correlation_id.as_deref());
     rec.created_client_id = Some(b.id.clone());
     cx.repo.save(rec).await?;

@@ -121,6 +121,31 @@ pub(super) struct StepCtx<'c, G, S, R> {
     pub deadline: &'c Deadline,
 }
 
+impl<G, S, R: RecordStore> StepCtx<'_, G, S, R> {
+    /// A call that makes a new secret (regenerate, create a partner) is not idempotent: the
+    /// intent is recorded first and counts against the attempt's limit, and it is uncounted
+    /// only when the call definitely did not apply (rejected, rate limited, never sent).
+    pub async fn counted_secret_call<T>(
+        &self,
+        rec: &mut RotationRecord,
+        call: impl std::future::Future<Output = Result<T, crate::genesys::GenesysError>>,
+    ) -> Result<T, RotationError> {
+        rec.regenerations += 1;
+        rec.intent_at = Some(crate::records::iso(Utc::now()));
+        self.repo.save(rec).await?;
+        match call.await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if !matches!(e, crate::genesys::GenesysError::OutcomeUnknown { .. }) {
+                    rec.regenerations -= 1;
+                    self.repo.save(rec).await?;
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
 impl<G, S: SecretStore, R: RecordStore> StepCtx<'_, G, S, R> {
     /// The pending version's document, if its value has been stored.
     pub async fn pending(&self) -> Result<Option<ManagedCredential>, RotationError> {

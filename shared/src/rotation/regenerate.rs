@@ -10,18 +10,17 @@
 //! Unavoidable consumer window: from the regeneration until consumers read the new
 //! `AWSCURRENT` (propagation + finishSecret + their cache TTL), the old secret is dead.
 
+use super::alternating::{client_or, secret_of};
 use super::dependents;
 use super::error::RotationError;
 use super::protocol::{RotationGenesys, StepCtx};
 use super::verify::verify_pending;
 use crate::genesys::models::ClientState;
-use crate::genesys::{GenesysError, LoginError};
+use crate::genesys::LoginError;
 use crate::ports::genesys::VerifyError;
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::SecretStore;
-use crate::records::iso;
 use crate::records::rotation::RotationRecord;
-use chrono::Utc;
 
 /// The first regeneration plus at most one more to recover a lost secret.
 pub const MAX_REGENERATIONS: u32 = 2;
@@ -35,13 +34,10 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
     }
     let client_id = cx.current.client_id.clone();
     let d = cx.deadline;
-    let client = cx.genesys.get_client(&client_id, d).await.map_err(|e| {
-        if e.is_not_found() {
-            RotationError::ClientMissing(client_id.clone())
-        } else {
-            e.into()
-        }
-    })?;
+    let client = client_or(cx.genesys, &client_id, d, || {
+        RotationError::ClientMissing(client_id.clone())
+    })
+    .await?;
     if client.state() != ClientState::Active {
         return Err(RotationError::ClientNotActive {
             client: client_id,
@@ -74,27 +70,11 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
     }
     let deps = dependents::resolve(cx, &[client_id.as_str()]).await?;
 
-    rec.regenerations += 1;
-    rec.intent_at = Some(iso(Utc::now()));
-    cx.repo.save(rec).await?;
-    let regenerated = match cx.genesys.regenerate_secret(&client_id, d).await {
-        Ok(c) => c,
-        Err(e) => {
-            if !matches!(e, GenesysError::OutcomeUnknown { .. }) {
-                // Definitely not applied (rejected, rate limited, never sent): it does not count.
-                rec.regenerations -= 1;
-                cx.repo.save(rec).await?;
-            }
-            return Err(e.into());
-        }
-    };
+    let regenerated = cx
+        .counted_secret_call(rec, cx.genesys.regenerate_secret(&client_id, d))
+        .await?;
     rec.note_correlation(regenerated.correlation_id.as_deref());
-    let secret = regenerated.secret.ok_or_else(|| {
-        RotationError::Genesys(GenesysError::OutcomeUnknown {
-            op: crate::genesys::ops::REGENERATE_SECRET,
-            reason: "no secret in the response".into(),
-        })
-    })?;
+    let secret = secret_of(regenerated)?;
     let doc = cx.current.with_client(&client_id, secret.clone(), None);
     cx.store_pending(&doc).await?;
     // The old secret is dead now: give dependents the new one right away.
