@@ -83,9 +83,15 @@ impl<S: SecretStore + 'static> CredentialSource for SecretCredentialSource<S> {
             } else {
                 self.secrets.current(&self.secret_id).await
             }
-            .map_err(|e| LoginError::Credentials(e.to_string()))?;
-            let doc = ManagedCredential::parse(&version.value)
-                .map_err(|e| LoginError::Credentials(format!("{}: {e}", self.secret_id)))?;
+            .map_err(|e| LoginError::Credentials {
+                message: e.to_string(),
+                transient: e.is_transient(),
+            })?;
+            let doc =
+                ManagedCredential::parse(&version.value).map_err(|e| LoginError::Credentials {
+                    message: format!("{}: {e}", self.secret_id),
+                    transient: false,
+                })?;
             Ok(doc.credentials())
         })
     }
@@ -165,6 +171,21 @@ mod tests {
                 .expose_secret(),
             "two"
         );
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_malformed_admin_credential_is_not_worth_retrying() {
+        let store = MemorySecrets::default();
+        store.create("malformed", "not json");
+        let cache = Arc::new(CachedSecrets::new(store, Duration::from_secs(60)));
+        for id in ["absent", "malformed"] {
+            let e = SecretCredentialSource::new(cache.clone(), id)
+                .load(false)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, LoginError::Credentials { .. }), "{id}: {e}");
+            assert!(!e.is_transient(), "{id}: {e}");
+        }
     }
 
     #[tokio::test]

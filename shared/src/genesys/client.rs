@@ -179,9 +179,7 @@ impl GenesysClient {
 
     /// `{api}{path}?{query}`, keeping any path prefix of the API base URL (proxies).
     pub(crate) fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
-        let mut url = self.endpoints.api.clone();
-        let prefix = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{prefix}{path}"));
+        let mut url = super::region::with_path(&self.endpoints.api, path);
         if !query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));

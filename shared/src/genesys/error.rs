@@ -160,9 +160,10 @@ pub enum LoginError {
     Decode(String),
     #[error("deadline exceeded while getting a token")]
     DeadlineExceeded,
-    /// The admin credential could not be loaded (e.g. Secrets Manager failed).
-    #[error("admin credential unavailable: {0}")]
-    Credentials(String),
+    /// The admin credential could not be loaded: Secrets Manager failed (`transient` as it
+    /// says), or the secret is missing, refused or malformed (not transient).
+    #[error("admin credential unavailable: {message}")]
+    Credentials { message: String, transient: bool },
 }
 
 impl LoginError {
@@ -174,19 +175,21 @@ impl LoginError {
             Self::Unavailable { .. } | Self::Transport(_) => "GenesysLoginUnavailable",
             Self::Decode(_) => "GenesysLoginBadResponse",
             Self::DeadlineExceeded => "DeadlineExceeded",
-            Self::Credentials(_) => "AdminCredentialUnavailable",
+            Self::Credentials { .. } => "AdminCredentialUnavailable",
         }
     }
 
     /// Retrying the grant may succeed (with backoff).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::RateLimited { .. }
-                | Self::Unavailable { .. }
-                | Self::Transport(_)
-                | Self::DeadlineExceeded
-                | Self::Credentials(_)
-        )
+        match self {
+            Self::Credentials { transient, .. } => *transient,
+            other => matches!(
+                other,
+                Self::RateLimited { .. }
+                    | Self::Unavailable { .. }
+                    | Self::Transport(_)
+                    | Self::DeadlineExceeded
+            ),
+        }
     }
 }

@@ -59,9 +59,7 @@ pub async fn client_credentials_grant(
     creds: &ClientCredentials,
     timeout: Duration,
 ) -> Result<Grant, LoginError> {
-    let url = login
-        .join("oauth/token")
-        .map_err(|e| LoginError::Transport(e.to_string()))?;
+    let url = super::region::with_path(login, "oauth/token");
     let started = Instant::now();
     let response = http
         .post(url)

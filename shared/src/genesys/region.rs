@@ -148,6 +148,15 @@ impl Endpoints {
     }
 }
 
+/// `base` with `path` appended to its own path: a proxy prefix is kept (`Url::join` would
+/// replace the last segment of a base without a trailing slash).
+pub fn with_path(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("{prefix}/{}", path.trim_start_matches('/')));
+    url
+}
+
 fn parse_base(raw: &str) -> Result<Url, EndpointError> {
     let invalid = |reason: &str| EndpointError::InvalidUrl {
         url: raw.to_owned(),
@@ -189,6 +198,27 @@ impl fmt::Display for Endpoints {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn paths_keep_a_proxy_prefix() {
+        for base in ["https://proxy.example/gl", "https://proxy.example/gl/"] {
+            let b = Url::parse(base).unwrap();
+            assert_eq!(
+                with_path(&b, "oauth/token").as_str(),
+                "https://proxy.example/gl/oauth/token"
+            );
+            assert_eq!(
+                with_path(&b, "/api/v2/users/x").as_str(),
+                "https://proxy.example/gl/api/v2/users/x"
+            );
+        }
+        let plain = Url::parse("https://login.mypurecloud.com").unwrap();
+        assert_eq!(
+            with_path(&plain, "oauth/token").as_str(),
+            "https://login.mypurecloud.com/oauth/token"
+        );
+    }
+
     use super::*;
 
     #[test]
