@@ -722,145 +722,160 @@ where
     };
     repo.put_run(&run).await?;
     tracing::info!(run_id, attempt, "audit run started");
+    // Whatever stops the run from here on, the record must not stay `inProgress`.
+    let result = async {
 
-    let collect_deadline = deadline.capped(deadline.remaining().mul_f64(COLLECTION_SHARE));
-    let inv = match collect(
-        ports.genesys,
-        ports.secrets,
-        ports.records,
-        cfg,
-        today,
-        &collect_deadline,
-    )
-    .await
-    {
-        Ok(inv) => inv,
-        Err(e) => {
-            run.outcome = outcome::FAILED.into();
-            run.error_code = Some(e.kind().into());
-            run.error_message = Some(e.to_string());
-            run.missing = vec![format!("clients: {} ({e})", e.kind())];
-            run.missing_sources = vec![Source::Clients.as_str().into()];
-            run.finished_at = Some(iso(chrono::Utc::now()));
-            run.duration_ms = started.elapsed().as_millis() as u64;
-            run.genesys_requests = ports.genesys_meter.requests() - g0;
-            if let Err(se) = repo.put_run(&run).await {
-                tracing::error!(run_id, error = %se, "could not record the failed run");
+        let collect_deadline = deadline.capped(deadline.remaining().mul_f64(COLLECTION_SHARE));
+        let inv = match collect(
+            ports.genesys,
+            ports.secrets,
+            ports.records,
+            cfg,
+            today,
+            &collect_deadline,
+        )
+        .await
+        {
+            Ok(inv) => inv,
+            Err(e) => {
+                run.missing = vec![format!("clients: {} ({e})", e.kind())];
+                run.missing_sources = vec![Source::Clients.as_str().into()];
+                return Err(AuditError::ClientListing(e));
             }
-            return Err(AuditError::ClientListing(e));
+        };
+        for m in &inv.missing {
+            tracing::warn!(run_id, source = m.source.as_str(), detail = %m.detail, "audit source missing");
         }
-    };
-    for m in &inv.missing {
-        tracing::warn!(run_id, source = m.source.as_str(), detail = %m.detail, "audit source missing");
-    }
 
-    let previous = repo.previous_complete_run(run_id).await?;
-    let baseline = match &previous {
-        Some(p) => Some(Baseline::load(&repo, &p.run_id).await?),
-        None => None,
-    };
-    let ctx = Context {
-        cfg,
-        run_id,
-        run_date: req.run_id.date(),
-        expires_at: run.expires_at,
-        previous_run_id: previous.as_ref().map(|p| p.run_id.clone()),
-        announced,
-    };
-    let produced = produce(
-        &ctx,
-        &inv,
-        baseline,
-        Some(ports.records),
-        *deadline,
-        today,
-        now,
-        earlier.is_some(),
-    )
-    .await?;
-    drop(inv);
+        let previous = repo.previous_complete_run(run_id).await?;
+        let baseline = match &previous {
+            Some(p) => Some(Baseline::load(&repo, &p.run_id).await?),
+            None => None,
+        };
+        let ctx = Context {
+            cfg,
+            run_id,
+            run_date: req.run_id.date(),
+            expires_at: run.expires_at,
+            previous_run_id: previous.as_ref().map(|p| p.run_id.clone()),
+            announced,
+        };
+        let produced = produce(
+            &ctx,
+            &inv,
+            baseline,
+            Some(ports.records),
+            *deadline,
+            today,
+            now,
+            earlier.is_some(),
+        )
+        .await?;
+        drop(inv);
 
-    // Leftovers of an earlier attempt that this one did not produce again.
-    if let Some(written) = &produced.written_keys {
-        for sk in earlier_keys.iter().filter(|k| !written.contains(*k)) {
-            repo.delete_item(run_id, sk).await?;
+        // Leftovers of an earlier attempt that this one did not produce again.
+        if let Some(written) = &produced.written_keys {
+            for sk in earlier_keys.iter().filter(|k| !written.contains(*k)) {
+                repo.delete_item(run_id, sk).await?;
+            }
         }
-    }
 
-    let Produced {
-        inv_missing: mut missing,
-        mut missing_sources,
-        mut tally,
-        ..
-    } = produced;
-    fill_counts(&mut run, &tally, ctx.previous_run_id.clone());
-    run.clients_seen = produced.clients_seen;
-    run.clients_recorded = tally.clients_recorded;
-    run.managed_secrets_seen = produced.managed_secrets_seen;
-    run.usage_first_day = Some(produced.usage_first_day.to_string());
-    run.usage_last_day = Some(produced.usage_last_day.to_string());
+        let Produced {
+            inv_missing: mut missing,
+            mut missing_sources,
+            mut tally,
+            ..
+        } = produced;
+        fill_counts(&mut run, &tally, ctx.previous_run_id.clone());
+        run.clients_seen = produced.clients_seen;
+        run.clients_recorded = tally.clients_recorded;
+        run.managed_secrets_seen = produced.managed_secrets_seen;
+        run.usage_first_day = Some(produced.usage_first_day.to_string());
+        run.usage_last_day = Some(produced.usage_last_day.to_string());
 
-    let partial_before_events = !missing.is_empty();
-    let mut summary_json = summary_event_json(&run, &tally, &missing);
-    let mut to_publish = std::mem::take(&mut tally.events);
-    let finding_events = to_publish.len() as u64;
-    if let Some(prev) = &ctx.previous_run_id {
-        if tally.changes_total > 0 {
-            to_publish.push(events::changes_event(
-                run_id,
-                prev,
-                json!(tally.changes),
-                std::mem::take(&mut tally.change_sample),
-                tally.changes_total,
-                tally.highest_new.unwrap_or(Severity::Info),
-            ));
+        let partial_before_events = !missing.is_empty();
+        let mut summary_json = summary_event_json(&run, &tally, &missing);
+        let mut to_publish = std::mem::take(&mut tally.events);
+        let finding_events = to_publish.len() as u64;
+        if let Some(prev) = &ctx.previous_run_id {
+            if tally.changes_total > 0 {
+                to_publish.push(events::changes_event(
+                    run_id,
+                    prev,
+                    json!(tally.changes),
+                    std::mem::take(&mut tally.change_sample),
+                    tally.changes_total,
+                    tally.highest_new.unwrap_or(Severity::Info),
+                ));
+            }
+        }
+        summary_json["outcome"] = json!(if partial_before_events {
+            outcome::PARTIAL
+        } else {
+            outcome::COMPLETE
+        });
+        to_publish.push(events::completed_event(summary_json, partial_before_events));
+        match ports.events.publish(to_publish).await {
+            Ok(()) => {
+                run.events_published = true;
+                run.finding_events_sent = finding_events;
+            }
+            Err(e) => {
+                tracing::warn!(run_id, error = %e, "audit events not published");
+                missing.push(format!("events: not published ({e})"));
+                missing_sources.insert("events".into());
+            }
+        }
+        run.finding_events_suppressed = tally.events_suppressed;
+        run.outcome = if missing.is_empty() {
+            outcome::COMPLETE
+        } else {
+            outcome::PARTIAL
+        }
+        .into();
+        run.missing = missing;
+        run.missing_sources = missing_sources.into_iter().collect();
+        run.finished_at = Some(iso(chrono::Utc::now()));
+        run.duration_ms = started.elapsed().as_millis() as u64;
+        run.genesys_requests = ports.genesys_meter.requests() - g0;
+        run.dynamodb_requests = ports.records_meter.requests() - r0;
+        repo.put_run(&run).await?;
+        tracing::info!(
+            run_id,
+            outcome = %run.outcome,
+            clients = run.clients_seen,
+            findings = run.findings_total,
+            changes = run.changes_total,
+            genesys_requests = run.genesys_requests,
+            dynamodb_requests = run.dynamodb_requests,
+            duration_ms = run.duration_ms,
+            "audit run finished"
+        );
+        let mut summary = RunSummary::from_record(&run);
+        summary.findings_by_code = tally.by_code.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        Ok(summary)
+
+    }
+    .await;
+    if let Err(e) = &result {
+        run.outcome = outcome::FAILED.into();
+        run.error_code = Some(
+            match e {
+                AuditError::ClientListing(g) => g.kind(),
+                other => other.error_type(),
+            }
+            .into(),
+        );
+        run.error_message = Some(e.to_string());
+        run.finished_at = Some(iso(chrono::Utc::now()));
+        run.duration_ms = started.elapsed().as_millis() as u64;
+        run.genesys_requests = ports.genesys_meter.requests() - g0;
+        run.dynamodb_requests = ports.records_meter.requests() - r0;
+        if let Err(se) = repo.put_run(&run).await {
+            tracing::error!(run_id, error = %se, "could not record the failed run");
         }
     }
-    summary_json["outcome"] = json!(if partial_before_events {
-        outcome::PARTIAL
-    } else {
-        outcome::COMPLETE
-    });
-    to_publish.push(events::completed_event(summary_json, partial_before_events));
-    match ports.events.publish(to_publish).await {
-        Ok(()) => {
-            run.events_published = true;
-            run.finding_events_sent = finding_events;
-        }
-        Err(e) => {
-            tracing::warn!(run_id, error = %e, "audit events not published");
-            missing.push(format!("events: not published ({e})"));
-            missing_sources.insert("events".into());
-        }
-    }
-    run.finding_events_suppressed = tally.events_suppressed;
-    run.outcome = if missing.is_empty() {
-        outcome::COMPLETE
-    } else {
-        outcome::PARTIAL
-    }
-    .into();
-    run.missing = missing;
-    run.missing_sources = missing_sources.into_iter().collect();
-    run.finished_at = Some(iso(chrono::Utc::now()));
-    run.duration_ms = started.elapsed().as_millis() as u64;
-    run.genesys_requests = ports.genesys_meter.requests() - g0;
-    run.dynamodb_requests = ports.records_meter.requests() - r0;
-    repo.put_run(&run).await?;
-    tracing::info!(
-        run_id,
-        outcome = %run.outcome,
-        clients = run.clients_seen,
-        findings = run.findings_total,
-        changes = run.changes_total,
-        genesys_requests = run.genesys_requests,
-        dynamodb_requests = run.dynamodb_requests,
-        duration_ms = run.duration_ms,
-        "audit run finished"
-    );
-    let mut summary = RunSummary::from_record(&run);
-    summary.findings_by_code = tally.by_code.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    Ok(summary)
+    result
 }
 
 fn fill_counts(run: &mut RunRecord, tally: &Tally, previous_run_id: Option<String>) {

@@ -9,7 +9,7 @@ use super::AuditError;
 use crate::credential::{TAG_CLIENT_ID, TAG_MANAGED, TAG_PARTNER_CLIENT_ID};
 use crate::deadline::Deadline;
 use crate::genesys::UsageSummary;
-use crate::ports::records::{Condition, Item, RecordStore};
+use crate::ports::records::{BatchStats, Condition, Item, Page, Query, RecordStore, StoreError};
 use crate::testing::{MemoryEvents, MemoryRecords, MemorySecrets};
 use chrono::{DateTime, Duration as Days, Utc};
 use serde_json::{json, Value};
@@ -688,4 +688,55 @@ async fn stale_means_older_than_the_maximum_age_plus_grace() {
         ),
         (Some(7), Some("tag"))
     );
+}
+
+/// The record store, with queries failing (as a throttled GSI would).
+struct QueriesFail<'a>(&'a MemoryRecords);
+
+impl RecordStore for QueriesFail<'_> {
+    async fn put(&self, item: Item, c: Condition) -> Result<(), StoreError> {
+        self.0.put(item, c).await
+    }
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        self.0.get(pk, sk).await
+    }
+    async fn query(&self, _q: Query) -> Result<Page, StoreError> {
+        Err(StoreError::Unavailable("injected".into()))
+    }
+    async fn put_batch(&self, items: Vec<Item>) -> Result<BatchStats, StoreError> {
+        self.0.put_batch(items).await
+    }
+    async fn delete(&self, pk: &str, sk: &str, c: Condition) -> Result<(), StoreError> {
+        self.0.delete(pk, sk, c).await
+    }
+}
+
+#[tokio::test]
+async fn a_run_stopped_by_an_error_after_it_started_is_recorded_failed() {
+    let w = seeded_world();
+    let failing = QueriesFail(&w.r);
+    let ports = Ports {
+        genesys: &w.g,
+        secrets: &w.s,
+        records: &failing,
+        events: &w.e,
+        genesys_meter: &(),
+        records_meter: &(),
+    };
+    let req = AuditRequest {
+        run_id: RunId::parse("2026-11-21").unwrap(),
+        trigger: Trigger::Manual,
+        scheduled_at: None,
+        dry_run: false,
+    };
+    let deadline = Deadline::after(Duration::from_secs(60));
+    let err = run_audit(&ports, &w.cfg, &req, w.now, &deadline)
+        .await
+        .unwrap_err();
+    let run = w.items("2026-11-21", "RUN").pop().unwrap();
+    assert_eq!(run["outcome"], "failed", "{run:?}");
+    assert_eq!(run["errorCode"], err.error_type());
+    assert!(run["finishedAt"].is_string());
+    // Nothing is lost: the next run with a healthy store completes.
+    assert_eq!(w.run("2026-11-21").await.unwrap().outcome, "complete");
 }
