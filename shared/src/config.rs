@@ -5,7 +5,6 @@
 //! the process environment.
 
 use crate::genesys::region::{EndpointError, Endpoints};
-use std::collections::HashMap;
 use std::time::Duration;
 
 pub trait EnvSource {
@@ -18,12 +17,6 @@ pub struct ProcessEnv;
 impl EnvSource for ProcessEnv {
     fn var(&self, key: &str) -> Option<String> {
         std::env::var(key).ok()
-    }
-}
-
-impl EnvSource for HashMap<String, String> {
-    fn var(&self, key: &str) -> Option<String> {
-        self.get(key).cloned()
     }
 }
 

@@ -2,9 +2,10 @@
 //! aws_secretsmanager_caching), and the admin credential source built on it.
 
 use crate::credential::ManagedCredential;
-use crate::genesys::token::{BoxFuture, CredentialSource};
+use crate::genesys::token::CredentialSource;
 use crate::genesys::{ClientCredentials, LoginError};
 use crate::ports::secrets::{SecretStore, SecretVersion, SecretsError, VersionRef, AWSCURRENT};
+use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,10 +24,6 @@ impl<S: SecretStore> CachedSecrets<S> {
             ttl,
             entries: Mutex::new(HashMap::new()),
         }
-    }
-
-    pub fn inner(&self) -> &S {
-        &self.inner
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, SecretVersion)>> {
@@ -52,10 +49,6 @@ impl<S: SecretStore> CachedSecrets<S> {
         self.lock()
             .insert(secret_id.to_owned(), (Instant::now(), v.clone()));
         Ok(v)
-    }
-
-    pub fn invalidate(&self, secret_id: &str) {
-        self.lock().remove(secret_id);
     }
 }
 

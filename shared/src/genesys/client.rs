@@ -1,7 +1,7 @@
 //! `GenesysClient`: one HTTP client, one token cache and one pacer for the life of the process.
 //! Every call goes through [`GenesysClient::send`], which applies the request policy.
 
-use super::error::{GenesysError, LoginError};
+use super::error::GenesysError;
 use super::login::{correlation_id, retry_after};
 use super::models::ErrorBody;
 use super::ops::Op;
@@ -170,11 +170,6 @@ impl GenesysClient {
             rate_limited: self.counters.rate_limited.load(Ordering::Relaxed),
             paced_waits: self.pacer.waits(),
         }
-    }
-
-    /// Grants a token now if none is cached (e.g. to warm up during init).
-    pub async fn warm_up(&self, deadline: &Deadline) -> Result<(), LoginError> {
-        self.tokens.token(deadline).await.map(|_| ())
     }
 
     /// `{api}{path}?{query}`, keeping any path prefix of the API base URL (proxies).

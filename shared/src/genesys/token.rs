@@ -7,15 +7,13 @@ use super::login::{client_credentials_grant, ClientCredentials};
 use super::policy::{jittered, Backoff};
 use crate::deadline::Deadline;
 use crate::redact::SecretString;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::time::Instant;
 use url::Url;
 
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use futures::future::BoxFuture;
 
 /// Where the admin credential comes from. `fresh` asks to bypass any cache: used once when the
 /// login host rejects the cached credential (it may have been rotated since it was read).
