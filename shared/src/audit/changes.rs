@@ -163,10 +163,6 @@ impl Differ {
         Self { baseline }
     }
 
-    pub fn previous_run_id(&self) -> Option<&str> {
-        self.baseline.as_ref().map(|b| b.run_id.as_str())
-    }
-
     /// A client of the current run: added, or its access changed.
     pub fn client(&mut self, id: &str, name: &str, access: &[String]) -> Option<Change> {
         let b = self.baseline.as_mut()?;

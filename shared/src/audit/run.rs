@@ -226,9 +226,7 @@ struct Writer<'a> {
     deadline: Deadline,
     buf: Vec<Item>,
     inflight: FuturesUnordered<BoxFuture<'a, Result<BatchStats, StoreError>>>,
-    written: u64,
     dropped: u64,
-    batch_requests: u64,
 }
 
 /// Object-safe view of `put_batch` (the port's methods return `impl Future`).
@@ -249,9 +247,7 @@ impl<'a> Writer<'a> {
             deadline,
             buf: Vec::with_capacity(WRITE_CHUNK),
             inflight: FuturesUnordered::new(),
-            written: 0,
             dropped: 0,
-            batch_requests: 0,
         }
     }
 
@@ -283,7 +279,6 @@ impl<'a> Writer<'a> {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(WRITE_CHUNK));
-        self.written += chunk.len() as u64;
         self.inflight.push(store.put_batch_boxed(chunk));
         while self.inflight.len() >= WRITES_IN_FLIGHT {
             self.settle_one().await?;
@@ -293,7 +288,7 @@ impl<'a> Writer<'a> {
 
     async fn settle_one(&mut self) -> Result<(), StoreError> {
         if let Some(r) = self.inflight.next().await {
-            self.batch_requests += u64::from(r?.requests);
+            r?;
         }
         Ok(())
     }

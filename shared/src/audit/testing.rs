@@ -70,11 +70,6 @@ impl FakeGenesys {
         self
     }
 
-    pub fn remove_role(&self, id: &str) -> &Self {
-        self.with(|s| s.roles.remove(id));
-        self
-    }
-
     pub fn scopes(&self, ids: &[&str]) -> &Self {
         self.with(|s| s.scopes = ids.iter().map(|x| (*x).to_owned()).collect());
         self
