@@ -96,10 +96,12 @@ pub struct SimControl {
 }
 
 impl SimControl {
+    /// `http://127.0.0.1:PORT` of the API host (also serves `/__sim`).
     pub fn api_url(&self) -> String {
         self.shared.api_url.clone()
     }
 
+    /// `http://127.0.0.1:PORT` of the login host.
     pub fn login_url(&self) -> String {
         self.shared.login_url.clone()
     }

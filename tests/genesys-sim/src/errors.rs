@@ -38,14 +38,6 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &str {
-        &self.body.code
-    }
-
-    pub fn message(&self) -> &str {
-        &self.body.message
-    }
-
     pub fn with_params(mut self, template: &str, params: &[(&str, String)]) -> Self {
         self.body.message_with_params = Some(template.to_string());
         let mut m = Map::new();

@@ -1,7 +1,7 @@
 //! Starting and stopping a simulator in-process.
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,8 +22,6 @@ use crate::state::State;
 /// A running simulator. Dereferences to [`SimControl`] for the admin operations.
 pub struct SimHandle {
     control: SimControl,
-    api_addr: SocketAddr,
-    login_addr: SocketAddr,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -89,24 +87,12 @@ pub async fn start(config: SimConfig, seed: Seed) -> io::Result<SimHandle> {
     tracing::info!(api = %api_addr, login = %login_addr, "genesys-sim listening");
     Ok(SimHandle {
         control: SimControl { shared },
-        api_addr,
-        login_addr,
         stop,
         tasks: vec![api_task, login_task],
     })
 }
 
 impl SimHandle {
-    /// `http://127.0.0.1:PORT` of the API host (also serves `/__sim`).
-    pub fn api_url(&self) -> String {
-        format!("http://{}", self.api_addr)
-    }
-
-    /// `http://127.0.0.1:PORT` of the login host.
-    pub fn login_url(&self) -> String {
-        format!("http://{}", self.login_addr)
-    }
-
     /// A cloneable control handle (same operations as the handle itself).
     pub fn control(&self) -> SimControl {
         self.control.clone()
