@@ -6,7 +6,6 @@ use serde_json::Value;
 pub struct EventTap {
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
-    pub bus: String,
 }
 
 impl EventTap {
@@ -61,11 +60,7 @@ impl EventTap {
             .send()
             .await
             .expect("put targets");
-        Self {
-            sqs,
-            queue_url,
-            bus: bus.to_owned(),
-        }
+        Self { sqs, queue_url }
     }
 
     /// Every event delivered so far (each as the full EventBridge envelope).

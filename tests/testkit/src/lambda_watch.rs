@@ -42,11 +42,7 @@ mod tempfile_path {
 impl LambdaWatch {
     /// Starts `cargo lambda watch` with the functions' environment and waits until it answers.
     /// The first invocation of a function runs `cargo run` for it (fast if already built).
-    pub fn start(env: &[(&str, String)]) -> std::io::Result<Self> {
-        Self::start_with(&mut env.to_vec(), |_| vec![])
-    }
-
-    /// Like [`start`](Self::start), adding variables that depend on the watch's own URL (e.g.
+    /// `extra` adds variables that depend on the watch's own URL (e.g.
     /// `AWS_ENDPOINT_URL_LAMBDA`, so one function can invoke another through it).
     pub fn start_with<'a>(
         env: &mut Vec<(&'a str, String)>,

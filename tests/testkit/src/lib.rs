@@ -39,7 +39,8 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{:08x}", rand::random::<u32>())
 }
 
-/// Creates the records table as the SAM template does (keys, GSI1, TTL) and waits for it.
+/// Creates the records table as the SAM template does (keys, GSI1, TTL). moto creates it
+/// active at once, so there is nothing to wait for.
 pub async fn create_records_table(cfg: &aws_config::SdkConfig, name: &str) {
     let ddb = aws_sdk_dynamodb::Client::new(cfg);
     let attr = |n: &str| {

@@ -35,10 +35,6 @@ impl CallCounter {
         Arc::new(move |op| *counts.lock().unwrap().entry(op.to_owned()).or_default() += 1)
     }
 
-    pub fn counts(&self) -> BTreeMap<String, u64> {
-        self.0.lock().unwrap().clone()
-    }
-
     /// Total calls whose operation starts with `prefix` (`secrets.`, `records.`, ...).
     pub fn total(&self, prefix: &str) -> u64 {
         self.0
