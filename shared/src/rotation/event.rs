@@ -2,7 +2,7 @@
 //! an explicit "rotate now" request.
 
 use super::error::RotationError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The native Secrets Manager rotation event. Our own struct: `RotationToken` must reach
@@ -56,7 +56,7 @@ impl Step {
 }
 
 /// `{"action": "rotateNow", ...}`: one secret, now (the revocation API's emergency rotation).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateNowRequest {
     pub action: String,
