@@ -521,3 +521,30 @@ async fn concurrent_work_is_paced_below_the_rate_limit() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn integration_credentials_are_listed_across_pages() {
+    use credguard::ports::genesys::IntegrationCredentials;
+    let mut seed = Seed::demo();
+    let before = seed.integration_credentials.len();
+    for i in 0..230 {
+        seed = seed.credential(genesys_sim::SeedCredential::oauth_client(
+            &format!("1c3d5e7f-0000-4a2b-8c9d-{i:012}"),
+            &format!("bulk-{i}"),
+            "c0ffee00-0002-4a5b-8c6d-000000000002",
+            "DEMO-ONLY-not-a-real-secret-hr-sync",
+        ));
+    }
+    let sim = genesys_sim::start(SimConfig::default(), seed)
+        .await
+        .unwrap();
+    let client = admin_client(&sim, fast_options());
+    let listed = client.list_credentials(&deadline()).await.unwrap();
+    assert_eq!(listed.len(), before + 230);
+    let pages = (before + 230).div_ceil(100) as u64;
+    assert_eq!(
+        sim.control()
+            .call_count("GET /api/v2/integrations/credentials"),
+        pages
+    );
+}

@@ -162,9 +162,11 @@ impl GenesysClient {
         let mut pages = 0;
         while let Some(req) = next.take() {
             let page: EntityListing<T> = self.send(req, d).await?.json(op)?;
+            // An empty page ends a listing even if it names a next one.
+            let empty = page.entities.is_empty();
             out.extend(page.entities);
             pages += 1;
-            if let Some(uri) = page.next_uri.filter(|u| !u.is_empty()) {
+            if let Some(uri) = page.next_uri.filter(|u| !u.is_empty() && !empty) {
                 // A server that keeps sending nextUri must not keep us here forever.
                 if pages >= 10_000 {
                     return Err(GenesysError::Decode {
@@ -441,33 +443,16 @@ impl CredentialVerifier for GenesysClient {
 
 impl IntegrationCredentials for GenesysClient {
     async fn list_credentials(&self, d: &Deadline) -> Result<Vec<CredentialInfo>, GenesysError> {
-        // The page-number listing: stop at an empty page or when nextUri is absent.
-        let mut out = Vec::new();
-        for page_number in 1..=1000u32 {
-            let query = [
-                ("pageSize", "100".to_owned()),
-                ("pageNumber", page_number.to_string()),
-            ];
-            let page: EntityListing<CredentialInfo> = self
-                .send(
-                    self.admin(
-                        LIST_CREDENTIALS,
-                        "/api/v2/integrations/credentials",
-                        &query,
-                        None,
-                    ),
-                    d,
-                )
-                .await?
-                .json(LIST_CREDENTIALS)?;
-            let done =
-                page.entities.is_empty() || page.next_uri.as_deref().unwrap_or_default().is_empty();
-            out.extend(page.entities);
-            if done {
-                break;
-            }
-        }
-        Ok(out)
+        self.all_pages(
+            self.admin(
+                LIST_CREDENTIALS,
+                "/api/v2/integrations/credentials",
+                &[("pageSize", "100".to_owned())],
+                None,
+            ),
+            d,
+        )
+        .await
     }
 
     async fn get_credential(&self, id: &str, d: &Deadline) -> Result<Credential, GenesysError> {
