@@ -21,6 +21,9 @@ pub const TAG_PARTNER_CLIENT_ID: &str = "credguard:partner-client-id";
 pub const TAG_ROTATED_AT: &str = "credguard:rotated-at";
 pub const TAG_STRATEGY: &str = "credguard:strategy";
 pub const TAG_MAX_AGE_DAYS: &str = "credguard:max-age-days";
+/// When credguard took the secret over (ISO time): its rotation clock starts here, not at
+/// whatever age the credential had (see `rotation::schedule`).
+pub const TAG_ADOPTED_AT: &str = "credguard:adopted-at";
 /// Alternating: when the previous client gets disabled (ISO time), or `retired`.
 pub const TAG_RETIRE_AFTER: &str = "credguard:retire-after";
 

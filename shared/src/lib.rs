@@ -6,6 +6,8 @@
 
 pub mod audit;
 pub mod aws;
+pub mod backoff;
+pub mod clock;
 pub mod config;
 pub mod credential;
 pub mod deadline;

@@ -196,6 +196,36 @@ async fn regenerate_is_never_retried_and_unknown_outcomes_are_reported() {
 }
 
 #[tokio::test]
+async fn a_long_retry_after_holds_the_next_call_back_without_sending_it() {
+    let sim = sim(SimConfig::default()).await;
+    let client = admin_client(&sim, fast_options());
+    let ctl = sim.control();
+    ctl.add_fault(FaultRule::status(SECRET, 429).retry_after(300).times(1))
+        .unwrap();
+    let err = client
+        .regenerate_secret(HR_SYNC, &deadline())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GenesysError::RateLimited { .. }), "{err}");
+
+    // The next call of this warm client, with far less time than the 300 s asked for: it
+    // fails at once, says why, and sends nothing before Genesys's Retry-After has passed.
+    let started = Instant::now();
+    let err = client
+        .get_client(HR_SYNC, &Deadline::after(Duration::from_secs(250)))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1), "fails fast");
+    assert!(matches!(err, GenesysError::HeldBack { .. }), "{err}");
+    assert_eq!(err.kind(), "GenesysRateLimited");
+    assert!(
+        err.retry_after().unwrap() > Duration::from_secs(290),
+        "{err}"
+    );
+    assert_eq!(ctl.call_count(GET_CLIENT), 0, "nothing sent early");
+}
+
+#[tokio::test]
 async fn calls_respect_the_callers_deadline() {
     let sim = sim(SimConfig::default()).await;
     let client = admin_client(&sim, fast_options());

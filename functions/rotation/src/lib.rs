@@ -1,6 +1,7 @@
 //! The rotation function's handler: one binary for the three entry points (Secrets Manager's
 //! rotation steps, the scheduled sweep, "rotate now"). The logic lives in `credguard::rotation`.
 
+use credguard::clock::Clock;
 use credguard::config::{CommonConfig, ConfigError, EnvSource};
 use credguard::deadline::Deadline;
 use credguard::genesys::region::Endpoints;
@@ -9,7 +10,7 @@ use credguard::ports::records::RecordStore;
 use credguard::ports::secrets::SecretStore;
 use credguard::rotation::event::{parse, Invocation};
 use credguard::rotation::protocol::RotationGenesys;
-use credguard::rotation::{RotationConfig, RotationError, Rotator, StepResult, Trigger};
+use credguard::rotation::{RotationConfig, RotationError, Rotator};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -24,6 +25,21 @@ pub struct Deps<G, S, R, E> {
     pub endpoints: Endpoints,
     pub deadline_margin: Duration,
     pub function_timeout: Duration,
+    pub clock: Clock,
+}
+
+impl<G, S, R, E> Deps<G, S, R, E> {
+    pub fn rotator(&self) -> Rotator<'_, G, S, R, E> {
+        Rotator {
+            genesys: &self.genesys,
+            secrets: &self.secrets,
+            records: &self.records,
+            events: &self.events,
+            config: &self.config,
+            endpoints: &self.endpoints,
+            clock: &self.clock,
+        }
+    }
 }
 
 /// The function's own settings: the shared ones plus rotation's.
@@ -56,37 +72,21 @@ where
         deps.deadline_margin,
         deps.function_timeout,
     );
-    let rotator = Rotator {
-        genesys: &deps.genesys,
-        secrets: &deps.secrets,
-        records: &deps.records,
-        events: &deps.events,
-        config: &deps.config,
-        endpoints: &deps.endpoints,
-    };
+    let rotator = deps.rotator();
     match parse(&event.payload)? {
         Invocation::Step(e, step) => {
-            let trigger = Trigger::SecretsManager {
-                rotation_token: e.rotation_token.as_deref(),
-            };
-            let result = rotator
-                .run_step(
-                    &e.secret_id,
-                    &e.client_request_token,
-                    step,
-                    trigger,
-                    &deadline,
-                )
-                .await?;
-            Ok(json!({
-                "step": step.as_str(),
-                "result": match result { StepResult::Done => "done", StepResult::AlreadyCurrent => "alreadyCurrent" },
-            }))
+            let result = Box::pin(rotator.run_step(
+                &e.secret_id,
+                &e.client_request_token,
+                step,
+                e.rotation_token.as_deref(),
+                &deadline,
+            ))
+            .await?;
+            Ok(json!({"step": step.as_str(), "result": result.as_str()}))
         }
         Invocation::Sweep { dry_run } => {
-            let report = rotator
-                .sweep(dry_run, chrono::Utc::now(), &deadline)
-                .await?;
+            let report = Box::pin(rotator.sweep(dry_run, &deadline)).await?;
             tracing::info!(
                 examined = report.examined,
                 rotated = report.rotated,
@@ -95,10 +95,17 @@ where
                 dry_run,
                 "sweep finished"
             );
-            Ok(serde_json::to_value(report).expect("report serializes"))
+            let value = serde_json::to_value(&report).expect("report serializes");
+            // Invariant 4: left for later is not done. Failing lets Lambda retry the sweep
+            // soon (and the failure queue see it), instead of waiting for the next schedule.
+            if let Some(unfinished) = report.unfinished() {
+                tracing::warn!(report = %value, "sweep left work unfinished; failing so that it is retried");
+                return Err(RotationError::SweepIncomplete(unfinished));
+            }
+            Ok(value)
         }
         Invocation::RotateNow(req) => {
-            let report = rotator.rotate_now(&req, &deadline).await?;
+            let report = Box::pin(rotator.rotate_now(&req, &deadline)).await?;
             Ok(serde_json::to_value(report).expect("report serializes"))
         }
     }

@@ -26,6 +26,7 @@ async fn main() -> Result<(), Error> {
         endpoints: c.genesys.endpoints.clone(),
         deadline_margin: c.deadline_margin,
         function_timeout: c.function_timeout,
+        clock: Default::default(),
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         handle(&deps, event)

@@ -82,14 +82,19 @@ async fn a_429_storm_fails_cleanly_and_a_later_run_rotates_once() {
         .control()
         .add_fault(FaultRule::status(SECRET_OP, 429).retry_after(1).times(2))
         .unwrap();
-    for _ in 0..2 {
-        let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-            .await
-            .unwrap();
+    // The scheduled invocation fails, so that Lambda retries it soon (invariant 4).
+    let err = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "Retryable.SweepIncomplete");
+    assert!(err.to_string().contains(&name), "{err}");
+    for _ in 0..1 {
+        let report = env.sweep().await;
         assert_eq!(
             report["secrets"][0]["errorType"], "Retryable.GenesysRateLimited",
             "{report}"
         );
+        assert_eq!(report["unfinished"], name.as_str());
         // Nothing changed: the current credential still works.
         env.assert_current_works(&name).await;
         assert_eq!(
@@ -98,9 +103,7 @@ async fn a_429_storm_fails_cleanly_and_a_later_run_rotates_once() {
             "a 429 is not applied"
         );
     }
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.sweep().await;
     assert_eq!(report["rotated"], 1, "{report}");
     env.assert_current_works(&name).await;
     assert_eq!(
@@ -139,17 +142,13 @@ async fn server_error_bursts_are_absorbed_or_reconciled() {
         .control()
         .add_fault(FaultRule::status(SECRET_OP, 503).times(1))
         .unwrap();
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.sweep().await;
     assert_eq!(
         report["secrets"][0]["errorType"], "Retryable.GenesysOutcomeUnknown",
         "{report}"
     );
     env.assert_current_works(&name).await;
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.sweep().await;
     assert_eq!(report["rotated"], 1, "{report}");
     env.assert_current_works(&name).await;
     assert_eq!(
@@ -162,8 +161,9 @@ async fn server_error_bursts_are_absorbed_or_reconciled() {
     );
     assert_eq!(
         env.rotation_record(&name).await["regenerations"],
-        1,
-        "the unapplied call is not counted"
+        2,
+        "a call whose outcome was unknown counts toward the attempt's bound, even though it \
+         turned out not to apply: no crash loop can reset the bound"
     );
 }
 
@@ -190,9 +190,7 @@ async fn propagation_longer_than_the_window() {
     for n in [&regen, &alt] {
         env.sm_tag_old(n).await;
     }
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.sweep().await;
     for n in [&regen, &alt] {
         let s = report["secrets"]
             .as_array()
@@ -223,9 +221,7 @@ async fn propagation_longer_than_the_window() {
 
     // Once the secret has propagated, the next run finishes both.
     tokio::time::sleep(std::time::Duration::from_millis(4000)).await;
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.sweep().await;
     assert_eq!(report["rotated"], 2, "{report}");
     env.assert_current_works(&regen).await;
     env.assert_current_works(&alt).await;
@@ -257,18 +253,14 @@ async fn rate_limited_partner_regenerations_do_not_count() {
         .add_fault(FaultRule::status(SECRET_OP, 429).retry_after(1).times(3))
         .unwrap();
     for _ in 0..3 {
-        let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-            .await
-            .unwrap();
+        let report = env.sweep().await;
         assert_eq!(
             report["secrets"][0]["errorType"], "Retryable.GenesysRateLimited",
             "{report}"
         );
     }
     assert_eq!(env.rotation_record(&name).await["regenerations"], 0);
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.sweep().await;
     assert_eq!(report["rotated"], 1, "{report}");
     assert_eq!(env.current(&name).await["clientId"], LEGACY);
     env.assert_current_works(&name).await;

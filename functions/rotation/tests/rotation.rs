@@ -353,7 +353,25 @@ async fn dry_run_sweep_reports_and_changes_nothing() {
             .clone()
     };
     assert_eq!(action(&due), "wouldRotate");
-    assert_eq!(action(&fresh), "notDue");
+    // Never seen before: it would be adopted, its clock starting now with its own policy.
+    assert_eq!(action(&fresh), "wouldAdopt");
+    let fresh_due = report["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["secretId"] == fresh.as_str())
+        .unwrap()["dueAt"]
+        .as_str()
+        .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap())
+        .expect("the next due time is shown");
+    assert!(fresh_due > chrono::Utc::now() + chrono::Duration::days(29));
+    assert!(!env
+        .sm
+        .describe(&fresh)
+        .await
+        .unwrap()
+        .tags
+        .contains_key("credguard:adopted-at"));
     assert_eq!(report["dryRun"], true);
     assert_eq!(
         (
@@ -434,13 +452,10 @@ async fn partner_drift_fails_clearly_and_changes_nothing() {
         .await;
     let mut req = fixture("rotate-now.json");
     req["secretId"] = name.as_str().into();
-    let report = handle(&env.deps, invocation(req)).await.unwrap();
-    assert_eq!(report["action"], "failed");
-    assert_eq!(report["errorType"], "Fatal.PartnerDrift", "{report}");
-    assert!(report["detail"]
-        .as_str()
-        .unwrap()
-        .contains("roleDivisions differ"));
+    // The invocation fails: Lambda's retries and the failure queue see the request unmet.
+    let err = handle(&env.deps, invocation(req)).await.unwrap_err();
+    assert_eq!(err.error_type(), "Fatal.PartnerDrift", "{err}");
+    assert!(err.to_string().contains("roleDivisions differ"), "{err}");
     assert_eq!(env.current(&name).await["clientId"], HR_SYNC);
     assert_eq!(env.sim.control().call_count(SECRET_OP), 0);
     let rec = env.rotation_record(&name).await;

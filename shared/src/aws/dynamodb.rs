@@ -2,7 +2,7 @@
 //! expressions, batch writes with retry of unprocessed items.
 
 use super::{failure, Failure};
-use crate::genesys::policy::Backoff;
+use crate::backoff::Backoff;
 use crate::ports::records::{
     BatchStats, Condition, Item, Page, Query, RecordStore, StoreError, GSI1, GSI1_PK, GSI1_SK, PK,
     SK,

@@ -2,7 +2,7 @@
 //! entries EventBridge reports as failed.
 
 use super::failure;
-use crate::genesys::policy::Backoff;
+use crate::backoff::Backoff;
 use crate::ports::events::{EventError, EventPublisher, SecurityEvent};
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;

@@ -23,7 +23,7 @@ impl LambdaRotationTrigger {
 }
 
 impl RotationTrigger for LambdaRotationTrigger {
-    async fn rotate_now(&self, req: &RotateNowRequest) -> Result<(), TriggerError> {
+    async fn request_rotation(&self, req: &RotateNowRequest) -> Result<(), TriggerError> {
         let function = self
             .function
             .as_deref()

@@ -226,7 +226,7 @@ impl SecretStore for SecretsManager {
         Ok(())
     }
 
-    async fn rotate_now(&self, secret_id: &str, token: &str) -> Result<(), SecretsError> {
+    async fn start_rotation(&self, secret_id: &str, token: &str) -> Result<(), SecretsError> {
         super::iam::used("secretsmanager:RotateSecret");
         self.client
             .rotate_secret()

@@ -221,13 +221,12 @@ impl GenesysClient {
                 return Err(GenesysError::DeadlineExceeded { op });
             }
             let permit = if admin {
-                Some(self.pacer.acquire(deadline).await.map_err(|wait| {
-                    GenesysError::RateLimited {
-                        op,
-                        retry_after: wait,
-                        correlation_id: None,
-                    }
-                })?)
+                Some(
+                    self.pacer
+                        .acquire(deadline, self.policy.max_retry_after)
+                        .await
+                        .map_err(|wait| GenesysError::HeldBack { op, wait })?,
+                )
             } else {
                 None
             };
@@ -348,7 +347,8 @@ impl GenesysClient {
                 }
                 Verdict::RateLimited(wait) => {
                     if admin {
-                        self.pacer.block_for(wait.min(self.policy.max_retry_after));
+                        // The whole wait: sending before it has passed only draws another 429.
+                        self.pacer.block_for(wait);
                     }
                     return Err(GenesysError::RateLimited {
                         op,

@@ -23,6 +23,11 @@ pub enum GenesysError {
         retry_after: Duration,
         correlation_id: Option<String>,
     },
+    /// Not sent: an earlier 429 holds every caller of this client back for longer than this
+    /// call may wait (its deadline, or the policy's longest wait). Sending earlier would only
+    /// draw another 429.
+    #[error("{op} not sent: an earlier 429 holds this client back for {}s more", wait.as_secs().max(1))]
+    HeldBack { op: Op, wait: Duration },
     /// A non-idempotent call may or may not have been applied (timeout, connection dropped,
     /// 5xx). Callers must reconcile (read the state back) instead of retrying blindly.
     #[error("{op}: outcome unknown ({reason}); reconcile before retrying")]
@@ -63,7 +68,7 @@ impl GenesysError {
                 status: 400..=499, ..
             } => "GenesysRejected",
             Self::Api { .. } => "GenesysServerError",
-            Self::RateLimited { .. } => "GenesysRateLimited",
+            Self::RateLimited { .. } | Self::HeldBack { .. } => "GenesysRateLimited",
             Self::OutcomeUnknown { .. } => "GenesysOutcomeUnknown",
             Self::DeadlineExceeded { .. } => "DeadlineExceeded",
             Self::Transport { .. } => "GenesysUnavailable",
@@ -77,7 +82,7 @@ impl GenesysError {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api { status, .. } => Some(*status),
-            Self::RateLimited { .. } => Some(429),
+            Self::RateLimited { .. } | Self::HeldBack { .. } => Some(429),
             _ => None,
         }
     }
@@ -108,6 +113,7 @@ impl GenesysError {
         match self {
             Self::Api { status, .. } => *status >= 500,
             Self::RateLimited { .. }
+            | Self::HeldBack { .. }
             | Self::DeadlineExceeded { .. }
             | Self::Transport { .. }
             | Self::OutcomeUnknown { .. }
@@ -120,6 +126,7 @@ impl GenesysError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::RateLimited { retry_after, .. } => Some(*retry_after),
+            Self::HeldBack { wait, .. } => Some(*wait),
             Self::Login(LoginError::RateLimited { retry_after, .. }) => Some(*retry_after),
             _ => None,
         }

@@ -60,8 +60,14 @@ impl Pacer {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits until a request may be sent. `Err(wait)` if the deadline cannot afford the wait.
-    pub async fn acquire(&self, deadline: &Deadline) -> Result<Permit<'_>, Duration> {
+    /// Waits until a request may be sent. `Err(wait)`, at once, if the wait is longer than
+    /// `max_wait` or than the deadline affords: idling out an invocation helps nobody, and
+    /// sending before the wait is over only draws another 429.
+    pub async fn acquire(
+        &self,
+        deadline: &Deadline,
+        max_wait: Duration,
+    ) -> Result<Permit<'_>, Duration> {
         loop {
             let wait = {
                 let mut s = self.lock();
@@ -96,7 +102,7 @@ impl Pacer {
                 let _ = tokio::time::timeout(Duration::from_millis(50), self.news.notified()).await;
                 continue;
             }
-            if deadline.cannot_afford(wait, Duration::ZERO) {
+            if wait > max_wait || deadline.cannot_afford(wait, Duration::ZERO) {
                 return Err(wait);
             }
             self.lock().waits += 1;
@@ -147,30 +153,57 @@ pub fn parse_headers(headers: &reqwest::header::HeaderMap) -> Option<(u64, u64, 
 mod tests {
     use super::*;
 
+    const MAX: Duration = Duration::from_secs(180);
+
     fn deadline() -> Deadline {
         Deadline::after(Duration::from_secs(30))
+    }
+
+    #[tokio::test]
+    async fn a_long_block_fails_at_once_and_is_never_shortened() {
+        let p = Pacer::default();
+        // A 429 asked for 300 s: beyond the policy's longest wait and any invocation.
+        p.block_for(Duration::from_secs(300));
+        let long = Deadline::after(Duration::from_secs(900));
+        let started = Instant::now();
+        let wait = p.acquire(&long, MAX).await.err().expect("held back");
+        assert!(started.elapsed() < Duration::from_millis(50), "fails fast");
+        assert!(
+            wait > Duration::from_secs(299),
+            "the whole Retry-After is kept: {wait:?}"
+        );
+        // Whoever may wait that long waits it all.
+        let wait = p
+            .acquire(
+                &Deadline::after(Duration::from_secs(1)),
+                Duration::from_secs(400),
+            )
+            .await
+            .err()
+            .expect("the deadline cannot afford it either");
+        assert!(wait > Duration::from_secs(299));
     }
 
     #[tokio::test]
     async fn holds_requests_when_the_window_is_nearly_spent() {
         let p = Pacer::default();
         {
-            let _permit = p.acquire(&deadline()).await.unwrap();
+            let _permit = p.acquire(&deadline(), MAX).await.unwrap();
             // A window that has already reset imposes nothing.
             p.observe(9, 10, Duration::ZERO);
         }
         let started = Instant::now();
-        drop(p.acquire(&deadline()).await.unwrap());
+        drop(p.acquire(&deadline(), MAX).await.unwrap());
         assert!(started.elapsed() < Duration::from_millis(100));
         assert_eq!(p.waits(), 0);
 
         {
-            let _permit = p.acquire(&deadline()).await.unwrap();
+            let _permit = p.acquire(&deadline(), MAX).await.unwrap();
             // 10 allowed, 9 used, 1 s left in the window: the reserve (1) is all that is left.
             p.observe(9, 10, Duration::from_secs(1));
         }
         let started = Instant::now();
-        drop(p.acquire(&deadline()).await.unwrap());
+        drop(p.acquire(&deadline(), MAX).await.unwrap());
         assert!(
             started.elapsed() >= Duration::from_millis(900),
             "{:?}",
@@ -184,10 +217,10 @@ mod tests {
         let p = Pacer::default();
         p.block_for(Duration::from_secs(5));
         let short = Deadline::after(Duration::from_secs(1));
-        assert!(p.acquire(&short).await.is_err());
+        assert!(p.acquire(&short, MAX).await.is_err());
         p.block_for(Duration::from_millis(200));
         // The longer block stays in force.
-        assert!(p.acquire(&short).await.is_err());
+        assert!(p.acquire(&short, MAX).await.is_err());
     }
 
     #[tokio::test]
@@ -195,17 +228,17 @@ mod tests {
         let p = Pacer::default();
         let d = deadline();
         let permits: Vec<_> =
-            futures::future::join_all((0..PROBE_IN_FLIGHT).map(|_| p.acquire(&d))).await;
+            futures::future::join_all((0..PROBE_IN_FLIGHT).map(|_| p.acquire(&d, MAX))).await;
         assert!(permits.iter().all(Result::is_ok));
         let blocked =
-            tokio::time::timeout(Duration::from_millis(120), p.acquire(&deadline())).await;
+            tokio::time::timeout(Duration::from_millis(120), p.acquire(&deadline(), MAX)).await;
         assert!(
             blocked.is_err(),
             "a fifth request waits while the budget is unknown"
         );
         p.observe(4, 100, Duration::from_secs(60));
         drop(permits);
-        assert!(p.acquire(&deadline()).await.is_ok());
+        assert!(p.acquire(&deadline(), MAX).await.is_ok());
     }
 
     #[test]

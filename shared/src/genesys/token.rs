@@ -4,7 +4,7 @@
 
 use super::error::LoginError;
 use super::login::{client_credentials_grant, ClientCredentials};
-use super::policy::{jittered, Backoff};
+use crate::backoff::{jittered, Backoff};
 use crate::deadline::Deadline;
 use crate::redact::SecretString;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -14,7 +14,7 @@ pub enum TriggerError {
 
 pub trait RotationTrigger: Send + Sync {
     /// Starts a "rotate now" for one secret, without waiting for it to finish.
-    fn rotate_now(
+    fn request_rotation(
         &self,
         req: &RotateNowRequest,
     ) -> impl Future<Output = Result<(), TriggerError>> + Send;

@@ -160,8 +160,10 @@ pub trait SecretStore: Send + Sync {
         tags: &[(&str, &str)],
     ) -> impl Future<Output = Result<(), SecretsError>> + Send;
 
-    /// `RotateSecret` (immediately), for secrets whose rotation Secrets Manager runs.
-    fn rotate_now(
+    /// `RotateSecret` (immediately) with `token`, for secrets whose rotation Secrets Manager
+    /// runs: Secrets Manager then invokes the rotation function's steps. With the token of a
+    /// pending rotation, that rotation is attempted again.
+    fn start_rotation(
         &self,
         secret_id: &str,
         token: &str,

@@ -20,6 +20,13 @@ struct LeaseItem {
     expires_at: i64,
 }
 
+/// Who holds a lease, until when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub owner: String,
+    pub lapses_at: DateTime<Utc>,
+}
+
 pub struct Leases<'a, S> {
     store: &'a S,
 }
@@ -88,11 +95,10 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         }
     }
 
-    /// Takes the lease from `from` (whose work is known to be over), if `from` still holds it.
-    pub async fn take_over(
+    /// Extends `owner`'s lease to `now + ttl`; `false` if `owner` no longer holds it.
+    pub async fn renew(
         &self,
         name: &str,
-        from: &str,
         owner: &str,
         ttl: std::time::Duration,
         now: DateTime<Utc>,
@@ -100,7 +106,7 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         let item = lease_item(name, owner, ttl, now);
         match self
             .store
-            .put(item, Condition::Equals("owner", json!(from)))
+            .put(item, Condition::Equals("owner", json!(owner)))
             .await
         {
             Ok(()) => Ok(true),
@@ -127,9 +133,19 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         name: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<String>, StoreError> {
+        Ok(self.held(name, now).await?.map(|h| h.owner))
+    }
+
+    /// The current holder and when its lease lapses, if it is unexpired.
+    pub async fn held(&self, name: &str, now: DateTime<Utc>) -> Result<Option<Held>, StoreError> {
         Ok(self.store.get(&pk(name), "LEASE").await?.and_then(|i| {
             let item: LeaseItem = super::from_item(i).ok()?;
-            (item.expires_at >= now.timestamp()).then_some(item.owner)
+            (item.expires_at >= now.timestamp()).then(|| Held {
+                owner: item.owner,
+                // Lapsed once the whole second has passed (expiry is rounded up).
+                lapses_at: DateTime::from_timestamp(item.expires_at + 1, 0)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            })
         }))
     }
 }
@@ -183,15 +199,15 @@ mod tests {
             "a cannot release b's lease"
         );
         assert!(
-            !leases.take_over("s1", "a", "c", ttl, later).await.unwrap(),
+            !leases.renew("s1", "a", ttl, later).await.unwrap(),
             "a no longer holds it"
         );
-        assert!(leases.take_over("s1", "b", "c", ttl, later).await.unwrap());
-        assert_eq!(
-            leases.holder("s1", later).await.unwrap().as_deref(),
-            Some("c")
-        );
-        leases.release("s1", "c").await.unwrap();
+        let much_later = later + chrono::Duration::seconds(50);
+        assert!(leases.renew("s1", "b", ttl, much_later).await.unwrap());
+        let held = leases.held("s1", much_later).await.unwrap().unwrap();
+        assert_eq!(held.owner, "b");
+        assert!(held.lapses_at > much_later + chrono::Duration::seconds(60));
+        leases.release("s1", "b").await.unwrap();
         assert_eq!(leases.holder("s1", later).await.unwrap(), None);
     }
 }

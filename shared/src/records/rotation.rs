@@ -54,13 +54,24 @@ pub struct RotationRecord {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<String>,
+    /// Alternating: disable the previous client right after the switch (a leak). Kept with
+    /// the attempt, so whichever execution finishes it does what was asked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retire_previous_now: bool,
+    /// Requests (e.g. revocation ids) this attempt answers: the requester reads its outcome here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_ids: Vec<String>,
+    /// Times the sweep asked Secrets Manager to re-drive this stuck attempt.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redriven: u32,
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_client_id: Option<String>,
     pub state: AttemptState,
     pub step_reached: String,
     pub outcome: Outcome,
-    /// `POST .../secret` (or create) calls of this attempt that may have been applied.
+    /// `POST .../secret` (or create) calls of this attempt that Genesys did not definitely
+    /// refuse: what the attempt's bound counts. Never reset, whatever a later run finds.
     pub regenerations: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent_at: Option<String>,
@@ -92,6 +103,13 @@ pub struct RotationRecord {
     pub duration_ms: Option<i64>,
     pub expires_at: i64,
     pub revision: u64,
+    /// Whether this revision is in the store (a new attempt is first written by `save`).
+    #[serde(skip)]
+    stored: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Correlation ids kept per attempt (the most recent ones).
@@ -126,6 +144,9 @@ impl RotationRecord {
             trigger: a.trigger.into(),
             reason: a.reason.map(str::to_owned),
             requested_by: a.requested_by.map(str::to_owned),
+            retire_previous_now: false,
+            request_ids: vec![],
+            redriven: 0,
             client_id: a.client_id.into(),
             previous_client_id: a.previous_client_id.map(str::to_owned),
             state: AttemptState::Started,
@@ -154,6 +175,14 @@ impl RotationRecord {
             duration_ms: None,
             expires_at: ttl_after(now, retention_days),
             revision: 0,
+            stored: false,
+        }
+    }
+
+    /// Notes a request this attempt answers (once).
+    pub fn answer_request(&mut self, id: &str) {
+        if !self.request_ids.iter().any(|r| r == id) {
+            self.request_ids.push(id.to_owned());
         }
     }
 
@@ -243,46 +272,36 @@ impl<'a, S: RecordStore> RotationRecords<'a, S> {
         secret_name: &str,
         token: &str,
     ) -> Result<Option<RotationRecord>, StoreError> {
-        self.store
+        let item = self
+            .store
             .get(
                 &format!("SECRET#{secret_name}"),
                 &format!("ROTATION#{token}"),
             )
-            .await?
-            .map(from_item)
-            .transpose()
+            .await?;
+        item.map(loaded).transpose()
     }
 
-    /// Writes a new attempt; if one exists for this token already, returns the stored one.
-    pub async fn create_or_get(
-        &self,
-        record: RotationRecord,
-    ) -> Result<RotationRecord, StoreError> {
-        match self.store.put(to_item(&record), Condition::NotExists).await {
-            Ok(()) => Ok(record),
-            Err(StoreError::ConditionFailed) => self
-                .get(&record.secret_id, &record.token)
-                .await?
-                .ok_or(StoreError::ConditionFailed),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Saves `record` if nobody changed it since it was read; bumps its revision.
+    /// Saves `record` if nobody changed it since it was read (or, for a new attempt, if no
+    /// attempt with its token exists yet); bumps its revision.
     pub async fn save(&self, record: &mut RotationRecord) -> Result<(), StoreError> {
         let expected = record.revision;
+        let condition = if record.stored {
+            Condition::Equals("revision", json!(expected))
+        } else {
+            Condition::NotExists
+        };
         record.revision += 1;
-        let result = self
-            .store
-            .put(
-                to_item(record),
-                Condition::Equals("revision", json!(expected)),
-            )
-            .await;
-        if result.is_err() {
-            record.revision = expected;
+        match self.store.put(to_item(record), condition).await {
+            Ok(()) => {
+                record.stored = true;
+                Ok(())
+            }
+            Err(e) => {
+                record.revision = expected;
+                Err(e)
+            }
         }
-        result
     }
 
     /// The most recent attempts for a secret, newest first.
@@ -301,8 +320,14 @@ impl<'a, S: RecordStore> RotationRecords<'a, S> {
                 ..Query::default()
             })
             .await?;
-        page.items.into_iter().map(from_item).collect()
+        page.items.into_iter().map(loaded).collect()
     }
+}
+
+fn loaded(item: crate::ports::records::Item) -> Result<RotationRecord, StoreError> {
+    let mut r: RotationRecord = from_item(item)?;
+    r.stored = true;
+    Ok(r)
 }
 
 #[cfg(test)]
@@ -329,15 +354,12 @@ mod tests {
         let store = MemoryRecords::default();
         let repo = RotationRecords::new(&store);
         let now = Utc::now();
-        let mut r = repo
-            .create_or_get(RotationRecord::new(attempt("t1"), now, 30))
-            .await
-            .unwrap();
-        // A second create for the same token returns the stored attempt.
-        let again = repo
-            .create_or_get(RotationRecord::new(attempt("t1"), now, 30))
-            .await
-            .unwrap();
+        let mut r = RotationRecord::new(attempt("t1"), now, 30);
+        repo.save(&mut r).await.unwrap();
+        // A second new attempt with the same token is refused; the stored one is read back.
+        let mut twin = RotationRecord::new(attempt("t1"), now, 30);
+        assert_eq!(repo.save(&mut twin).await, Err(StoreError::ConditionFailed));
+        let again = repo.get("s", "t1").await.unwrap().unwrap();
         assert_eq!(again, r);
 
         let mut stale = r.clone();
@@ -373,7 +395,7 @@ mod tests {
         assert_eq!(stored.duration_ms, Some(3000));
         assert_eq!(stored.error_code, None);
         assert_eq!(stored.transitions.len(), 4);
-        assert_eq!(stored.revision, 3);
+        assert_eq!(stored.revision, 4);
     }
 
     #[tokio::test]
@@ -382,13 +404,9 @@ mod tests {
         let repo = RotationRecords::new(&store);
         let t0 = Utc::now();
         for (i, token) in ["a", "b", "c"].iter().enumerate() {
-            repo.create_or_get(RotationRecord::new(
-                attempt(token),
-                t0 + chrono::Duration::seconds(i as i64),
-                30,
-            ))
-            .await
-            .unwrap();
+            let mut r =
+                RotationRecord::new(attempt(token), t0 + chrono::Duration::seconds(i as i64), 30);
+            repo.save(&mut r).await.unwrap();
         }
         let latest = repo.latest("s", 2).await.unwrap();
         assert_eq!(

@@ -49,8 +49,8 @@ impl ApiError {
                 "genesys_permission_missing",
                 format!("the admin OAuth client lacks a Genesys permission: {message}"),
             ),
-            GenesysError::RateLimited { retry_after, .. } => Self {
-                retry_after: Some(retry_after.as_secs().max(1)),
+            GenesysError::RateLimited { .. } | GenesysError::HeldBack { .. } => Self {
+                retry_after: e.retry_after().map(|w| w.as_secs().max(1)),
                 ..Self::new(
                     503,
                     "genesys_rate_limited",

@@ -762,13 +762,17 @@ where
             )),
             requested_by: Some(record.requested_by.arn.clone()),
             retire_previous_now,
+            request_id: Some(record.revocation_id.clone()),
         };
-        self.rotation.rotate_now(&req).await.map_err(|e| match e {
-            crate::ports::functions::TriggerError::NotConfigured => {
-                ApiError::new(501, "rotation_not_configured", e.to_string())
-            }
-            other => ApiError::new(502, "rotation_unavailable", other.to_string()),
-        })?;
+        self.rotation
+            .request_rotation(&req)
+            .await
+            .map_err(|e| match e {
+                crate::ports::functions::TriggerError::NotConfigured => {
+                    ApiError::new(501, "rotation_not_configured", e.to_string())
+                }
+                other => ApiError::new(502, "rotation_unavailable", other.to_string()),
+            })?;
         record.outcome = "started".into();
         events.push(for_record(
             record,

@@ -4,39 +4,20 @@
 //! nothing — tests it, and makes it current; the previous client keeps working until it is
 //! retired (disabled) after a grace period, and is re-enabled by the next rotation.
 
+use super::clients::{client_or, secret_of, set_state};
 use super::dependents;
 use super::error::RotationError;
 use super::protocol::{RotationGenesys, StepCtx};
 use super::verify::verify_pending;
 use crate::credential::ManagedCredential;
-use crate::genesys::models::{ClientState, OAuthClient, OAuthClientRequest, Receipt, RoleDivision};
-use crate::genesys::GenesysError;
-use crate::ports::genesys::ClientAdmin;
+use crate::genesys::models::{ClientState, OAuthClient, OAuthClientRequest, RoleDivision};
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::SecretStore;
-use crate::records::iso;
 use crate::records::rotation::RotationRecord;
 use crate::redact::SecretString;
-use chrono::Utc;
 
 /// Regenerating an idle partner is harmless, but still bounded: no loops.
 const MAX_PARTNER_REGENERATIONS: u32 = 3;
-
-/// The client, or `missing()` when Genesys has no such client.
-pub(super) async fn client_or<G: ClientAdmin>(
-    genesys: &G,
-    id: &str,
-    d: &crate::deadline::Deadline,
-    missing: impl FnOnce() -> RotationError,
-) -> Result<OAuthClient, RotationError> {
-    genesys.get_client(id, d).await.map_err(|e| {
-        if e.is_not_found() {
-            missing()
-        } else {
-            e.into()
-        }
-    })
-}
 
 fn sorted(v: &[RoleDivision]) -> Vec<(String, String)> {
     let mut out: Vec<_> = v
@@ -83,7 +64,7 @@ fn partner_name(active: &OAuthClient, token: &str) -> String {
 }
 
 pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
-    cx: &StepCtx<'_, G, S, R>,
+    cx: &mut StepCtx<'_, G, S, R>,
     rec: &mut RotationRecord,
 ) -> Result<(), RotationError> {
     if cx.pending().await?.is_some() {
@@ -127,29 +108,26 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
     cx.store_pending(&doc).await
 }
 
+/// Regenerates the idle partner. Never the live client: that would cut off every consumer.
 async fn regenerate_idle<G: RotationGenesys, S, R: RecordStore>(
     cx: &StepCtx<'_, G, S, R>,
     rec: &mut RotationRecord,
     b_id: &str,
 ) -> Result<SecretString, RotationError> {
-    if rec.regenerations >= MAX_PARTNER_REGENERATIONS {
-        return Err(RotationError::RegenerationLimit(rec.regenerations));
+    if b_id.eq_ignore_ascii_case(&cx.current.client_id) {
+        return Err(RotationError::PartnerDrift(format!(
+            "partner {b_id} is the client in use"
+        )));
     }
     let b = cx
-        .counted_secret_call(rec, cx.genesys.regenerate_secret(b_id, cx.deadline))
+        .counted_secret_call(
+            rec,
+            MAX_PARTNER_REGENERATIONS,
+            cx.genesys.regenerate_secret(b_id, cx.deadline),
+        )
         .await?;
     rec.note_correlation(b.correlation_id.as_deref());
     secret_of(b)
-}
-
-/// The secret a regenerate or create response must carry.
-pub(super) fn secret_of(c: OAuthClient) -> Result<SecretString, RotationError> {
-    c.secret.ok_or_else(|| {
-        RotationError::Genesys(GenesysError::OutcomeUnknown {
-            op: crate::genesys::ops::REGENERATE_SECRET,
-            reason: "no secret in the response".into(),
-        })
-    })
 }
 
 /// First rotation with `createPartner`: a second client with the active one's rights. The
@@ -175,9 +153,6 @@ async fn create_partner<G: RotationGenesys, S, R: RecordStore>(
         let secret = regenerate_idle(cx, rec, &b_id).await?;
         return Ok((b_id, secret));
     }
-    if rec.regenerations >= MAX_PARTNER_REGENERATIONS {
-        return Err(RotationError::RegenerationLimit(rec.regenerations));
-    }
     let req = OAuthClientRequest {
         name,
         authorized_grant_type: a.authorized_grant_type.clone(),
@@ -194,7 +169,11 @@ async fn create_partner<G: RotationGenesys, S, R: RecordStore>(
         date_to_delete: None,
     };
     let b = cx
-        .counted_secret_call(rec, cx.genesys.create_client(&req, d))
+        .counted_secret_call(
+            rec,
+            MAX_PARTNER_REGENERATIONS,
+            cx.genesys.create_client(&req, d),
+        )
         .await?;
     rec.note_correlation(b.correlation_id.as_deref());
     rec.created_client_id = Some(b.id.clone());
@@ -205,7 +184,7 @@ async fn create_partner<G: RotationGenesys, S, R: RecordStore>(
 
 /// Makes sure the partner can be used: a retired (disabled) partner is enabled again.
 pub(super) async fn set<G: RotationGenesys, S: SecretStore, R: RecordStore>(
-    cx: &StepCtx<'_, G, S, R>,
+    cx: &mut StepCtx<'_, G, S, R>,
     rec: &mut RotationRecord,
 ) -> Result<(), RotationError> {
     let pending = cx.require_pending().await?;
@@ -229,7 +208,7 @@ pub(super) async fn set<G: RotationGenesys, S: SecretStore, R: RecordStore>(
 
 /// The new credential works, and the pair still matches.
 pub(super) async fn test<G: RotationGenesys, S: SecretStore, R: RecordStore>(
-    cx: &StepCtx<'_, G, S, R>,
+    cx: &mut StepCtx<'_, G, S, R>,
     _rec: &mut RotationRecord,
 ) -> Result<(), RotationError> {
     let pending = verify_pending(cx).await?;
@@ -276,63 +255,4 @@ pub(super) async fn before_finish<G: RotationGenesys, S, R>(
             rec.dependents_failed.clone(),
         ))
     }
-}
-
-/// After the switch: schedule (or, for a leak, do) the retirement of the previous client.
-pub(super) async fn after_finish<G: RotationGenesys, S, R>(
-    cx: &StepCtx<'_, G, S, R>,
-    rec: &mut RotationRecord,
-) -> Result<(), RotationError> {
-    let hours = cx.config.retire_after_hours(&cx.current.settings());
-    let now = Utc::now();
-    // From the record: after a crash past the switch, the current document is the new one.
-    let Some(previous) = rec.previous_client_id.clone() else {
-        return Ok(());
-    };
-    if rec.retired_at.is_some() {
-        return Ok(());
-    }
-    if cx.retire_previous_now {
-        rec.retire_after = Some(iso(now));
-        let receipt = retire(cx.genesys, &previous, cx.deadline).await?;
-        rec.note_correlation(receipt.and_then(|r| r.correlation_id).as_deref());
-        rec.retired_at = Some(iso(Utc::now()));
-    } else {
-        rec.retire_after = Some(iso(now + chrono::Duration::hours(i64::from(hours))));
-    }
-    Ok(())
-}
-
-async fn set_state<G: ClientAdmin>(
-    genesys: &G,
-    client: &OAuthClient,
-    state: ClientState,
-    d: &crate::deadline::Deadline,
-) -> Result<Receipt, RotationError> {
-    let mut req = client.to_request();
-    req.state = Some(state);
-    let updated = genesys.update_client(&client.id, &req, d).await?;
-    Ok(Receipt {
-        correlation_id: updated.correlation_id,
-    })
-}
-
-/// Disables an idle client so that a leaked copy of its secret (and its tokens) die. `None`
-/// when there was nothing to do (already disabled or gone).
-pub async fn retire<G: ClientAdmin>(
-    genesys: &G,
-    client_id: &str,
-    d: &crate::deadline::Deadline,
-) -> Result<Option<Receipt>, RotationError> {
-    let c = match genesys.get_client(client_id, d).await {
-        Ok(c) => c,
-        Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    if c.state() != ClientState::Active {
-        return Ok(None);
-    }
-    set_state(genesys, &c, ClientState::Disabled, d)
-        .await
-        .map(Some)
 }

@@ -85,7 +85,11 @@ pub struct RotationConfig {
     pub max_age_days: u32,
     pub propagation_window: Duration,
     pub retire_after_hours: u32,
+    /// How long a secret stays leased to an execution that stopped renewing it (a crash);
+    /// live executions renew it every third of this.
     pub lease_ttl: Duration,
+    /// A Secrets Manager rotation whose attempt has not moved for this long is re-driven.
+    pub stuck_after: Duration,
     pub sweep_max_rotations: usize,
     /// Secrets become due up to this much before their max age, spread by a hash of their
     /// name, so a fleet created together does not rotate in the same minute.
@@ -103,7 +107,8 @@ impl Default for RotationConfig {
             max_age_days: 30,
             propagation_window: Duration::from_secs(60),
             retire_after_hours: 24,
-            lease_ttl: Duration::from_secs(900),
+            lease_ttl: Duration::from_secs(30),
+            stuck_after: Duration::from_secs(30 * 60),
             sweep_max_rotations: 10,
             sweep_jitter: Duration::from_secs(6 * 3600),
             managed: ManagedSelection::default(),
@@ -133,7 +138,8 @@ impl RotationConfig {
             max_age_days: v.parsed("ROTATION_MAX_AGE_DAYS", d.max_age_days)?,
             propagation_window: v.secs("ROTATION_PROPAGATION_WINDOW_SECONDS", 60)?,
             retire_after_hours: v.parsed("ROTATION_RETIRE_AFTER_HOURS", d.retire_after_hours)?,
-            lease_ttl: v.secs("ROTATION_LEASE_SECONDS", 900)?,
+            lease_ttl: v.secs("ROTATION_LEASE_SECONDS", 30)?,
+            stuck_after: v.secs("ROTATION_STUCK_AFTER_MINUTES", 30).map(|m| m * 60)?,
             sweep_max_rotations: v.parsed("SWEEP_MAX_ROTATIONS", d.sweep_max_rotations)?,
             sweep_jitter: v.secs("SWEEP_JITTER_MINUTES", 360).map(|m| m * 60)?,
             managed,
@@ -141,6 +147,12 @@ impl RotationConfig {
             unresolved_dependents: unresolved,
             verify_interval: d.verify_interval,
         };
+        if c.lease_ttl < Duration::from_secs(3) {
+            return Err(ConfigError::Invalid {
+                name: "ROTATION_LEASE_SECONDS",
+                reason: "must be at least 3 (it is renewed every third)".into(),
+            });
+        }
         if c.max_age_days == 0 {
             return Err(ConfigError::Invalid {
                 name: "ROTATION_MAX_AGE_DAYS",

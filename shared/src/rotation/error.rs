@@ -22,6 +22,20 @@ pub enum RotationError {
     InProgressElsewhere { secret: String, other: String },
     #[error("secret {secret} is being rotated by {holder}")]
     Busy { secret: String, holder: String },
+    #[error("lost the lease on secret {0} (this execution stalled); stopped")]
+    LeaseLost(String),
+    #[error("refusing to retire client {client}: secret {secret} uses it now (AWSCURRENT)")]
+    RetireLive { secret: String, client: String },
+    #[error(
+        "rotation {token} of {secret}, asked for by this request, already failed: {error_type}"
+    )]
+    RequestFailed {
+        secret: String,
+        token: String,
+        error_type: String,
+    },
+    #[error("the sweep left work unfinished: {0}")]
+    SweepIncomplete(String),
     #[error("secret value: {0}")]
     Format(#[from] CredentialFormatError),
     #[error("the secret declares Genesys {declared}, but this function talks to {configured}")]
@@ -84,6 +98,10 @@ impl RotationError {
             Self::NotPending { .. } => "VersionNotPending",
             Self::InProgressElsewhere { .. } => "RotationInProgress",
             Self::Busy { .. } => "RotationBusy",
+            Self::LeaseLost(_) => "LeaseLost",
+            Self::RetireLive { .. } => "RetireLive",
+            Self::RequestFailed { .. } => "RequestFailed",
+            Self::SweepIncomplete(_) => "SweepIncomplete",
             Self::Format(_) => "InvalidSecretValue",
             Self::WrongOrg { .. } => "WrongGenesysOrg",
             Self::ClientMissing(_) => "ClientMissing",
@@ -110,6 +128,8 @@ impl RotationError {
         match self {
             Self::InProgressElsewhere { .. }
             | Self::Busy { .. }
+            | Self::LeaseLost(_)
+            | Self::SweepIncomplete(_)
             | Self::PropagationTimeout(_)
             | Self::DependentsFailed(_)
             | Self::Events(_) => true,

@@ -69,6 +69,22 @@ pub struct RotateNowRequest {
     /// after the grace period.
     #[serde(default)]
     pub retire_previous_now: bool,
+    /// The requester's id for this request (the revocation id): a retry of the same request
+    /// gets the first attempt's outcome instead of a second rotation, and the requester finds
+    /// the attempt by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl RotateNowRequest {
+    pub fn intent(&self) -> super::protocol::Intent {
+        super::protocol::Intent {
+            reason: self.reason.clone(),
+            requested_by: self.requested_by.clone(),
+            retire_previous_now: self.retire_previous_now,
+            request_id: self.request_id.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

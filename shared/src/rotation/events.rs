@@ -68,3 +68,23 @@ pub fn dependents_failed(r: &RotationRecord) -> SecurityEvent {
         }),
     }
 }
+
+/// A Secrets Manager rotation that stopped moving was started again.
+pub fn stuck(r: &RotationRecord) -> SecurityEvent {
+    // A regenerate attempt past its regeneration may have left a dead AWSCURRENT.
+    let severity = if r.strategy == "regenerate" && r.regenerations > 0 {
+        Severity::Critical
+    } else {
+        Severity::High
+    };
+    SecurityEvent {
+        detail_type: "Rotation Stuck".into(),
+        severity,
+        resources: arn_list(r),
+        detail: json!({
+            "secretId": r.secret_id, "token": r.token, "strategy": r.strategy,
+            "clientId": r.client_id, "stepReached": r.step_reached, "updatedAt": r.updated_at,
+            "redriven": r.redriven, "regenerations": r.regenerations,
+        }),
+    }
+}

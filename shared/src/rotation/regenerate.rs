@@ -2,31 +2,31 @@
 //!
 //! Genesys generates the value (`POST .../secret`) and the old secret stops working at once,
 //! so createSecret both changes the credential in Genesys and stores it as `AWSPENDING`
-//! immediately. Crash safety: the intent is recorded before the call; a later attempt that
-//! finds an intent but no stored secret checks whether the current secret still works — if it
-//! does, the earlier call never applied; if it does not, the earlier secret was lost and one
-//! more regeneration (stored at once) converges. A third is refused: a human looks.
+//! immediately. Crash safety: the intent is recorded before the call; a later attempt that finds
+//! an intent but no stored secret regenerates once more and stores the result at once (whether
+//! or not the earlier call applied, the new secret is the one that counts). The count of calls
+//! is never reset, so a crash loop cannot regenerate without bound: after
+//! [`MAX_REGENERATIONS`] the attempt stops and a human looks.
 //!
 //! Unavoidable consumer window: from the regeneration until consumers read the new
 //! `AWSCURRENT` (propagation + finishSecret + their cache TTL), the old secret is dead.
 
-use super::alternating::{client_or, secret_of};
+use super::clients::{client_or, secret_of};
 use super::dependents;
 use super::error::RotationError;
 use super::protocol::{RotationGenesys, StepCtx};
 use super::verify::verify_pending;
 use crate::genesys::models::ClientState;
-use crate::genesys::LoginError;
-use crate::ports::genesys::VerifyError;
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::SecretStore;
 use crate::records::rotation::RotationRecord;
 
-/// The first regeneration plus at most one more to recover a lost secret.
-pub const MAX_REGENERATIONS: u32 = 2;
+/// `POST .../secret` calls per attempt: the first, one to recover a secret lost in a crash,
+/// and one for a call that never applied.
+pub const MAX_REGENERATIONS: u32 = 3;
 
 pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
-    cx: &StepCtx<'_, G, S, R>,
+    cx: &mut StepCtx<'_, G, S, R>,
     rec: &mut RotationRecord,
 ) -> Result<(), RotationError> {
     if cx.pending().await?.is_some() {
@@ -45,33 +45,21 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
         });
     }
     if rec.regenerations > 0 {
-        // An earlier run of this step may have replaced the secret without storing it.
-        match cx
-            .genesys
-            .verify_credentials(&cx.current.credentials(), d)
-            .await
-        {
-            Ok(_) => {
-                // Any applied regeneration kills the current secret: none applied.
-                tracing::info!(client = %client_id, "current secret still works: the earlier regeneration did not apply");
-                rec.regenerations = 0;
-            }
-            Err(VerifyError::Login(LoginError::InvalidClient { .. })) => {
-                if rec.regenerations >= MAX_REGENERATIONS {
-                    return Err(RotationError::RegenerationLimit(rec.regenerations));
-                }
-                tracing::warn!(
-                    client = %client_id,
-                    "current secret rejected: the earlier regeneration applied and its secret was lost; regenerating once more"
-                );
-            }
-            Err(e) => return Err(e.into()),
-        }
+        tracing::warn!(
+            client = %client_id,
+            calls = rec.regenerations,
+            "an earlier run may have replaced the secret without storing it; regenerating once more"
+        );
     }
     let deps = dependents::resolve(cx, &[client_id.as_str()]).await?;
+    cx.dependents = Some(deps.clone());
 
     let regenerated = cx
-        .counted_secret_call(rec, cx.genesys.regenerate_secret(&client_id, d))
+        .counted_secret_call(
+            rec,
+            MAX_REGENERATIONS,
+            cx.genesys.regenerate_secret(&client_id, d),
+        )
         .await?;
     rec.note_correlation(regenerated.correlation_id.as_deref());
     let secret = secret_of(regenerated)?;
@@ -85,11 +73,15 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
 /// Genesys set the value in createSecret. Dependents are pointed at it again (idempotent), so
 /// a createSecret that stopped after storing the secret still gets them updated.
 pub(super) async fn set<G: RotationGenesys, S: SecretStore, R: RecordStore>(
-    cx: &StepCtx<'_, G, S, R>,
+    cx: &mut StepCtx<'_, G, S, R>,
     rec: &mut RotationRecord,
 ) -> Result<(), RotationError> {
     let pending = cx.require_pending().await?;
-    match dependents::resolve(cx, &[pending.client_id.as_str()]).await {
+    let found = match cx.dependents.clone() {
+        Some(deps) => Ok(deps),
+        None => dependents::resolve(cx, &[pending.client_id.as_str()]).await,
+    };
+    match found {
         Ok(deps) => {
             dependents::update(cx, rec, &deps, &pending.client_id, &pending.client_secret).await
         }
@@ -100,7 +92,7 @@ pub(super) async fn set<G: RotationGenesys, S: SecretStore, R: RecordStore>(
 }
 
 pub(super) async fn test<G: RotationGenesys, S: SecretStore, R: RecordStore>(
-    cx: &StepCtx<'_, G, S, R>,
+    cx: &mut StepCtx<'_, G, S, R>,
     _rec: &mut RotationRecord,
 ) -> Result<(), RotationError> {
     verify_pending(cx).await?;

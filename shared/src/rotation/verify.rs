@@ -60,7 +60,7 @@ pub(super) async fn verify_pending<
     S: crate::ports::secrets::SecretStore,
     R: crate::ports::records::RecordStore,
 >(
-    cx: &StepCtx<'_, G, S, R>,
+    cx: &mut StepCtx<'_, G, S, R>,
 ) -> Result<crate::credential::ManagedCredential, RotationError> {
     let pending = cx.require_pending().await?;
     let window = cx.config.propagation_window(&cx.current.settings());

@@ -13,6 +13,8 @@ struct Secret {
     values: BTreeMap<String, String>,
     created: BTreeMap<String, chrono::DateTime<chrono::Utc>>,
     next_version: u64,
+    /// Tokens of the rotations `start_rotation` started, in order.
+    started: Vec<String>,
 }
 
 /// Secrets Manager's version/stage rules, in memory: a stage is on at most one version,
@@ -86,6 +88,38 @@ impl MemorySecrets {
         });
     }
 
+    /// Gives the secret a rotation schedule run by Secrets Manager with `lambda_arn`.
+    pub fn enable_rotation(&self, name: &str, lambda_arn: &str) {
+        self.with(|m| {
+            let s = m.get_mut(name).expect("secret exists");
+            s.meta.rotation_enabled = true;
+            s.meta.rotation_lambda_arn = Some(lambda_arn.to_owned());
+        });
+    }
+
+    /// What Secrets Manager stages to test a rotation configuration (`RotateImmediately`
+    /// false): a pending version holding a copy of the current value.
+    pub fn stage_copy_of_current(&self, name: &str, token: &str) {
+        self.with(|m| {
+            let s = m.get_mut(name).expect("secret exists");
+            let current = s
+                .meta
+                .version_with_stage(AWSCURRENT)
+                .expect("current")
+                .to_owned();
+            let copy = s.values[&current].clone();
+            s.values.insert(token.to_owned(), copy);
+            s.created.insert(token.to_owned(), chrono::Utc::now());
+            s.meta.versions.insert(token.to_owned(), vec![]);
+            attach(&mut s.meta, AWSPENDING, token);
+        });
+    }
+
+    /// Tokens of the rotations started through `start_rotation`, oldest first.
+    pub fn started_rotations(&self, name: &str) -> Vec<String> {
+        self.with(|m| m.get(name).map(|s| s.started.clone()).unwrap_or_default())
+    }
+
     /// Value reads made so far.
     pub fn reads(&self) -> u64 {
         self.reads.load(Ordering::Relaxed)
@@ -102,13 +136,21 @@ fn attach(meta: &mut SecretMetadata, stage: &str, version: &str) {
         .push(stage.to_owned());
 }
 
+/// Secrets are found by name or by the ARN `create` gave them, as in Secrets Manager.
+fn name_of(secret_id: &str) -> &str {
+    secret_id
+        .strip_prefix("arn:aws:secretsmanager:us-east-1:000000000000:secret:")
+        .unwrap_or(secret_id)
+}
+
 fn not_found(what: &str) -> SecretsError {
     SecretsError::NotFound(format!("ResourceNotFoundException: {what}"))
 }
 
 impl SecretStore for MemorySecrets {
     async fn describe(&self, secret_id: &str) -> Result<SecretMetadata, SecretsError> {
-        self.metadata(secret_id).ok_or_else(|| not_found(secret_id))
+        self.metadata(name_of(secret_id))
+            .ok_or_else(|| not_found(secret_id))
     }
 
     async fn get_version(
@@ -118,7 +160,9 @@ impl SecretStore for MemorySecrets {
     ) -> Result<SecretVersion, SecretsError> {
         self.reads.fetch_add(1, Ordering::Relaxed);
         self.with(|m| {
-            let s = m.get(secret_id).ok_or_else(|| not_found(secret_id))?;
+            let s = m
+                .get(name_of(secret_id))
+                .ok_or_else(|| not_found(secret_id))?;
             let id = match version {
                 VersionRef::Stage(stage) => s.meta.version_with_stage(stage).map(str::to_owned),
                 VersionRef::Id(v) => s.values.contains_key(v).then(|| v.to_owned()),
@@ -141,7 +185,9 @@ impl SecretStore for MemorySecrets {
         _rotation_token: Option<&str>,
     ) -> Result<(), SecretsError> {
         self.with(|m| {
-            let s = m.get_mut(secret_id).ok_or_else(|| not_found(secret_id))?;
+            let s = m
+                .get_mut(name_of(secret_id))
+                .ok_or_else(|| not_found(secret_id))?;
             if let Some(existing) = s.values.get(version_id) {
                 return if existing == value.expose_secret() {
                     Ok(())
@@ -153,6 +199,9 @@ impl SecretStore for MemorySecrets {
             }
             s.values
                 .insert(version_id.to_owned(), value.expose_secret().to_owned());
+            s.created
+                .entry(version_id.to_owned())
+                .or_insert_with(chrono::Utc::now);
             s.meta.versions.insert(version_id.to_owned(), vec![]);
             attach(&mut s.meta, AWSPENDING, version_id);
             Ok(())
@@ -167,7 +216,7 @@ impl SecretStore for MemorySecrets {
         from_version: Option<&str>,
     ) -> Result<(), SecretsError> {
         self.with(|m| {
-            let s = m.get_mut(secret_id).ok_or_else(|| not_found(secret_id))?;
+            let s = m.get_mut(name_of(secret_id)).ok_or_else(|| not_found(secret_id))?;
             let holder = s.meta.version_with_stage(stage).map(str::to_owned);
             if let Some(from) = from_version {
                 if holder.as_deref() != Some(from) {
@@ -219,7 +268,9 @@ impl SecretStore for MemorySecrets {
 
     async fn list_versions(&self, secret_id: &str) -> Result<Vec<VersionInfo>, SecretsError> {
         self.with(|m| {
-            let s = m.get(secret_id).ok_or_else(|| not_found(secret_id))?;
+            let s = m
+                .get(name_of(secret_id))
+                .ok_or_else(|| not_found(secret_id))?;
             Ok(s.meta
                 .versions
                 .iter()
@@ -234,7 +285,9 @@ impl SecretStore for MemorySecrets {
 
     async fn tag(&self, secret_id: &str, tags: &[(&str, &str)]) -> Result<(), SecretsError> {
         self.with(|m| {
-            let s = m.get_mut(secret_id).ok_or_else(|| not_found(secret_id))?;
+            let s = m
+                .get_mut(name_of(secret_id))
+                .ok_or_else(|| not_found(secret_id))?;
             for (k, v) in tags {
                 s.meta.tags.insert((*k).into(), (*v).into());
             }
@@ -242,8 +295,34 @@ impl SecretStore for MemorySecrets {
         })
     }
 
-    async fn rotate_now(&self, _secret_id: &str, _token: &str) -> Result<(), SecretsError> {
-        // Secrets Manager would invoke the rotation function; no test here drives that path.
-        Ok(())
+    async fn start_rotation(&self, secret_id: &str, token: &str) -> Result<(), SecretsError> {
+        // What Secrets Manager does before invoking the rotation function's createSecret:
+        // the token becomes a version staged AWSPENDING, without a value until createSecret
+        // puts one. Invoking the function is the test's job.
+        self.with(|m| {
+            let s = m
+                .get_mut(name_of(secret_id))
+                .ok_or_else(|| not_found(secret_id))?;
+            if !s.meta.rotation_enabled {
+                return Err(SecretsError::Conflict(
+                    "InvalidRequestException: no rotation Lambda is configured".into(),
+                ));
+            }
+            let current = s.meta.version_with_stage(AWSCURRENT).map(str::to_owned);
+            if let Some(other) = s.meta.version_with_stage(AWSPENDING) {
+                if other != token && Some(other) != current.as_deref() {
+                    return Err(SecretsError::Conflict(
+                        "InvalidRequestException: A previous rotation isn't complete".into(),
+                    ));
+                }
+            }
+            if !s.meta.has_version(token) {
+                s.created.insert(token.to_owned(), chrono::Utc::now());
+                s.meta.versions.insert(token.to_owned(), vec![]);
+            }
+            attach(&mut s.meta, AWSPENDING, token);
+            s.started.push(token.to_owned());
+            Ok(())
+        })
     }
 }

@@ -65,6 +65,7 @@ pub async fn run() {
         endpoints: endpoints(&sim),
         deadline_margin: Duration::from_secs(5),
         function_timeout: Duration::from_secs(300),
+        clock: Default::default(),
     };
     // Warm the token so the figures are for a warm container.
     handle(

@@ -119,9 +119,9 @@ impl<T: SecretStore> SecretStore for Observed<T> {
         let r = self.inner.tag(id, tags).await;
         self.ok("secrets.tag", r)
     }
-    async fn rotate_now(&self, id: &str, token: &str) -> Result<(), SecretsError> {
-        let r = self.inner.rotate_now(id, token).await;
-        self.ok("secrets.rotate_now", r)
+    async fn start_rotation(&self, id: &str, token: &str) -> Result<(), SecretsError> {
+        let r = self.inner.start_rotation(id, token).await;
+        self.ok("secrets.start_rotation", r)
     }
 }
 

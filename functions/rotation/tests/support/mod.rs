@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod crash;
+pub mod memory;
 
 use crash::{Crash, Crashing};
 use credguard::aws::dynamodb::DynamoRecords;
@@ -101,6 +102,7 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         endpoints: endpoints(&sim),
         deadline_margin: Duration::from_secs(2),
         function_timeout: Duration::from_secs(300),
+        clock: Default::default(),
     };
     Env {
         sm: SecretsManager::new(&aws),
@@ -270,6 +272,21 @@ impl Env {
 }
 
 impl Env {
+    /// One sweep, as the handler runs it, with its whole report: the handler fails the
+    /// invocation when work is left unfinished (`unfinished` names it), which hides the report.
+    pub async fn sweep(&self) -> Value {
+        let d = credguard::deadline::Deadline::after(Duration::from_secs(120));
+        let report = self
+            .deps
+            .rotator()
+            .sweep(false, &d)
+            .await
+            .expect("sweep runs");
+        let mut v = serde_json::to_value(&report).unwrap();
+        v["unfinished"] = report.unfinished().into();
+        v
+    }
+
     /// Marks a managed secret as last rotated long ago, so the sweep finds it due.
     pub async fn sm_tag_old(&self, name: &str) {
         use credguard::ports::secrets::SecretStore;
