@@ -118,12 +118,9 @@ async fn revocation_and_emergency_rotation_over_http() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        resp.status(),
-        202,
-        "{}",
-        resp.text().await.unwrap_or_default()
-    );
+    assert_eq!(resp.status(), 202);
+    let started: Value = resp.json().await.unwrap();
+    let revocation = started["revocationId"].as_str().expect("an id").to_owned();
     let mut rotated = false;
     for _ in 0..100 {
         let now = sm
@@ -153,4 +150,21 @@ async fn revocation_and_emergency_rotation_over_http() {
         .control()
         .check_secret(DATA_ACTIONS, doc["clientSecret"].as_str().unwrap());
     assert!(check.current && check.accepted);
+
+    // The revocation record shows the outcome of the rotation it asked for.
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        let resp = http
+            .get(format!("{url}/v1/revocations/{revocation}"))
+            .send()
+            .await
+            .unwrap();
+        seen = resp.json().await.unwrap();
+        if seen["rotation"]["outcome"] == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(seen["rotation"]["outcome"], "succeeded", "{seen}");
+    assert_eq!(seen["rotation"]["token"], revocation.as_str(), "{seen}");
 }

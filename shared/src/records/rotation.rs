@@ -304,6 +304,23 @@ impl<'a, S: RecordStore> RotationRecords<'a, S> {
         }
     }
 
+    /// The attempt answering request `id`: the one it started (its token), or a recent one
+    /// it joined.
+    pub async fn answering(
+        &self,
+        secret_name: &str,
+        id: &str,
+    ) -> Result<Option<RotationRecord>, StoreError> {
+        if let Some(r) = self.get(secret_name, id).await? {
+            return Ok(Some(r));
+        }
+        Ok(self
+            .latest(secret_name, 10)
+            .await?
+            .into_iter()
+            .find(|r| r.request_ids.iter().any(|x| x == id)))
+    }
+
     /// The most recent attempts for a secret, newest first.
     pub async fn latest(
         &self,

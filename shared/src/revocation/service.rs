@@ -111,7 +111,16 @@ where
         };
         if let Command::GetRevocation { id } = &parsed.command {
             return match RevocationRecords::new(self.records).get(id).await {
-                Ok(Some(r)) => ApiResponse::ok(200, record_view(&r)),
+                Ok(Some(r)) => match self.rotation_outcome(&r).await {
+                    Ok(rotation) => {
+                        let mut view = record_view(&r);
+                        if let Some(rotation) = rotation {
+                            view["rotation"] = rotation;
+                        }
+                        ApiResponse::ok(200, view)
+                    }
+                    Err(e) => ApiResponse::error(&ApiError::from_store(&e)),
+                },
                 Ok(None) => ApiResponse::error(&ApiError::new(
                     404,
                     "revocation_not_found",
@@ -711,6 +720,34 @@ where
             json!({"clientId": client_id, "previousState": previous.to_string()}),
         ));
         Ok(200)
+    }
+
+    /// For an emergency rotation: how the rotation it asked for is going (the attempt that
+    /// answers its id), or `pending` until the rotation function has picked it up.
+    async fn rotation_outcome(
+        &self,
+        r: &RevocationRecord,
+    ) -> Result<Option<Value>, crate::ports::records::StoreError> {
+        let secret = r.checks.get("managedSecret").and_then(Value::as_str);
+        let (Some(secret), "started") = (secret, r.outcome.as_str()) else {
+            return Ok(None);
+        };
+        let attempt = crate::records::rotation::RotationRecords::new(self.records)
+            .answering(secret, &r.revocation_id)
+            .await?;
+        Ok(Some(match attempt {
+            None => json!({"secretId": secret, "outcome": "pending"}),
+            Some(a) => json!({
+                "secretId": secret,
+                "token": a.token,
+                "outcome": a.outcome,
+                "state": a.state,
+                "stepReached": a.step_reached,
+                "errorCode": a.error_code,
+                "finishedAt": a.finished_at,
+                "retiredAt": a.retired_at,
+            }),
+        }))
     }
 
     /// Hands a "rotate now" of the managed secret holding the client to the rotation function.
