@@ -397,3 +397,71 @@ async fn retirement_is_recorded_on_the_attempt_that_scheduled_it() {
         assert_eq!(stamped, rec["token"] == scheduler, "{rec}");
     }
 }
+
+// Sequences the interleaving test (interleavings.rs) found and shrank.
+
+/// A rotate-now crashed right after its regeneration: no pending version exists to show it,
+/// AWSCURRENT is dead, and the secret is not due. The sweep finds the attempt in the index of
+/// open attempts and finishes it. Before: nothing resumed it until the secret fell due again.
+#[tokio::test]
+async fn a_lost_regeneration_without_a_pending_version_is_resumed_by_the_sweep() {
+    let env = env().await;
+    let name = env.managed(
+        "credguard/hr",
+        HR_SYNC,
+        HR_SYNC_SECRET,
+        json!({"integrationCredentials": []}),
+    );
+    env.crash.arm("genesys.regenerate_secret", 1);
+    assert_eq!(env.rotate_now(&name, false, None).await, Ended::Crashed);
+    env.crash.disarm();
+    assert!(!env.current_works(&name).await);
+    env.lapse_leases();
+    let sweep = env.sweep().await;
+    assert_eq!(report_of(&sweep, &name)["action"], "rotated", "{sweep:?}");
+    assert!(env.current_works(&name).await);
+    let rec = env.rotation_records(&name).pop().unwrap();
+    assert_eq!(rec["outcome"], "succeeded");
+    assert_eq!(rec["regenerations"], 2);
+}
+
+/// Secrets Manager invokes setSecret before createSecret: refused, but the attempt is not
+/// failed by it. createSecret then regenerates and crashes before storing: the attempt is open
+/// (in progress), so it is re-driven and converges. Before: the out-of-order step failed the
+/// attempt for good and the lost regeneration was recorded on a failed attempt nobody resumed.
+#[tokio::test]
+async fn an_out_of_order_step_does_not_fail_the_attempt() {
+    let env = env().await;
+    let name = env.managed(
+        "credguard/hr",
+        HR_SYNC,
+        HR_SYNC_SECRET,
+        json!({"integrationCredentials": []}),
+    );
+    env.own_by_secrets_manager(&name);
+    let started = env.rotate_now(&name, false, None).await;
+    let Ended::Answered(v) = &started else {
+        panic!("{started:?}")
+    };
+    let token = v["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        env.sm_step(&name, "setSecret", &token).await,
+        Ended::Failed("Fatal.VersionNotPending".into())
+    );
+    assert_eq!(env.rotation_records(&name)[0]["outcome"], "inProgress");
+    env.crash.arm("genesys.regenerate_secret", 1);
+    assert_eq!(
+        env.sm_step(&name, "createSecret", &token).await,
+        Ended::Crashed
+    );
+    env.crash.disarm();
+    assert_eq!(env.rotation_records(&name)[0]["outcome"], "inProgress");
+    env.advance(Days::minutes(31));
+    assert_eq!(report_of(&env.sweep().await, &name)["action"], "redriven");
+    env.lapse_leases();
+    for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
+        let ended = env.sm_step(&name, step, &token).await;
+        assert!(matches!(ended, Ended::Answered(_)), "{step}: {ended:?}");
+    }
+    assert!(env.current_works(&name).await);
+}

@@ -4,8 +4,7 @@
 use super::{failure, Failure};
 use crate::backoff::Backoff;
 use crate::ports::records::{
-    BatchStats, Condition, Item, Page, Query, RecordStore, StoreError, GSI1, GSI1_PK, GSI1_SK, PK,
-    SK,
+    key_attributes, BatchStats, Condition, Item, Page, Query, RecordStore, StoreError, PK, SK,
 };
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
@@ -208,11 +207,8 @@ impl RecordStore for DynamoRecords {
     }
 
     async fn query(&self, q: Query) -> Result<Page, StoreError> {
-        let (pk_attr, sk_attr) = match q.index {
-            Some(GSI1) => (GSI1_PK, GSI1_SK),
-            Some(other) => return Err(StoreError::Invalid(format!("unknown index {other}"))),
-            None => (PK, SK),
-        };
+        let (pk_attr, sk_attr) = key_attributes(q.index)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown index {:?}", q.index)))?;
         let mut names = HashMap::from([("#pk".to_owned(), pk_attr.to_owned())]);
         let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(q.pk.clone()))]);
         let mut expr = "#pk = :pk".to_owned();

@@ -13,6 +13,21 @@ pub const SK: &str = "sk";
 pub const GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
+/// A sparse index: only items that carry `gsi2pk` are in it (e.g. rotation attempts while
+/// they are in progress), so one query finds them all.
+pub const GSI2: &str = "gsi2";
+pub const GSI2_PK: &str = "gsi2pk";
+pub const GSI2_SK: &str = "gsi2sk";
+
+/// The key attributes of the table (`None`) or of an index.
+pub fn key_attributes(index: Option<&str>) -> Option<(&'static str, &'static str)> {
+    match index {
+        None => Some((PK, SK)),
+        Some(GSI1) => Some((GSI1_PK, GSI1_SK)),
+        Some(GSI2) => Some((GSI2_PK, GSI2_SK)),
+        Some(_) => None,
+    }
+}
 /// TTL attribute: epoch seconds after which DynamoDB may delete the item.
 pub const TTL: &str = "expiresAt";
 

@@ -2,7 +2,7 @@
 //! optimistic concurrency, so an auditor can read what each attempt did and where it stopped.
 
 use super::{from_item, iso, to_item, ttl_after};
-use crate::ports::records::{Condition, Query, RecordStore, StoreError, GSI1};
+use crate::ports::records::{Condition, Query, RecordStore, StoreError, GSI1, GSI2, GSI2_SK};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -44,6 +44,11 @@ pub struct RotationRecord {
     pub sk: String,
     pub gsi1pk: String,
     pub gsi1sk: String,
+    /// Present while the attempt is in progress: the sparse index of open attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
     pub record_type: String,
     pub secret_id: String,
     pub secret_arn: String,
@@ -112,6 +117,9 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+/// `gsi2pk` of every attempt in progress.
+const OPEN_ATTEMPTS: &str = "ROTATIONS#OPEN";
+
 /// Correlation ids kept per attempt (the most recent ones).
 const MAX_CORRELATION_IDS: usize = 20;
 const MAX_TRANSITIONS: usize = 40;
@@ -136,6 +144,8 @@ impl RotationRecord {
             sk: format!("ROTATION#{}", a.token),
             gsi1pk: format!("SECRET#{}#ROTATIONS", a.secret_name),
             gsi1sk: started.clone(),
+            gsi2pk: None,
+            gsi2sk: None,
             record_type: "rotation".into(),
             secret_id: a.secret_name.into(),
             secret_arn: a.secret_arn.into(),
@@ -285,6 +295,9 @@ impl<'a, S: RecordStore> RotationRecords<'a, S> {
     /// Saves `record` if nobody changed it since it was read (or, for a new attempt, if no
     /// attempt with its token exists yet); bumps its revision.
     pub async fn save(&self, record: &mut RotationRecord) -> Result<(), StoreError> {
+        let open = record.outcome == Outcome::InProgress;
+        record.gsi2pk = open.then(|| OPEN_ATTEMPTS.to_owned());
+        record.gsi2sk = open.then(|| record.secret_id.clone());
         let expected = record.revision;
         let condition = if record.stored {
             Condition::Equals("revision", json!(expected))
@@ -300,6 +313,33 @@ impl<'a, S: RecordStore> RotationRecords<'a, S> {
             Err(e) => {
                 record.revision = expected;
                 Err(e)
+            }
+        }
+    }
+
+    /// Secrets with an attempt in progress, and the attempts' tokens (one query per page of
+    /// the sparse index, whatever the number of secrets).
+    pub async fn open(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .store
+                .query(Query {
+                    index: Some(GSI2),
+                    pk: OPEN_ATTEMPTS.into(),
+                    cursor,
+                    ..Query::default()
+                })
+                .await?;
+            for item in &page.items {
+                let text = |k: &str| item.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+                let token = text("sk").trim_start_matches("ROTATION#").to_owned();
+                out.push((text(GSI2_SK).to_owned(), token));
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
             }
         }
     }
@@ -413,6 +453,40 @@ mod tests {
         assert_eq!(stored.error_code, None);
         assert_eq!(stored.transitions.len(), 4);
         assert_eq!(stored.revision, 4);
+    }
+
+    #[tokio::test]
+    async fn attempts_in_progress_are_found_in_one_query() {
+        let store = MemoryRecords::default();
+        let repo = RotationRecords::new(&store);
+        let now = Utc::now();
+        let mut open = RotationRecord::new(attempt("t1"), now, 30);
+        repo.save(&mut open).await.unwrap();
+        let mut done = RotationRecord::new(
+            NewAttempt {
+                secret_name: "other",
+                ..attempt("t2")
+            },
+            now,
+            30,
+        );
+        repo.save(&mut done).await.unwrap();
+        assert_eq!(repo.open().await.unwrap().len(), 2);
+        done.advance("finishSecret", AttemptState::Finished, now);
+        repo.save(&mut done).await.unwrap();
+        open.fail("createSecret", "Fatal.X", "no", false, now);
+        repo.save(&mut open).await.unwrap();
+        assert!(
+            repo.open().await.unwrap().is_empty(),
+            "finished and failed leave the index"
+        );
+        open.fail("createSecret", "Retryable.X", "later", true, now);
+        open.outcome = Outcome::InProgress;
+        repo.save(&mut open).await.unwrap();
+        assert_eq!(
+            repo.open().await.unwrap(),
+            vec![("s".to_owned(), "t1".to_owned())]
+        );
     }
 
     #[tokio::test]

@@ -94,7 +94,8 @@ where
         if owned_by_secrets_manager(&meta) {
             return self.hand_to_secrets_manager(&meta, &intent, d).await;
         }
-        Box::pin(self.rotate_one(&meta, Trigger::RotateNow(&intent), d, false))
+        let urgent = pending_version(&meta).is_some();
+        Box::pin(self.rotate_one(&meta, Trigger::RotateNow(&intent), d, false, urgent))
             .await
             .map_err(|s| s.error)
     }
@@ -133,19 +134,20 @@ where
         Ok(r)
     }
 
-    /// Drives one secret's attempt under its lease. `Err` says why it stopped.
+    /// Drives one secret's attempt under its lease. `Err` says why it stopped. `urgent`: the
+    /// attempt is being resumed (consumers may be waiting for it).
     pub(super) async fn rotate_one(
         &self,
         planned: &SecretMetadata,
         trigger: Trigger<'_>,
         d: &Deadline,
         respect_fatal: bool,
+        urgent: bool,
     ) -> Result<SecretReport, Box<Stopped>> {
         let name = planned.name.clone();
         let stopped = |token: Option<String>, step: Option<Step>, error| {
             Box::new(Stopped { token, step, error })
         };
-        let urgent = pending_version(planned).is_some();
         let lease = self
             .lease_for(&name, trigger.name(), urgent, d)
             .await

@@ -23,7 +23,9 @@ use crate::ports::genesys::{ClientAdmin, CredentialVerifier, IntegrationCredenti
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::{SecretMetadata, SecretStore, VersionRef, AWSCURRENT, AWSPENDING};
 use crate::records::iso;
-use crate::records::rotation::{AttemptState, NewAttempt, RotationRecord, RotationRecords};
+use crate::records::rotation::{
+    AttemptState, NewAttempt, Outcome, RotationRecord, RotationRecords,
+};
 use crate::redact::ExposeSecret;
 use std::time::Duration;
 
@@ -139,6 +141,10 @@ impl<G, S, R: RecordStore> StepCtx<'_, G, S, R> {
         if rec.regenerations >= max {
             return Err(RotationError::RegenerationLimit(rec.regenerations));
         }
+        // An attempt with a call outstanding is in progress, whatever it was before: the index
+        // of open attempts must show it until it ends again.
+        rec.outcome = Outcome::InProgress;
+        rec.finished_at = None;
         rec.regenerations += 1;
         rec.intent_at = Some(iso(self.clock.now()));
         self.repo.save(rec).await?;
@@ -381,6 +387,14 @@ where
             }
             None => self.new_record(&cx, Trigger::SecretsManager),
         };
+        // A step invoked before createSecret stored the secret (out of order) is refused
+        // without touching the attempt: createSecret may still come.
+        if step != Step::CreateSecret && cx.pending().await?.is_none() {
+            return Err(RotationError::NotPending {
+                secret: cx.meta.name.clone(),
+                token: token.into(),
+            });
+        }
         let outcome = self.step(&mut cx, &mut rec, step).await;
         self.conclude(&cx, &mut rec, step, outcome, true).await
     }

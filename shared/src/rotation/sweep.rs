@@ -4,8 +4,8 @@
 //! - retires an alternating pair's previous client once its grace period is over;
 //! - watches a rotation Secrets Manager runs, and re-drives one that stopped moving;
 //! - adopts a secret it sees for the first time;
-//! - resumes an unfinished attempt, or rotates a secret that is due (at most
-//!   `SWEEP_MAX_ROTATIONS` per run, most overdue first).
+//! - resumes an unfinished attempt (a pending version, or an attempt in progress), or rotates
+//!   a secret that is due (at most `SWEEP_MAX_ROTATIONS` per run, most overdue first).
 //!
 //! Everything that changes a secret happens under its lease, after re-reading it; a sweep over
 //! many secrets with nothing due costs one call per 100 secrets.
@@ -53,6 +53,14 @@ where
     pub async fn sweep(&self, dry_run: bool, d: &Deadline) -> Result<SweepReport, RotationError> {
         let now = self.clock.now();
         let managed = self.config.managed.list(self.secrets).await?;
+        // Attempts that stopped before storing a secret leave no pending version to see: the
+        // index of open attempts finds them (a regeneration lost to a crash among them).
+        let open: std::collections::BTreeSet<String> = RotationRecords::new(self.records)
+            .open()
+            .await?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
         let mut reports = Vec::new();
         let mut candidates = Vec::new();
         for meta in managed.iter() {
@@ -63,7 +71,7 @@ where
                 reports.push(Box::pin(self.watch_secrets_manager(meta, now, dry_run, d)).await);
                 continue;
             }
-            if pending_version(meta).is_some() {
+            if pending_version(meta).is_some() || open.contains(&meta.name) {
                 candidates.push(Candidate {
                     meta: meta.clone(),
                     overdue: Days::MAX,
@@ -106,7 +114,9 @@ where
             } else if d.cannot_afford(per_rotation, Duration::ZERO) {
                 SecretReport::new(&name, Action::Deferred).detail("time budget of this run spent")
             } else {
-                let r = match Box::pin(self.rotate_one(&c.meta, Trigger::Sweep, d, true)).await {
+                let r = match Box::pin(self.rotate_one(&c.meta, Trigger::Sweep, d, true, c.resume))
+                    .await
+                {
                     Ok(r) => r,
                     Err(stopped) => stopped.report(&name),
                 };

@@ -1,6 +1,5 @@
 use crate::ports::records::{
-    BatchStats, Condition, Item, Page, Query, RecordStore, StoreError, GSI1, GSI1_PK, GSI1_SK, PK,
-    SK,
+    key_attributes, BatchStats, Condition, Item, Page, Query, RecordStore, StoreError, PK, SK,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -58,11 +57,8 @@ impl RecordStore for MemoryRecords {
     }
 
     async fn query(&self, q: Query) -> Result<Page, StoreError> {
-        let (pk_attr, sk_attr) = if q.index == Some(GSI1) {
-            (GSI1_PK, GSI1_SK)
-        } else {
-            (PK, SK)
-        };
+        let (pk_attr, sk_attr) = key_attributes(q.index)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown index {:?}", q.index)))?;
         let mut hits: Vec<Item> = self
             .items
             .lock()

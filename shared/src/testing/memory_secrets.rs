@@ -168,9 +168,14 @@ impl SecretStore for MemorySecrets {
                 VersionRef::Id(v) => s.values.contains_key(v).then(|| v.to_owned()),
             }
             .ok_or_else(|| not_found("version"))?;
+            // A version staged by a rotation has no value until createSecret puts one.
+            let value = s
+                .values
+                .get(&id)
+                .ok_or_else(|| not_found("version value"))?;
             Ok(SecretVersion {
                 stages: s.meta.stages_of(&id).to_vec(),
-                value: SecretString::from(s.values[&id].clone()),
+                value: SecretString::from(value.clone()),
                 created: s.created.get(&id).copied(),
                 version_id: id,
             })

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
 };
 use credguard::genesys::region::Endpoints;
 use credguard::genesys::{ClientCredentials, ClientOptions, GenesysClient, StaticCredentials};
-use credguard::ports::records::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL};
+use credguard::ports::records::{GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK, TTL};
 use genesys_sim::{Seed, SimConfig, SimHandle};
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +64,8 @@ pub async fn create_records_table(cfg: &aws_config::SdkConfig, name: &str) {
         .attribute_definitions(attr(SK))
         .attribute_definitions(attr(GSI1_PK))
         .attribute_definitions(attr(GSI1_SK))
+        .attribute_definitions(attr(GSI2_PK))
+        .attribute_definitions(attr(GSI2_SK))
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range))
         .global_secondary_indexes(
@@ -74,6 +76,19 @@ pub async fn create_records_table(cfg: &aws_config::SdkConfig, name: &str) {
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .expect("complete"),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(GSI2)
+                .key_schema(key(GSI2_PK, KeyType::Hash))
+                .key_schema(key(GSI2_SK, KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
                         .build(),
                 )
                 .build()

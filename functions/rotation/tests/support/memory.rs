@@ -6,7 +6,7 @@ use super::crash::{Crash, Crashing, CRASH};
 use super::invocation;
 use credguard::clock::Clock;
 use credguard::credential::{TAG_CLIENT_ID, TAG_MANAGED};
-use credguard::genesys::GenesysClient;
+use credguard::genesys::{ClientOptions, GenesysClient};
 use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
 use credguard::redact::ExposeSecret;
 use credguard::rotation::RotationConfig;
@@ -48,6 +48,10 @@ pub enum Ended {
 
 impl MemEnv {
     pub async fn new(sim_config: SimConfig, seed: Seed) -> Self {
+        Self::with_options(sim_config, seed, fast_options()).await
+    }
+
+    pub async fn with_options(sim_config: SimConfig, seed: Seed, options: ClientOptions) -> Self {
         let sim = genesys_sim::start(sim_config, seed)
             .await
             .expect("simulator");
@@ -60,7 +64,7 @@ impl MemEnv {
             ..RotationConfig::default()
         };
         let deps = Deps {
-            genesys: crash.wrap(admin_client(&sim, fast_options())),
+            genesys: crash.wrap(admin_client(&sim, options)),
             secrets: crash.wrap(MemorySecrets::clone(&secrets)),
             records: crash.wrap(MemoryRecords::clone(&records)),
             events: crash.wrap(MemoryEvents::clone(&events)),
