@@ -24,6 +24,9 @@ pub const TAG_MAX_AGE_DAYS: &str = "credguard:max-age-days";
 /// When credguard took the secret over (ISO time): its rotation clock starts here, not at
 /// whatever age the credential had (see `rotation::schedule`).
 pub const TAG_ADOPTED_AT: &str = "credguard:adopted-at";
+/// The last attempt that failed for good: `<ISO time>|<error type>|<token>` (empty once a
+/// rotation succeeds). The sweep leaves the secret to a human for a day after it.
+pub const TAG_LAST_FAILURE: &str = "credguard:last-failure";
 /// Alternating: when the previous client gets disabled (ISO time), or `retired`.
 pub const TAG_RETIRE_AFTER: &str = "credguard:retire-after";
 

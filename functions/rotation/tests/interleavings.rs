@@ -8,7 +8,7 @@
 //! system is left alone to converge (Lambda's and Secrets Manager's retries, later sweeps) and
 //! every request must have an outcome.
 //!
-//! `CREDGUARD_INTERLEAVING_CASES` sets the number of sequences (default 100, about 35 s here;
+//! `CREDGUARD_INTERLEAVING_CASES` sets the number of sequences (default 64, under a minute here;
 //! 300 take about 100 s).
 //! A failing sequence is shrunk; keep it as a named regression test in `invariants.rs`.
 
@@ -460,7 +460,7 @@ fn cases() -> u32 {
     std::env::var("CREDGUARD_INTERLEAVING_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100)
+        .unwrap_or(64)
 }
 
 fn quiet_injected_panics() {

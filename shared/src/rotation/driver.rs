@@ -15,12 +15,13 @@ use super::lease::ExecutionLease;
 use super::protocol::{apply_intent, check_step, Intent, RotationGenesys, Rotator, Trigger};
 use super::report::{Action, SecretReport};
 use super::schedule::parse_time;
+use crate::credential::TAG_LAST_FAILURE;
 use crate::deadline::Deadline;
 use crate::ports::events::EventPublisher;
 use crate::ports::records::{RecordStore, StoreError};
 use crate::ports::secrets::{SecretMetadata, SecretStore, AWSCURRENT, AWSPENDING};
 use crate::records::rotation::{AttemptState, Outcome, RotationRecord, RotationRecords};
-use chrono::Duration as Days;
+use chrono::{DateTime, Duration as Days, Utc};
 use std::time::Duration;
 
 /// A fatally failed attempt holds the sweep off this long (a human's "rotate now" does not wait).
@@ -35,6 +36,32 @@ pub fn owned_by_secrets_manager(meta: &SecretMetadata) -> bool {
 pub fn pending_version(meta: &SecretMetadata) -> Option<&str> {
     let pending = meta.version_with_stage(AWSPENDING)?;
     (meta.version_with_stage(AWSCURRENT) != Some(pending)).then_some(pending)
+}
+
+/// What the sweep saw of a secret before taking its lease.
+pub(super) struct Plan<'p> {
+    pub meta: &'p SecretMetadata,
+    /// An attempt in progress, from the index of open attempts.
+    pub open: Option<String>,
+}
+
+/// The last fatal failure, as the secret's `credguard:last-failure` tag says:
+/// `<time>|<error type>|<token>`.
+struct LastFailure {
+    at: DateTime<Utc>,
+    error_type: String,
+    token: String,
+}
+
+impl LastFailure {
+    fn of(meta: &SecretMetadata) -> Option<Self> {
+        let mut parts = meta.tags.get(TAG_LAST_FAILURE)?.splitn(3, '|');
+        Some(Self {
+            at: parse_time(parts.next()?)?,
+            error_type: parts.next()?.to_owned(),
+            token: parts.next()?.to_owned(),
+        })
+    }
 }
 
 /// Where an execution starts.
@@ -83,19 +110,15 @@ where
         req: &RotateNowRequest,
         d: &Deadline,
     ) -> Result<SecretReport, RotationError> {
-        let meta = self.secrets.describe(&req.secret_id).await?;
-        if !self.config.managed.includes(&meta) {
-            return Err(RotationError::InvalidEvent(format!(
-                "secret {} is not managed by credguard",
-                meta.name
-            )));
-        }
+        // The lease is keyed by name: an ARN is resolved first.
+        let name = if req.secret_id.starts_with("arn:") {
+            self.secrets.describe(&req.secret_id).await?.name
+        } else {
+            req.secret_id.clone()
+        };
         let intent = req.intent();
-        if owned_by_secrets_manager(&meta) {
-            return self.hand_to_secrets_manager(&meta, &intent, d).await;
-        }
-        let urgent = pending_version(&meta).is_some();
-        Box::pin(self.rotate_one(&meta, Trigger::RotateNow(&intent), d, false, urgent))
+        // A request may find a crashed execution's lease about to lapse: worth the wait.
+        Box::pin(self.rotate_one(&name, None, Trigger::RotateNow(&intent), d, true))
             .await
             .map_err(|s| s.error)
     }
@@ -134,38 +157,57 @@ where
         Ok(r)
     }
 
-    /// Drives one secret's attempt under its lease. `Err` says why it stopped. `urgent`: the
-    /// attempt is being resumed (consumers may be waiting for it).
+    /// Drives one secret's attempt under its lease. `plan`: what the sweep saw (none for
+    /// "rotate now"). `Err` says why it stopped. `urgent`: the attempt is being resumed
+    /// (consumers may be waiting for it).
     pub(super) async fn rotate_one(
         &self,
-        planned: &SecretMetadata,
+        name: &str,
+        plan: Option<&Plan<'_>>,
         trigger: Trigger<'_>,
         d: &Deadline,
-        respect_fatal: bool,
         urgent: bool,
     ) -> Result<SecretReport, Box<Stopped>> {
-        let name = planned.name.clone();
         let stopped = |token: Option<String>, step: Option<Step>, error| {
             Box::new(Stopped { token, step, error })
         };
         let lease = self
-            .lease_for(&name, trigger.name(), urgent, d)
+            .lease_for(name, trigger.name(), urgent, d)
             .await
             .map_err(|e| stopped(None, None, e))?;
         // Every decision is taken under the lease, from what is stored now.
         let work = async {
+            let meta = self
+                .secrets
+                .describe(name)
+                .await
+                .map_err(|e| stopped(None, None, e.into()))?;
             let intent = match trigger {
                 Trigger::RotateNow(i) => Some(i),
                 _ => None,
             };
-            let (token, resumed) = match self.start(planned, respect_fatal, intent).await {
+            if let Some(intent) = intent {
+                if !self.config.managed.includes(&meta) {
+                    let e = RotationError::InvalidEvent(format!(
+                        "secret {name} is not managed by credguard"
+                    ));
+                    return Err(stopped(None, None, e));
+                }
+                if owned_by_secrets_manager(&meta) {
+                    return self
+                        .hand_to_secrets_manager(&meta, intent, d)
+                        .await
+                        .map_err(|e| stopped(None, None, e));
+                }
+            }
+            let (token, resumed) = match self.start(&meta, plan, intent).await {
                 Err(e) => return Err(stopped(None, None, e)),
                 Ok(Start::Hold(report)) => return Ok(report),
-                Ok(Start::Answered(rec)) => return answered(&name, rec),
+                Ok(Start::Answered(rec)) => return answered(name, rec),
                 Ok(Start::Fresh(t)) => (t, None),
                 Ok(Start::Resume(rec)) => (rec.token.clone(), Some(rec)),
             };
-            Box::pin(self.drive(planned, &token, resumed, trigger, d))
+            Box::pin(self.drive(meta, plan.map(|p| p.meta), &token, resumed, trigger, d))
                 .await
                 .map_err(|(step, e)| stopped(Some(token), Some(step), e))
         };
@@ -217,73 +259,72 @@ where
             .map_err(|h| busy(h.owner))
     }
 
-    /// Where this execution starts: the pending attempt, the latest unfinished one (it holds
-    /// the count of calls that may have applied), the attempt already answering this request,
-    /// or a new one.
+    /// Where this execution starts: the pending attempt, the unfinished one (it holds the
+    /// count of calls that may have applied), the attempt already answering this request, or
+    /// a new one. The sweep knows the unfinished attempts from its index query (`plan`) and a
+    /// recent fatal failure from the secret's tags; "rotate now" reads the latest attempt.
     async fn start(
         &self,
         meta: &SecretMetadata,
-        respect_fatal: bool,
+        plan: Option<&Plan<'_>>,
         intent: Option<&Intent>,
     ) -> Result<Start, RotationError> {
         let repo = RotationRecords::new(self.records);
         let now = self.clock.now();
-        let hold = |r: &RotationRecord| -> Option<SecretReport> {
-            let recent = parse_time(&r.updated_at)
-                .is_some_and(|t| now - t < Days::hours(FATAL_RETRY_AFTER_HOURS));
-            (respect_fatal && r.outcome == Outcome::Failed && recent).then(|| {
-                let mut report =
-                    SecretReport::new(&meta.name, Action::NeedsAttention).detail(format!(
-                        "last attempt failed: {}",
-                        r.error_code.clone().unwrap_or_default()
-                    ));
-                report.token = Some(r.token.clone());
-                report
-            })
+        let respect_fatal = plan.is_some();
+        let recent = |at: Option<DateTime<Utc>>| {
+            at.is_some_and(|t| now - t < Days::hours(FATAL_RETRY_AFTER_HOURS))
+        };
+        let hold = |code: &str, token: &str| {
+            let mut report = SecretReport::new(&meta.name, Action::NeedsAttention)
+                .detail(format!("last attempt failed: {code}"));
+            report.token = Some(token.to_owned());
+            Start::Hold(report)
         };
         if let Some(p) = pending_version(meta) {
             return Ok(match repo.get(&meta.name, p).await? {
-                Some(r) => match hold(&r) {
-                    Some(report) => Start::Hold(report),
-                    None => Start::Resume(r),
-                },
+                Some(r)
+                    if respect_fatal
+                        && r.outcome == Outcome::Failed
+                        && recent(parse_time(&r.updated_at)) =>
+                {
+                    hold(r.error_code.as_deref().unwrap_or_default(), &r.token)
+                }
+                Some(r) => Start::Resume(r),
                 None => Start::Fresh(p.to_owned()),
             });
         }
         let request_id = intent.and_then(|i| i.request_id.as_deref());
-        let mut last = repo.latest(&meta.name, 1).await?.into_iter().next();
+        let mut last = match plan {
+            Some(Plan { open: Some(t), .. }) => repo.get(&meta.name, t).await?,
+            Some(Plan { open: None, .. }) => None,
+            None => repo.latest(&meta.name, 1).await?.into_iter().next(),
+        };
         if let Some(id) = request_id {
-            let answering = last
-                .as_ref()
-                .is_some_and(|r| r.token == id || r.request_ids.iter().any(|x| x == id));
-            if !answering {
+            let answers =
+                |r: &RotationRecord| r.token == id || r.request_ids.iter().any(|x| x == id);
+            if !last.as_ref().is_some_and(answers) {
                 last = repo.get(&meta.name, id).await?.or(last);
             }
-            if let Some(r) =
-                last.take_if(|r| r.token == id || r.request_ids.iter().any(|x| x == id))
-            {
+            if let Some(r) = last.take_if(|r| answers(r)) {
                 return Ok(match r.outcome {
                     Outcome::InProgress => Start::Resume(r),
                     _ => Start::Answered(r),
                 });
             }
         }
-        if let Some(last) = last {
-            match last.outcome {
-                // Unfinished: its secret was never stored, or it is stored and maybe already
-                // current (a crash after the switch still owes its bookkeeping).
-                Outcome::InProgress
-                    if !meta.has_version(&last.token)
-                        || meta.version_with_stage(AWSCURRENT) == Some(last.token.as_str()) =>
-                {
-                    return Ok(Start::Resume(last))
-                }
-                Outcome::Failed => {
-                    if let Some(report) = hold(&last) {
-                        return Ok(Start::Hold(report));
-                    }
-                }
-                _ => {}
+        // Unfinished: its secret was never stored, or it is stored and maybe already current
+        // (a crash after the switch still owes its bookkeeping).
+        if let Some(last) = last.filter(|r| {
+            r.outcome == Outcome::InProgress
+                && (!meta.has_version(&r.token)
+                    || meta.version_with_stage(AWSCURRENT) == Some(r.token.as_str()))
+        }) {
+            return Ok(Start::Resume(last));
+        }
+        if respect_fatal {
+            if let Some(failure) = LastFailure::of(meta).filter(|f| recent(Some(f.at))) {
+                return Ok(hold(&failure.error_type, &failure.token));
             }
         }
         Ok(Start::Fresh(
@@ -293,36 +334,30 @@ where
         ))
     }
 
-    /// The four steps of attempt `token`, under this execution's lease. `Err` names the step.
+    /// The four steps of attempt `token` on `meta` (read under this execution's lease). `Err`
+    /// names the step.
     async fn drive(
         &self,
-        planned: &SecretMetadata,
+        meta: SecretMetadata,
+        planned: Option<&SecretMetadata>,
         token: &str,
         resumed: Option<RotationRecord>,
         trigger: Trigger<'_>,
         d: &Deadline,
     ) -> Result<SecretReport, (Step, RotationError)> {
-        let name = &planned.name;
+        let name = meta.name.clone();
         let before_start = |e: RotationError| (Step::CreateSecret, e);
-        // Under the lease, re-read: another run may have rotated it since we planned.
-        let meta = self
-            .secrets
-            .describe(&planned.arn_or_name())
-            .await
-            .map_err(|e| before_start(e.into()))?;
         if owned_by_secrets_manager(&meta) {
             return Err(before_start(RotationError::InvalidEvent(format!(
                 "secret {name} is rotated by Secrets Manager; the sweep leaves it alone"
             ))));
         }
         let before = meta.version_with_stage(AWSCURRENT).map(str::to_owned);
-        if trigger == Trigger::Sweep
-            && resumed.is_none()
-            && before.as_deref() != planned.version_with_stage(AWSCURRENT)
-        {
-            return Ok(
-                SecretReport::new(name, Action::NotDue).detail("rotated by another run meanwhile")
-            );
+        if let Some(planned) = planned {
+            if resumed.is_none() && before.as_deref() != planned.version_with_stage(AWSCURRENT) {
+                return Ok(SecretReport::new(&name, Action::NotDue)
+                    .detail("rotated by another run meanwhile"));
+            }
         }
         let mut cx = self
             .context(meta, token, None, d)
@@ -351,7 +386,7 @@ where
                 .await
                 .map_err(|e| (step, e))?;
         }
-        let mut r = SecretReport::new(name, Action::Rotated);
+        let mut r = SecretReport::new(&name, Action::Rotated);
         r.token = Some(token.to_owned());
         r.version_after = Some(token.to_owned());
         r.version_before = before;

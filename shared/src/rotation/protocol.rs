@@ -568,6 +568,14 @@ where
                 if let Err(save) = cx.repo.save(rec).await {
                     tracing::error!(error = %save, "could not record the failed step");
                 }
+                if !e.is_retryable() {
+                    // The sweep plans from tags: it holds off for a day after this.
+                    let failure = format!("{}|{error_type}|{token}", iso(now));
+                    let tags = [(crate::credential::TAG_LAST_FAILURE, failure.as_str())];
+                    if let Err(tag) = cx.secrets.tag(&cx.meta.arn_or_name(), &tags).await {
+                        tracing::warn!(error = %tag, "could not tag the failure on the secret");
+                    }
+                }
                 self.publish(vec![events::failed(
                     rec,
                     step.as_str(),
@@ -700,8 +708,8 @@ async fn write_tags<G, S: SecretStore, R>(
     strategy: Strategy,
 ) -> Result<(), RotationError> {
     use crate::credential::{
-        TAG_CLIENT_ID, TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID, TAG_RETIRE_AFTER, TAG_ROTATED_AT,
-        TAG_STRATEGY,
+        TAG_CLIENT_ID, TAG_LAST_FAILURE, TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID, TAG_RETIRE_AFTER,
+        TAG_ROTATED_AT, TAG_STRATEGY,
     };
     let settings = pending.settings();
     let rotated_at = iso(cx.clock.now());
@@ -711,6 +719,7 @@ async fn write_tags<G, S: SecretStore, R>(
         (TAG_ROTATED_AT, rotated_at.as_str()),
         (TAG_STRATEGY, strategy.as_str()),
         (TAG_MAX_AGE_DAYS, max_age.as_str()),
+        (TAG_LAST_FAILURE, ""),
     ];
     if strategy == Strategy::Alternating {
         if let Some(partner) = settings.partner_client_id.as_deref() {

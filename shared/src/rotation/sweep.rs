@@ -10,7 +10,7 @@
 //! Everything that changes a secret happens under its lease, after re-reading it; a sweep over
 //! many secrets with nothing due costs one call per 100 secrets.
 
-use super::driver::{owned_by_secrets_manager, pending_version};
+use super::driver::{owned_by_secrets_manager, pending_version, Plan};
 use super::error::RotationError;
 use super::events;
 use super::lease::ExecutionLease;
@@ -55,11 +55,10 @@ where
         let managed = self.config.managed.list(self.secrets).await?;
         // Attempts that stopped before storing a secret leave no pending version to see: the
         // index of open attempts finds them (a regeneration lost to a crash among them).
-        let open: std::collections::BTreeSet<String> = RotationRecords::new(self.records)
+        let open: std::collections::BTreeMap<String, String> = RotationRecords::new(self.records)
             .open()
             .await?
             .into_iter()
-            .map(|(name, _)| name)
             .collect();
         let mut reports = Vec::new();
         let mut candidates = Vec::new();
@@ -71,7 +70,7 @@ where
                 reports.push(Box::pin(self.watch_secrets_manager(meta, now, dry_run, d)).await);
                 continue;
             }
-            if pending_version(meta).is_some() || open.contains(&meta.name) {
+            if pending_version(meta).is_some() || open.contains_key(&meta.name) {
                 candidates.push(Candidate {
                     meta: meta.clone(),
                     overdue: Days::MAX,
@@ -114,8 +113,18 @@ where
             } else if d.cannot_afford(per_rotation, Duration::ZERO) {
                 SecretReport::new(&name, Action::Deferred).detail("time budget of this run spent")
             } else {
-                let r = match Box::pin(self.rotate_one(&c.meta, Trigger::Sweep, d, true, c.resume))
-                    .await
+                let plan = Plan {
+                    meta: &c.meta,
+                    open: open.get(&name).cloned(),
+                };
+                let r = match Box::pin(self.rotate_one(
+                    &name,
+                    Some(&plan),
+                    Trigger::Sweep,
+                    d,
+                    c.resume,
+                ))
+                .await
                 {
                     Ok(r) => r,
                     Err(stopped) => stopped.report(&name),

@@ -1,8 +1,9 @@
 //! `make bench`: prints figures that can be rerun, instead of timing assertions in tests.
 //!
-//! Usage: credguard-bench [genesys] [rotation] [revocation] [audit]   (no argument: every section)
+//! Usage: credguard-bench [genesys] [rotation] [continuity] [revocation] [audit]   (no argument: every section)
 
 mod audit;
+mod continuity;
 mod genesys;
 mod revocation;
 mod rotation;
@@ -17,6 +18,9 @@ async fn main() {
     }
     if wants("rotation") {
         rotation::run().await;
+    }
+    if wants("continuity") {
+        continuity::run().await;
     }
     if wants("revocation") {
         revocation::run().await;
