@@ -4,13 +4,61 @@
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
+/// Our crates: the only ones that log at the requested level when it is below INFO.
+const OURS: [&str; 5] = [
+    "credguard",
+    "credguard_rotation",
+    "credguard_revocation",
+    "credguard_audit",
+    "credguard_cli",
+];
+
+/// The filter for a requested level or directive list (`RUST_LOG` syntax). Every other crate is
+/// capped at INFO whatever is asked: some log whole payloads below it (`lambda_runtime` logs
+/// each raw event at TRACE, a leaked token in a revocation request included), and we cannot
+/// vouch for what a dependency prints. Directives for other crates are dropped.
+pub fn filter_for(requested: &str) -> EnvFilter {
+    let requested = requested.to_ascii_lowercase();
+    let mut default = "info".to_owned();
+    let mut ours: Vec<String> = Vec::new();
+    for part in requested
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        match part.split_once('=') {
+            Some((target, _))
+                if OURS
+                    .iter()
+                    .any(|o| target == *o || target.starts_with(&format!("{o}::"))) =>
+            {
+                ours.push(part.to_owned())
+            }
+            Some(_) => {}
+            None => default = part.to_owned(),
+        }
+    }
+    // Below INFO applies to our crates only; above it (warn, error, off) to everything.
+    let quieter = matches!(default.as_str(), "warn" | "error" | "off");
+    let mut directives = vec![if quieter {
+        default.clone()
+    } else {
+        "info".to_owned()
+    }];
+    if !quieter {
+        directives.extend(OURS.iter().map(|o| format!("{o}={default}")));
+    }
+    directives.extend(ours);
+    EnvFilter::try_new(directives.join(",")).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
 /// Level precedence as in Lambda's advanced logging controls: `AWS_LAMBDA_LOG_LEVEL`, then
 /// `RUST_LOG`, then `info`.
 fn filter_from_env() -> EnvFilter {
-    let directive = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+    let requested = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".to_owned());
-    EnvFilter::try_new(directive.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"))
+    filter_for(&requested)
 }
 
 /// The production subscriber, writing JSON lines to `writer` with the given filter. Tests use
@@ -56,6 +104,46 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    fn logged_with(requested: &str) -> String {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let sub = json_subscriber(move || writer.clone(), filter_for(requested));
+        tracing::subscriber::with_default(sub, || {
+            tracing::trace!(target: "lambda_runtime", "raw event PAYLOAD-OF-THE-RUNTIME");
+            tracing::debug!(target: "aws_smithy_runtime", "PAYLOAD-OF-THE-SDK");
+            tracing::info!(target: "lambda_runtime", "runtime-info");
+            tracing::trace!(target: "credguard::genesys", "ours-trace");
+            tracing::warn!(target: "hyper", "dependency-warning");
+        });
+        let bytes = buf.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn dependencies_never_log_below_info_whatever_is_asked() {
+        for asked in [
+            "TRACE",
+            "trace",
+            "debug",
+            "trace,lambda_runtime=trace,hyper=trace",
+            "lambda_runtime=trace",
+        ] {
+            let out = logged_with(asked);
+            assert!(!out.contains("PAYLOAD"), "{asked}: {out}");
+            assert!(out.contains("runtime-info"), "{asked}");
+            assert!(out.contains("dependency-warning"), "{asked}");
+        }
+        assert!(logged_with("trace").contains("ours-trace"));
+        assert!(logged_with("info,credguard=trace").contains("ours-trace"));
+        assert!(!logged_with("info").contains("ours-trace"));
+        let quiet = logged_with("warn");
+        assert!(!quiet.contains("runtime-info") && quiet.contains("dependency-warning"));
+        assert!(
+            logged_with("nonsense===").contains("runtime-info"),
+            "falls back to info"
+        );
     }
 
     #[test]

@@ -397,6 +397,18 @@ async fn user_tokens_and_presented_tokens() {
             .access_token,
     );
     assert!(client.token_is_valid(&t1, &d).await.unwrap());
+    // Looking at a (leaked) token must not reset its idle timer.
+    let info = client.token_info(&t1, &d).await.unwrap();
+    assert!(info.organization.is_some());
+    let looked = sim
+        .control()
+        .calls()
+        .calls
+        .into_iter()
+        .filter(|c| c.operation == "GET /api/v2/tokens/me")
+        .collect::<Vec<_>>();
+    assert_eq!(looked.len(), 1);
+    assert_eq!(looked[0].query.as_deref(), Some("preserveIdleTTL=true"));
     let (outcome, receipt) = client.revoke_token(&t1, &d).await.unwrap();
     assert_eq!(outcome, TokenRevocation::Revoked);
     assert!(receipt.correlation_id.is_some());

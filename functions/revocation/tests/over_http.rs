@@ -56,6 +56,8 @@ async fn revocation_and_emergency_rotation_over_http() {
         ("AWS_ACCESS_KEY_ID", "test".into()),
         ("AWS_SECRET_ACCESS_KEY", "test".into()),
         ("AWS_REGION", "us-east-1".into()),
+        // The most verbose setting: nothing secret may appear in either binary's output.
+        ("AWS_LAMBDA_LOG_LEVEL", "TRACE".into()),
     ];
     // The watch serves both functions; the revocation function's Lambda client must reach it.
     let watch = LambdaWatch::start_with(&mut env, |url| {
@@ -87,6 +89,24 @@ async fn revocation_and_emergency_rotation_over_http() {
         .await
         .unwrap();
     assert_eq!(head.status(), 401);
+
+    // A leaked token, revoked by presenting it.
+    let leaked = sim.control().mint_user_token(SAM).unwrap().access_token;
+    let resp = http
+        .post(format!("{url}/v1/tokens/revoke"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "http-leak")
+        .json(&json!({"accessToken": leaked, "reason": "pasted in a public channel"}))
+        .timeout(Duration::from_secs(120))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
 
     // Bad input over HTTP: the JSON error shape, before any Genesys call.
     let resp = http
@@ -167,4 +187,25 @@ async fn revocation_and_emergency_rotation_over_http() {
     }
     assert_eq!(seen["rotation"]["outcome"], "succeeded", "{seen}");
     assert_eq!(seen["rotation"]["token"], revocation.as_str(), "{seen}");
+
+    // Both binaries' complete output at TRACE: no token, no secret.
+    let output = std::fs::read_to_string(&watch.log_path).unwrap();
+    assert!(output.contains("\"level\":\"TRACE\""), "TRACE was on");
+    let new_secret = doc["clientSecret"].as_str().unwrap();
+    for (what, needle) in [
+        ("the revoked user token", token.as_str()),
+        ("the leaked token", leaked.as_str()),
+        ("the admin secret", ADMIN_CLIENT_SECRET),
+        (
+            "the rotated secret",
+            "DEMO-ONLY-not-a-real-secret-data-actions",
+        ),
+        ("the new secret", new_secret),
+    ] {
+        assert!(
+            !output.contains(needle),
+            "{what} appears in {}",
+            watch.log_path.display()
+        );
+    }
 }

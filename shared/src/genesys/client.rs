@@ -249,6 +249,12 @@ impl GenesysClient {
                     .body(body.clone());
             }
             self.counters.attempts.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                method = op.method,
+                path = op.template,
+                attempt,
+                "sending genesys request"
+            );
             let started = Instant::now();
             let outcome = async {
                 let r = builder.send().await?;

@@ -358,9 +358,10 @@ impl TokenAdmin for GenesysClient {
         token: &SecretString,
         d: &Deadline,
     ) -> Result<TokenInfo, GenesysError> {
-        self.send(self.with_token(TOKEN_INFO, token, "/api/v2/tokens/me"), d)
-            .await?
-            .json(TOKEN_INFO)
+        // Looking must not extend the token's life: the idle timer is preserved.
+        let mut req = self.with_token(TOKEN_INFO, token, "/api/v2/tokens/me");
+        req.url.set_query(Some("preserveIdleTTL=true"));
+        self.send(req, d).await?.json(TOKEN_INFO)
     }
 
     async fn token_is_valid(

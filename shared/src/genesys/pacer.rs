@@ -114,6 +114,12 @@ impl Pacer {
 
     /// Records `inin-ratelimit-count/allowed/reset` from a response (while its permit is held).
     pub fn observe(&self, count: u64, allowed: u64, reset: Duration) {
+        tracing::trace!(
+            count,
+            allowed,
+            reset_s = reset.as_secs(),
+            "genesys rate-limit window"
+        );
         let mut s = self.lock();
         let others_in_flight = s.in_flight.saturating_sub(1);
         s.allowed = Some(allowed);

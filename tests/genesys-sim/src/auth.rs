@@ -105,9 +105,14 @@ pub async fn login_entry(AxState(shared): AxState<Arc<Shared>>, request: Request
         let mut st = shared.lock();
         let now = st.now();
         let client_id = basic.as_ref().map(|(id, _)| id.clone());
-        let seq = st
-            .calls
-            .record(LOGIN_OPERATION, "POST", "/oauth/token", client_id, now);
+        let seq = st.calls.record(
+            LOGIN_OPERATION,
+            "POST",
+            "/oauth/token",
+            None,
+            client_id,
+            now,
+        );
         let fault = st.faults.take(LOGIN_OPERATION, &[]);
         if let Some(f) = &fault {
             st.calls.set_fault(seq, f.mode);

@@ -170,6 +170,9 @@ pub struct CallRecord {
     pub operation: String,
     pub method: String,
     pub path: String,
+    /// Addition: the query string as sent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     /// Status sent (or, for `dropAfterApply`, produced but never sent); null when dropped before.
     pub status: Option<u16>,
     pub client_id: Option<String>,
@@ -195,6 +198,7 @@ impl CallLog {
         operation: &str,
         method: &str,
         path: &str,
+        query: Option<&str>,
         client_id: Option<String>,
         at: DateTime<Utc>,
     ) -> u64 {
@@ -207,6 +211,7 @@ impl CallLog {
             operation: operation.to_string(),
             method: method.to_string(),
             path: path.to_string(),
+            query: query.map(str::to_owned),
             status: None,
             client_id,
             at: crate::clock::fmt_dt(&at),
@@ -271,9 +276,9 @@ mod tests {
     #[test]
     fn call_log_counts_and_updates() {
         let mut log = CallLog::default();
-        let s = log.record("GET /a", "GET", "/a", None, Utc::now());
+        let s = log.record("GET /a", "GET", "/a", None, None, Utc::now());
         log.set_status(s, Some(200));
-        log.record("GET /a", "GET", "/a", Some("c".into()), Utc::now());
+        log.record("GET /a", "GET", "/a", None, Some("c".into()), Utc::now());
         assert_eq!(log.count("GET /a"), 2);
         assert_eq!(log.calls()[0].status, Some(200));
         assert_eq!(log.calls()[1].client_id.as_deref(), Some("c"));

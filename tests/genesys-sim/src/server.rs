@@ -409,9 +409,14 @@ pub async fn api_entry(AxState(shared): AxState<Arc<Shared>>, request: Request) 
         let mut st = shared.lock();
         let client_id = token.and_then(|t| st.token_client_id(t));
         let now = st.now();
-        let seq = st
-            .calls
-            .record(&op_name, parts.method.as_str(), &path, client_id, now);
+        let seq = st.calls.record(
+            &op_name,
+            parts.method.as_str(),
+            &path,
+            parts.uri.query(),
+            client_id,
+            now,
+        );
         let fault = st.faults.take(&op_name, &req.params);
         if let Some(f) = &fault {
             st.calls.set_fault(seq, f.mode);

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
-use tracing_subscriber::EnvFilter;
 
 #[derive(Clone, Default)]
 struct Sink(Arc<Mutex<Vec<u8>>>);
@@ -26,7 +25,11 @@ pub fn capture() -> Captured {
         let sink = Sink::default();
         let writer = sink.clone();
         let subscriber =
-            credguard::telemetry::json_subscriber(move || writer.clone(), EnvFilter::new("trace"));
+            // The production filter at the most verbose setting.
+            credguard::telemetry::json_subscriber(
+                move || writer.clone(),
+                credguard::telemetry::filter_for("trace"),
+            );
         tracing::subscriber::set_global_default(subscriber)
             .expect("no other global subscriber in this test binary");
         sink
