@@ -564,6 +564,34 @@ async fn concurrent_work_is_paced_below_the_rate_limit() {
     );
 }
 
+/// The shape of a bulk revocation: 8 workers in flight, each making calls one after another.
+/// Responses come back out of order; the pacer must hold requests back before the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_sequential_workers_stay_under_a_tight_limit() {
+    let sim = sim(SimConfig {
+        rate_limit_per_minute: 18,
+        rate_limit_window_seconds: 2,
+        ..SimConfig::default()
+    })
+    .await;
+    let client = admin_client(&sim, fast_options());
+    let d = deadline();
+    let worker = |_: usize| async {
+        for _ in 0..8 {
+            client.get_client(HR_SYNC, &d).await.unwrap();
+        }
+    };
+    join_all((0..8).map(worker)).await;
+    let throttled = sim
+        .control()
+        .calls()
+        .calls
+        .iter()
+        .filter(|c| c.status == Some(429))
+        .count();
+    assert_eq!(throttled, 0, "held back before the limit, not after");
+}
+
 #[tokio::test]
 async fn integration_credentials_are_listed_across_pages() {
     use credguard::ports::genesys::IntegrationCredentials;

@@ -1,30 +1,34 @@
 //! The revocation API's Lambda handler: API Gateway (REST, IAM authorization) or a function URL
-//! in, the `credguard::revocation` service, a JSON response out.
+//! in, the `credguard::revocation` service, a JSON response out; and the background work the
+//! function hands itself (bulk revocations).
+
+pub mod http;
 
 use credguard::config::{CommonConfig, ConfigError, EnvSource};
 use credguard::credential::ManagedCredential;
 use credguard::deadline::Deadline;
 use credguard::ports::events::EventPublisher;
-use credguard::ports::functions::RotationTrigger;
+use credguard::ports::functions::{BackgroundJobs, RotationTrigger};
 use credguard::ports::records::RecordStore;
 use credguard::ports::secrets::SecretStore;
-use credguard::records::revocation::CallerIdentity;
 use credguard::revocation::config::RevocationConfig;
+use credguard::revocation::error::ApiError;
 use credguard::revocation::request::RawRequest;
 use credguard::revocation::service::{RevocationGenesys, Revoker};
 use credguard::rotation::config::ManagedSelection;
 use credguard::secret_cache::CachedSecrets;
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub struct Deps<G, R, E, S, T> {
+pub struct Deps<G, R, E, S, T, J> {
     pub genesys: G,
     pub records: R,
     pub events: E,
     pub secrets: S,
     pub rotation: T,
+    pub jobs: J,
     pub config: RevocationConfig,
     /// Who the function acts as in Genesys (it must not disable itself).
     pub identity: SelfIdentity<S>,
@@ -78,62 +82,36 @@ impl Settings {
     }
 }
 
-/// The IAM principal API Gateway authenticated (REST: `identity.userArn`; HTTP API and function
-/// URLs: `authorizer.iam.userArn`).
-pub fn caller(req: &Request) -> Option<CallerIdentity> {
-    match req.request_context_ref()? {
-        RequestContext::ApiGatewayV1(c) => {
-            let id = &c.identity;
-            Some(CallerIdentity {
-                arn: id.user_arn.clone().or_else(|| id.caller.clone())?,
-                account_id: id.account_id.clone().or_else(|| c.account_id.clone()),
-                source_ip: id.source_ip.clone(),
-                user_agent: id.user_agent.clone(),
-            })
+/// What the function answers Lambda with when a background job fails (it is retried).
+#[derive(Debug)]
+pub struct JobFailed(pub ApiError);
+
+impl From<JobFailed> for lambda_runtime::Diagnostic {
+    fn from(e: JobFailed) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: format!("BulkRevocation.{}", e.0.code),
+            error_message: e.0.message,
         }
-        RequestContext::ApiGatewayV2(c) => {
-            let iam = c.authorizer.as_ref()?.iam.as_ref()?;
-            Some(CallerIdentity {
-                arn: iam.user_arn.clone()?,
-                account_id: iam.account_id.clone(),
-                source_ip: c.http.source_ip.clone(),
-                user_agent: c.http.user_agent.clone(),
-            })
-        }
-        _ => None,
     }
 }
 
-async fn serve<G, R, E, S, T>(
-    deps: &Deps<G, R, E, S, T>,
-    req: Request,
-) -> Result<Response<Body>, lambda_http::Error>
+async fn dispatch<G, R, E, S, T, J>(
+    deps: &Deps<G, R, E, S, T, J>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, JobFailed>
 where
     G: RevocationGenesys,
     R: RecordStore,
     E: EventPublisher,
     S: SecretStore,
     T: RotationTrigger,
+    J: BackgroundJobs,
 {
-    let deadline = match req.lambda_context_ref() {
-        Some(ctx) => {
-            Deadline::for_invocation(ctx.deadline(), deps.deadline_margin, deps.function_timeout)
-        }
-        None => Deadline::after(deps.function_timeout.saturating_sub(deps.deadline_margin)),
-    };
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    let path = req.raw_http_path().to_owned();
-    let raw = RawRequest {
-        method: req.method().as_str(),
-        path: &path,
-        headers: &headers,
-        body: req.body().as_ref(),
-        caller: caller(&req),
-    };
+    let deadline = Deadline::for_invocation(
+        event.context.deadline(),
+        deps.deadline_margin,
+        deps.function_timeout,
+    );
     let self_client_id = deps.identity.client_id().await;
     let revoker = Revoker {
         genesys: &deps.genesys,
@@ -141,37 +119,54 @@ where
         events: &deps.events,
         secrets: &deps.secrets,
         rotation: &deps.rotation,
+        jobs: &deps.jobs,
         config: &deps.config,
         self_client_id: self_client_id.as_deref(),
         managed: &deps.managed,
     };
-    let answer = revoker.handle(&raw, &deadline).await;
-    let mut resp = Response::builder()
-        .status(answer.status)
-        .header("content-type", "application/json");
-    if let Some(s) = answer.retry_after {
-        resp = resp.header("retry-after", s.to_string());
+    let payload = &event.payload;
+    if payload.get("action").and_then(Value::as_str) == Some("continueBulkRevocation") {
+        let id = payload
+            .get("revocationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return Box::pin(revoker.continue_bulk(id, &deadline))
+            .await
+            .map_err(JobFailed);
     }
-    if answer.replayed {
-        resp = resp.header("idempotent-replayed", "true");
-    }
-    Ok(resp.body(Body::from(answer.body.to_string()))?)
+    let req = match http::decode(payload) {
+        Ok(r) => r,
+        Err(why) => return Ok(http::unreadable(why, payload)),
+    };
+    // An API request must answer before API Gateway gives up (29 s), whatever the timeout.
+    let api_deadline = deadline.capped(deps.config.api_time_budget);
+    let raw = RawRequest {
+        method: &req.method,
+        path: &req.path,
+        query: &req.query,
+        headers: &req.headers,
+        body: &req.body,
+        caller: req.caller.clone(),
+    };
+    let answer = Box::pin(revoker.handle(&raw, &api_deadline)).await;
+    Ok(http::encode(&answer, req.v2))
 }
 
 /// The function's name in IAM bookkeeping (`credguard::aws::iam`).
 pub const FUNCTION: &str = "credguard-revocation";
 
-/// One request; its AWS calls are attributed to this function.
-pub async fn handle<G, R, E, S, T>(
-    deps: &Deps<G, R, E, S, T>,
-    req: Request,
-) -> Result<Response<Body>, lambda_http::Error>
+/// One invocation: an API Gateway request, or a background job the function handed itself.
+pub async fn handle<G, R, E, S, T, J>(
+    deps: &Deps<G, R, E, S, T, J>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, JobFailed>
 where
     G: RevocationGenesys,
     R: RecordStore,
     E: EventPublisher,
     S: SecretStore,
     T: RotationTrigger,
+    J: BackgroundJobs,
 {
-    credguard::aws::iam::scope(FUNCTION, serve(deps, req)).await
+    credguard::aws::iam::scope(FUNCTION, Box::pin(dispatch(deps, event))).await
 }

@@ -1,14 +1,16 @@
-//! Wiring only: configuration, clients built once per container, then the HTTP runtime loop.
+//! Wiring only: configuration, clients built once per container, then the runtime loop.
 
 use credguard::aws::{
-    dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, lambda::LambdaRotationTrigger,
+    dynamodb::DynamoRecords,
+    eventbridge::EventBridgePublisher,
+    lambda::{LambdaJobs, LambdaRotationTrigger},
     secretsmanager::SecretsManager,
 };
 use credguard::config::ProcessEnv;
 use credguard::rotation::config::ManagedSelection;
 use credguard::secret_cache::admin_genesys_client;
 use credguard_revocation::{handle, Deps, SelfIdentity, Settings};
-use lambda_http::{service_fn, Error, Request};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -24,6 +26,8 @@ async fn main() -> Result<(), Error> {
         records: DynamoRecords::new(&aws, &c.records_table),
         events: EventBridgePublisher::new(&aws, &c.event_bus, "credguard"),
         rotation: LambdaRotationTrigger::new(&aws, settings.revocation.rotation_function.clone()),
+        // Bulk revocations continue in a fresh invocation of this very function.
+        jobs: LambdaJobs::new(&aws, std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok()),
         secrets,
         config: settings.revocation,
         identity: SelfIdentity::AdminSecret {
@@ -34,5 +38,8 @@ async fn main() -> Result<(), Error> {
         deadline_margin: c.deadline_margin,
         function_timeout: c.function_timeout,
     };
-    lambda_http::run(service_fn(|req: Request| handle(&deps, req))).await
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        handle(&deps, event)
+    }))
+    .await
 }

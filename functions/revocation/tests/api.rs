@@ -77,14 +77,35 @@ async fn protected_users_need_break_glass_which_always_raises_a_high_event() {
         .await;
     assert_eq!(a.status, 403, "{}", a.body);
     assert_eq!(a.body["error"]["code"], "break_glass_required");
+    let message = a.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("/v1/break-glass/users/{ALEX_ADMIN}/revoke-tokens")),
+        "the refusal names the route: {message}"
+    );
     assert!(env.token_valid(&token).await, "refused: nothing revoked");
     assert_eq!(env.calls_to("DELETE /api/v2/tokens/{userId}"), 0);
-
+    // The old field is no way around it.
     let a = env
-        .post(&path, json!({"reason": "suspicious login", "breakGlass": {"reason": "CISO approved, incident 4711"}}), &key())
+        .post(
+            &path,
+            json!({"reason": "x", "breakGlass": {"reason": "y"}}),
+            &key(),
+        )
+        .await;
+    assert_eq!(a.body["error"]["code"], "break_glass_is_a_route");
+
+    // Break glass is a route, which a role must be granted in IAM.
+    let glass = format!("/v1/break-glass/users/{ALEX_ADMIN}/revoke-tokens");
+    let a = env
+        .post(
+            &glass,
+            json!({"reason": "CISO approved, incident 4711"}),
+            &key(),
+        )
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["breakGlass"], true);
+    assert_eq!(a.body["breakGlassReason"], "CISO approved, incident 4711");
     assert_eq!(a.body["checks"]["protectedRoles"], json!(["Master Admin"]));
     assert!(!env.token_valid(&token).await);
     let events = env.tap.drain().await;
@@ -126,6 +147,163 @@ async fn bulk_gives_one_result_per_user() {
         .await;
     assert_eq!(a.status, 400);
     assert_eq!(a.body["error"]["code"], "too_many_users");
+}
+
+/// More users than a request can hold: accepted at once (202), done in the background by the
+/// function's own asynchronous invocations, each user's outcome its own item, progress on the
+/// record, one completion event. A worker that dies part-way is resumed without revoking
+/// anyone twice.
+#[tokio::test]
+async fn a_large_bulk_runs_in_the_background_and_survives_a_lost_worker() {
+    use genesys_sim::{Seed, SeedUser};
+    let mut seed = Seed::demo();
+    let ids: Vec<String> = (0..40)
+        .map(|i| format!("b0b00000-0000-4000-8000-{i:012}"))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        seed = seed.user(SeedUser::new(
+            id,
+            &format!("Bulk {i}"),
+            &format!("bulk{i}@demo.invalid"),
+        ));
+    }
+    let env = env_with(SimConfig::default(), seed).await;
+    let tokens: Vec<_> = ids.iter().map(|u| env.user_token(u)).collect();
+    let mut users = ids.clone();
+    users.push(ALEX_ADMIN.into());
+    let k = key();
+    let body = json!({"userIds": users, "reason": "phishing campaign"});
+    let a = env.post("/v1/users/revoke-tokens", body.clone(), &k).await;
+    assert_eq!(a.status, 202, "{}", a.body);
+    assert_eq!(a.body["outcome"], "accepted");
+    assert_eq!(a.body["checks"]["mode"], "background");
+    let id = a.body["revocationId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        env.calls_to("DELETE /api/v2/tokens/{userId}"),
+        0,
+        "nothing done in the request"
+    );
+    // A retry of the request (same key) is a replay, not a second job.
+    let again = env.post("/v1/users/revoke-tokens", body, &k).await;
+    assert_eq!(again.body["revocationId"], id.as_str());
+
+    // The first worker dies after a few users (its invocation is lost with it)...
+    let queued = env.deps.jobs.take();
+    assert_eq!(queued, vec![id.clone()]);
+    let mut short = invocation(credguard::aws::lambda::bulk_job_event(&id));
+    short.context.deadline = (std::time::SystemTime::now() + std::time::Duration::from_secs(4))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    credguard_revocation::handle(&env.deps, short)
+        .await
+        .unwrap();
+    let progress = env
+        .call(&rest_event(
+            "GET",
+            &format!("/v1/revocations/{id}"),
+            None,
+            None,
+        ))
+        .await;
+    assert_eq!(progress.body["outcome"], "inProgress", "{}", progress.body);
+    let done_first = progress.body["progress"]["done"].as_u64().unwrap();
+    assert!(done_first < 41, "{}", progress.body);
+    // ...and the rest is continued by the invocations it handed over.
+    let invocations = env.run_jobs().await;
+    assert!(invocations >= 1);
+
+    let done = env
+        .call(&rest_event(
+            "GET",
+            &format!("/v1/revocations/{id}"),
+            None,
+            None,
+        ))
+        .await;
+    assert_eq!(done.body["outcome"], "partial", "{}", done.body);
+    assert_eq!(done.body["progress"]["done"], 41);
+    assert_eq!(done.body["progress"]["byOutcome"]["completed"], 40);
+    assert_eq!(done.body["progress"]["byOutcome"]["refused"], 1);
+    assert_eq!(
+        env.calls_to("DELETE /api/v2/tokens/{userId}"),
+        40,
+        "each user once"
+    );
+    for t in &tokens {
+        assert!(!env.token_valid(t).await);
+    }
+    // Per-user outcomes, a page at a time.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut e = rest_event("GET", &format!("/v1/revocations/{id}/users"), None, None);
+        let mut q = serde_json::Map::new();
+        q.insert("limit".into(), json!("15"));
+        if let Some(a) = &after {
+            q.insert("after".into(), json!(a));
+        }
+        e["queryStringParameters"] = serde_json::Value::Object(q);
+        let page = env.call(&e).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let items = page.body["users"].as_array().unwrap();
+        assert!(items.len() <= 15);
+        seen.extend(
+            items
+                .iter()
+                .map(|u| u["userId"].as_str().unwrap().to_owned()),
+        );
+        match page.body["next"].as_str() {
+            Some(n) => after = Some(n.to_owned()),
+            None => break,
+        }
+    }
+    seen.sort();
+    let mut expected = users.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+    let events = env.tap.drain().await;
+    let completed: Vec<_> = events
+        .iter()
+        .filter(|e| e["detail-type"] == "Bulk Revocation Completed")
+        .collect();
+    assert_eq!(completed.len(), 1, "one event for the whole job");
+    assert_eq!(completed[0]["detail"]["counts"]["completed"], 40);
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["detail-type"] == "User Tokens Revoked"),
+        "no event per user"
+    );
+}
+
+/// A retry from another session of the same role is a replay; another role is another caller.
+#[tokio::test]
+async fn idempotency_keys_are_scoped_to_the_role_not_the_session() {
+    let env = env().await;
+    let path = format!("/v1/users/{SAM}/revoke-tokens");
+    let body = json!({"reason": "offboarding"});
+    let k = key();
+    let as_session = |session: &str, role: &str| {
+        let mut e = rest_event("POST", &path, Some(&body), Some(&k));
+        e["requestContext"]["identity"]["userArn"] = json!(format!(
+            "arn:aws:sts::123456789012:assumed-role/{role}/{session}"
+        ));
+        e
+    };
+    let first = env.call(&as_session("alice-sso-1", "Responder")).await;
+    assert_eq!(first.status, 200);
+    let retry = env.call(&as_session("automation-7", "Responder")).await;
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(retry.body, first.body);
+    assert_eq!(
+        retry.body["requestedBy"]["arn"],
+        "arn:aws:sts::123456789012:assumed-role/Responder/alice-sso-1",
+        "the full principal of who did it"
+    );
+    let other = env.call(&as_session("bob", "Security")).await;
+    assert!(other.headers.get("idempotent-replayed").is_none());
+    assert_eq!(env.calls_to("DELETE /api/v2/tokens/{userId}"), 2);
 }
 
 #[tokio::test]
@@ -275,13 +453,7 @@ async fn replays_of_one_key_call_genesys_once_and_answer_the_same() {
         let again = env.post(&path, body.clone(), &k).await;
         assert_eq!(again.status, first.status);
         assert_eq!(again.body, first.body);
-        assert_eq!(
-            again
-                .headers
-                .get("idempotent-replayed")
-                .map(|v| v.to_str().unwrap()),
-            Some("true")
-        );
+        assert_eq!(again.headers["idempotent-replayed"].as_str(), Some("true"));
     }
     assert_eq!(env.calls_to("DELETE /api/v2/tokens/{userId}"), 1);
     let mismatch = env
@@ -426,7 +598,7 @@ async fn genesys_errors_map_to_meaningful_responses() {
     let a = env.post(&path, json!({"reason": "x"}), &k).await;
     assert_eq!(a.status, 503, "{}", a.body);
     assert_eq!(a.body["error"]["code"], "genesys_rate_limited");
-    assert_eq!(a.headers.get("retry-after").unwrap(), "600");
+    assert_eq!(a.headers["retry-after"], "600");
     assert_eq!(env.calls_to("DELETE /api/v2/tokens/{userId}"), 1);
     // The key was given back (no replay of the 503), and the shared pacer honours Genesys's
     // Retry-After: an immediate retry is answered 503 without calling Genesys again.

@@ -3,7 +3,7 @@
 //! parsed command or a 4xx error with a stable code.
 
 use credguard::records::revocation::CallerIdentity;
-use credguard::revocation::request::{parse, Command, RawRequest};
+use credguard::revocation::request::{parse, Command, Limits, RawRequest};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 
@@ -17,6 +17,7 @@ fn check(method: &str, path: &str, headers: &[(String, String)], body: &[u8], wi
     let raw = RawRequest {
         method,
         path,
+        query: &[],
         headers,
         body,
         caller: with_caller.then(|| CallerIdentity {
@@ -24,7 +25,11 @@ fn check(method: &str, path: &str, headers: &[(String, String)], body: &[u8], wi
             ..Default::default()
         }),
     };
-    match parse(&raw, None) {
+    let limits = Limits {
+        local_caller: None,
+        bulk_max_users: 500,
+    };
+    match parse(&raw, limits) {
         Ok(p) => {
             assert!(with_caller, "no identity must never parse");
             assert!(!p.request_hash.is_empty());
@@ -59,6 +64,7 @@ fn segment() -> impl Strategy<Value = String> {
         Just("disable".to_owned()),
         Just("enable".to_owned()),
         Just("rotate".to_owned()),
+        Just("break-glass".to_owned()),
         proptest::sample::select(UUIDS.to_vec()).prop_map(str::to_owned),
         "[a-zA-Z0-9%._~:-]{0,40}",
         ".{0,12}",

@@ -1,7 +1,8 @@
-//! Lambda adapter for [`RotationTrigger`]: an asynchronous `Invoke` of the rotation function.
+//! Lambda adapters: [`RotationTrigger`] (an asynchronous `Invoke` of the rotation function) and
+//! [`BackgroundJobs`] (an asynchronous `Invoke` of the revocation function itself).
 
 use super::failure;
-use crate::ports::functions::{RotationTrigger, TriggerError};
+use crate::ports::functions::{BackgroundJobs, RotationTrigger, TriggerError};
 use crate::rotation::event::RotateNowRequest;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
@@ -32,6 +33,52 @@ impl RotationTrigger for LambdaRotationTrigger {
         let payload = serde_json::to_vec(req).map_err(|e| TriggerError::Failed(e.to_string()))?;
         super::iam::used("lambda:InvokeFunction");
         // An `Event` invocation is queued (202): the function's own outcome is not known here.
+        self.client
+            .invoke()
+            .function_name(function)
+            .invocation_type(InvocationType::Event)
+            .payload(Blob::new(payload))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                let f = failure(&e);
+                TriggerError::Failed(format!("{}: {}", f.code, f.message))
+            })
+    }
+}
+
+/// What the revocation function receives to continue a bulk revocation in the background.
+pub fn bulk_job_event(id: &str) -> serde_json::Value {
+    serde_json::json!({"action": "continueBulkRevocation", "revocationId": id})
+}
+
+/// Invokes a function (the revocation function itself) asynchronously with a job.
+#[derive(Clone, Debug)]
+pub struct LambdaJobs {
+    client: Client,
+    function: Option<String>,
+}
+
+impl LambdaJobs {
+    /// `function`: the function to invoke; in Lambda, its own name (`AWS_LAMBDA_FUNCTION_NAME`).
+    pub fn new(config: &aws_config::SdkConfig, function: Option<String>) -> Self {
+        Self {
+            client: Client::new(config),
+            function,
+        }
+    }
+}
+
+impl BackgroundJobs for LambdaJobs {
+    async fn continue_bulk(&self, id: &str) -> Result<(), TriggerError> {
+        let function = self
+            .function
+            .as_deref()
+            .ok_or(TriggerError::NotConfigured)?;
+        let payload = serde_json::to_vec(&bulk_job_event(id))
+            .map_err(|e| TriggerError::Failed(e.to_string()))?;
+        super::iam::used("lambda:InvokeFunction");
         self.client
             .invoke()
             .function_name(function)

@@ -16,6 +16,9 @@ struct State {
     remaining: Option<u64>,
     allowed: Option<u64>,
     window_resets_at: Option<Instant>,
+    /// The highest `inin-ratelimit-count` seen in the current window: responses arrive out of
+    /// order, and an older one must not make the budget look bigger again.
+    window_count: u64,
     /// Set after a 429: nobody sends before this.
     blocked_until: Option<Instant>,
     in_flight: u64,
@@ -32,6 +35,9 @@ impl State {
 
 /// Requests allowed in flight before the first response has told us the budget.
 const PROBE_IN_FLIGHT: u64 = 4;
+
+/// `inin-ratelimit-reset` is in whole seconds.
+const WINDOW_ROUNDING: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
 pub struct Pacer {
@@ -121,14 +127,28 @@ impl Pacer {
             "genesys rate-limit window"
         );
         let mut s = self.lock();
+        // The header counts whole seconds: the window may last up to a second longer than it
+        // says. Probing a window that has not reset yet is what draws 429s.
+        let resets_at = Instant::now() + reset + WINDOW_ROUNDING;
+        let same_window = s
+            .window_resets_at
+            .is_some_and(|t| t.max(resets_at) - t.min(resets_at) <= WINDOW_ROUNDING);
+        let count = if same_window {
+            count.max(s.window_count)
+        } else {
+            count
+        };
         let others_in_flight = s.in_flight.saturating_sub(1);
         s.allowed = Some(allowed);
+        s.window_count = count;
         s.remaining = Some(
             allowed
                 .saturating_sub(count)
                 .saturating_sub(others_in_flight),
         );
-        s.window_resets_at = Some(Instant::now() + reset);
+        if !same_window || s.window_resets_at.is_none_or(|t| resets_at > t) {
+            s.window_resets_at = Some(resets_at);
+        }
         drop(s);
         self.news.notify_waiters();
     }
@@ -195,8 +215,8 @@ mod tests {
         let p = Pacer::default();
         {
             let _permit = p.acquire(&deadline(), MAX).await.unwrap();
-            // A window that has already reset imposes nothing.
-            p.observe(9, 10, Duration::ZERO);
+            // Plenty left: nothing waits.
+            p.observe(1, 10, Duration::from_secs(1));
         }
         let started = Instant::now();
         drop(p.acquire(&deadline(), MAX).await.unwrap());
@@ -205,17 +225,29 @@ mod tests {
 
         {
             let _permit = p.acquire(&deadline(), MAX).await.unwrap();
-            // 10 allowed, 9 used, 1 s left in the window: the reserve (1) is all that is left.
+            // 10 allowed, 9 used, "1 s" left (whole seconds: up to 2): only the reserve is left.
             p.observe(9, 10, Duration::from_secs(1));
         }
         let started = Instant::now();
         drop(p.acquire(&deadline(), MAX).await.unwrap());
         assert!(
-            started.elapsed() >= Duration::from_millis(900),
+            started.elapsed() >= Duration::from_millis(1900),
             "{:?}",
             started.elapsed()
         );
         assert_eq!(p.waits(), 1);
+    }
+
+    #[test]
+    fn an_older_response_does_not_enlarge_the_budget() {
+        let p = Pacer::default();
+        p.observe(8, 10, Duration::from_secs(30));
+        // A response to an earlier request arrives late with a lower count.
+        p.observe(5, 10, Duration::from_secs(30));
+        assert_eq!(p.lock().remaining, Some(2));
+        // A new window starts afresh.
+        p.observe(1, 10, Duration::from_secs(60));
+        assert_eq!(p.lock().remaining, Some(9));
     }
 
     #[tokio::test]

@@ -6,9 +6,9 @@ use std::future::Future;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TriggerError {
-    #[error("no rotation function is configured (ROTATION_FUNCTION_NAME)")]
+    #[error("no function is configured to hand this work to")]
     NotConfigured,
-    #[error("could not start the rotation: {0}")]
+    #[error("could not hand the work over: {0}")]
     Failed(String),
 }
 
@@ -18,4 +18,11 @@ pub trait RotationTrigger: Send + Sync {
         &self,
         req: &RotateNowRequest,
     ) -> impl Future<Output = Result<(), TriggerError>> + Send;
+}
+
+/// Work the revocation API does after answering (a bulk revocation larger than a request can
+/// hold): started, or continued, in a fresh invocation of the function.
+pub trait BackgroundJobs: Send + Sync {
+    /// Starts (or continues) bulk revocation `id` without waiting for it.
+    fn continue_bulk(&self, id: &str) -> impl Future<Output = Result<(), TriggerError>> + Send;
 }

@@ -3,7 +3,7 @@
 //! so a crash leaves a record that says so rather than nothing.
 
 use super::{from_item, iso, to_item, ttl_after};
-use crate::ports::records::{Condition, RecordStore, StoreError};
+use crate::ports::records::{Condition, Query, RecordStore, StoreError, PK, SK};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -140,5 +140,116 @@ impl<'a, S: RecordStore> RevocationRecords<'a, S> {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    /// Writes (or overwrites) one user's outcome in a bulk revocation.
+    pub async fn put_user(&self, u: &UserResult) -> Result<(), StoreError> {
+        self.store.put(to_item(u), Condition::Always).await
+    }
+
+    /// A page of a bulk revocation's per-user outcomes, by user id, after `after`.
+    pub async fn users_page(
+        &self,
+        id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<UserResult>, Option<String>), StoreError> {
+        let pk = format!("REVOCATION#{id}");
+        let mut cursor = after.map(|a| {
+            let mut c = crate::ports::records::Item::new();
+            c.insert(PK.into(), Value::String(pk.clone()));
+            c.insert(SK.into(), Value::String(format!("USER#{a}")));
+            c
+        });
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .store
+                .query(Query {
+                    pk: pk.clone(),
+                    sk_prefix: Some("USER#".into()),
+                    limit: Some((limit - out.len()) as u32),
+                    cursor,
+                    ..Query::default()
+                })
+                .await?;
+            for item in page.items {
+                out.push(from_item(item)?);
+            }
+            match page.cursor {
+                Some(c) if out.len() < limit => cursor = Some(c),
+                c => {
+                    let next = c.and(out.last().map(|u: &UserResult| u.user_id.clone()));
+                    return Ok((out, next));
+                }
+            }
+        }
+    }
+
+    /// Every per-user outcome of a bulk revocation.
+    pub async fn all_users(&self, id: &str) -> Result<Vec<UserResult>, StoreError> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let (page, next) = self.users_page(id, after.as_deref(), 500).await?;
+            out.extend(page);
+            match next {
+                Some(n) => after = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+}
+
+/// One user's outcome in a bulk revocation (`REVOCATION#<id>` / `USER#<userId>`): its own item,
+/// so a job of any size stays far from DynamoDB's item limit and can resume where it stopped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserResult {
+    pub pk: String,
+    pub sk: String,
+    pub record_type: String,
+    pub revocation_id: String,
+    pub user_id: String,
+    /// `completed`, `dryRun`, `refused`, `notFound`, `failed`; `retrying` until it is final.
+    pub outcome: String,
+    pub status: u16,
+    pub checks: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// Tries so far (a rate-limited or unavailable Genesys is tried again, up to a bound).
+    pub attempts: u32,
+    pub at: String,
+    pub expires_at: i64,
+}
+
+impl UserResult {
+    pub fn new(
+        revocation_id: &str,
+        user_id: &str,
+        now: DateTime<Utc>,
+        retention_days: u32,
+    ) -> Self {
+        Self {
+            pk: format!("REVOCATION#{revocation_id}"),
+            sk: format!("USER#{user_id}"),
+            record_type: "revocationUser".into(),
+            revocation_id: revocation_id.into(),
+            user_id: user_id.into(),
+            outcome: "retrying".into(),
+            status: 0,
+            checks: Value::Null,
+            error: None,
+            correlation_id: None,
+            attempts: 0,
+            at: iso(now),
+            expires_at: ttl_after(now, retention_days),
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.outcome != "retrying"
     }
 }

@@ -1,8 +1,14 @@
-//! The revocation API's domain: request parsing ([`request`]), identity checks and actions
-//! ([`service`]), the error shape ([`error`]), events and settings.
+//! The revocation API's domain: routes ([`routes`]), request parsing ([`request`]), the request
+//! lifecycle with idempotency and records ([`service`]), the actions ([`users`], [`bulk`],
+//! [`tokens`], [`clients`]), the error shape ([`error`]), events and settings.
 
+pub mod bulk;
+pub mod clients;
 pub mod config;
 pub mod error;
 pub mod events;
 pub mod request;
+pub mod routes;
 pub mod service;
+pub mod tokens;
+pub mod users;

@@ -3,6 +3,7 @@
 //! property-tested with hundreds of thousands of generated requests.
 
 use super::error::ApiError;
+use super::routes::{self, Route};
 use crate::records::revocation::CallerIdentity;
 use crate::redact::SecretString;
 use serde::de::DeserializeOwned;
@@ -12,11 +13,15 @@ use serde::Deserialize;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_REASON_CHARS: usize = 500;
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+/// Per-user outcomes of a bulk revocation, per page.
+pub const MAX_PAGE: usize = 500;
 
 /// What the Lambda adapter hands over: the HTTP request as received.
 pub struct RawRequest<'a> {
     pub method: &'a str,
     pub path: &'a str,
+    /// Query parameters, decoded.
+    pub query: &'a [(String, String)],
     /// Header names in any case.
     pub headers: &'a [(String, String)],
     pub body: &'a [u8],
@@ -24,10 +29,12 @@ pub struct RawRequest<'a> {
     pub caller: Option<CallerIdentity>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BreakGlass {
-    pub reason: String,
+/// Settings parsing depends on.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits<'a> {
+    /// Local development only: the caller recorded when there is no IAM identity.
+    pub local_caller: Option<&'a str>,
+    pub bulk_max_users: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -36,8 +43,6 @@ pub struct RevokeUserBody {
     pub reason: String,
     #[serde(default)]
     pub dry_run: bool,
-    #[serde(default)]
-    pub break_glass: Option<BreakGlass>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -47,8 +52,6 @@ pub struct BulkBody {
     pub reason: String,
     #[serde(default)]
     pub dry_run: bool,
-    #[serde(default)]
-    pub break_glass: Option<BreakGlass>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -85,13 +88,16 @@ fn yes() -> bool {
 
 #[derive(Clone, Debug)]
 pub enum Command {
+    /// `break_glass`: on the break-glass route (holders of protected roles may be revoked).
     RevokeUser {
         user_id: String,
         body: RevokeUserBody,
+        break_glass: bool,
     },
     RevokeUsers {
         user_ids: Vec<String>,
         body: BulkBody,
+        break_glass: bool,
     },
     RevokeToken {
         body: TokenBody,
@@ -111,32 +117,30 @@ pub enum Command {
     GetRevocation {
         id: String,
     },
+    /// A bulk revocation's per-user outcomes, by user id, after `after`.
+    GetRevocationUsers {
+        id: String,
+        after: Option<String>,
+        limit: usize,
+    },
 }
 
 impl Command {
     pub fn is_mutating(&self) -> bool {
-        !matches!(self, Command::GetRevocation { .. })
-    }
-
-    pub fn action(&self) -> &'static str {
-        match self {
-            Command::RevokeUser { .. } => "revokeUserTokens",
-            Command::RevokeUsers { .. } => "revokeUserTokensBulk",
-            Command::RevokeToken { .. } => "revokeAccessToken",
-            Command::DisableClient { .. } => "disableClient",
-            Command::EnableClient { .. } => "enableClient",
-            Command::RotateClient { .. } => "emergencyRotation",
-            Command::GetRevocation { .. } => "getRevocation",
-        }
+        !matches!(
+            self,
+            Command::GetRevocation { .. } | Command::GetRevocationUsers { .. }
+        )
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct ParsedRequest {
+    pub route: &'static Route,
     pub command: Command,
     pub caller: CallerIdentity,
     pub idempotency_key: Option<String>,
-    /// SHA-256 of method, path and body: a replayed key must carry the same request.
+    /// SHA-256 of method, normalized path and body: a replayed key must carry the same request.
     pub request_hash: String,
 }
 
@@ -194,22 +198,6 @@ fn check_reason(reason: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_break_glass(b: &Option<BreakGlass>) -> Result<(), ApiError> {
-    match b {
-        Some(b) if b.reason.trim().is_empty() => Err(ApiError::new(
-            400,
-            "break_glass_reason_required",
-            "breakGlass needs a non-empty reason",
-        )),
-        Some(b) if b.reason.chars().count() > MAX_REASON_CHARS => Err(ApiError::new(
-            400,
-            "reason_too_long",
-            "breakGlass.reason is too long",
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// Reads a JSON body strictly: the right content type, JSON, the expected fields and no others.
 fn json_body<T: DeserializeOwned>(raw: &RawRequest<'_>) -> Result<T, ApiError> {
     let ct = header(raw.headers, "content-type").unwrap_or_default();
@@ -233,6 +221,13 @@ fn json_body<T: DeserializeOwned>(raw: &RawRequest<'_>) -> Result<T, ApiError> {
         // serde names unknown fields; nothing else of the body is echoed.
         if text.starts_with("unknown field") {
             let field = text.split('`').nth(1).unwrap_or("?");
+            if field == "breakGlass" {
+                return ApiError::new(
+                    400,
+                    "break_glass_is_a_route",
+                    "break-glass is a permission, not a field: POST /v1/break-glass/users/{userId}/revoke-tokens (or /v1/break-glass/users/revoke-tokens), with the reason in `reason`",
+                );
+            }
             ApiError::new(400, "unknown_field", format!("unknown field `{field}`"))
         } else if e.is_data() {
             ApiError::new(
@@ -258,35 +253,41 @@ fn json_body<T: DeserializeOwned>(raw: &RawRequest<'_>) -> Result<T, ApiError> {
     })
 }
 
-fn route<'p>(method: &str, segments: &[&'p str]) -> Result<(&'static str, Vec<&'p str>), ApiError> {
-    let (allowed, name, params): (&str, &'static str, Vec<&str>) = match segments {
-        ["v1", "users", "revoke-tokens"] => ("POST", "revokeUsers", vec![]),
-        ["v1", "users", id, "revoke-tokens"] => ("POST", "revokeUser", vec![*id]),
-        ["v1", "tokens", "revoke"] => ("POST", "revokeToken", vec![]),
-        ["v1", "clients", id, "disable"] => ("POST", "disableClient", vec![*id]),
-        ["v1", "clients", id, "enable"] => ("POST", "enableClient", vec![*id]),
-        ["v1", "clients", id, "rotate"] => ("POST", "rotateClient", vec![*id]),
-        ["v1", "revocations", id] => ("GET", "getRevocation", vec![*id]),
-        _ => {
-            return Err(ApiError::new(
-                404,
-                "not_found",
-                "no such endpoint (see the API reference: docs/revocation-api.yaml)",
-            ))
-        }
-    };
-    if !method.eq_ignore_ascii_case(allowed) {
+/// The route for `method` at `segments`, and its path parameters.
+fn route<'p>(
+    method: &str,
+    segments: &[&'p str],
+) -> Result<(&'static Route, Vec<&'p str>), ApiError> {
+    let found = routes::at(segments);
+    if found.is_empty() {
         return Err(ApiError::new(
-            405,
-            "method_not_allowed",
-            format!("use {allowed}"),
+            404,
+            "not_found",
+            "no such endpoint (see the API reference: docs/revocation-api.yaml)",
         ));
     }
-    Ok((name, params))
+    let allowed: Vec<&str> = found.iter().map(|(r, _)| r.method).collect();
+    found
+        .into_iter()
+        .find(|(r, _)| method.eq_ignore_ascii_case(r.method))
+        .ok_or_else(|| {
+            ApiError::new(
+                405,
+                "method_not_allowed",
+                format!("use {}", allowed.join(" or ")),
+            )
+        })
+}
+
+fn query<'a>(raw: &'a RawRequest<'_>, name: &str) -> Option<&'a str> {
+    raw.query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Routes and validates a request. Never panics, whatever the input.
-pub fn parse(raw: &RawRequest<'_>, local_caller: Option<&str>) -> Result<ParsedRequest, ApiError> {
+pub fn parse(raw: &RawRequest<'_>, limits: Limits<'_>) -> Result<ParsedRequest, ApiError> {
     if raw.body.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
             413,
@@ -294,11 +295,10 @@ pub fn parse(raw: &RawRequest<'_>, local_caller: Option<&str>) -> Result<ParsedR
             format!("bodies are limited to {MAX_BODY_BYTES} bytes"),
         ));
     }
-    let path = raw.path.strip_suffix('/').unwrap_or(raw.path);
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let (name, params) = route(raw.method, &segments)?;
+    let segments: Vec<&str> = raw.path.split('/').filter(|s| !s.is_empty()).collect();
+    let (route, params) = route(raw.method, &segments)?;
 
-    let caller = match (&raw.caller, local_caller) {
+    let caller = match (&raw.caller, limits.local_caller) {
         (Some(c), _) if !c.arn.is_empty() => c.clone(),
         (_, Some(local)) => CallerIdentity {
             arn: format!("local:{local}"),
@@ -313,18 +313,24 @@ pub fn parse(raw: &RawRequest<'_>, local_caller: Option<&str>) -> Result<ParsedR
         }
     };
 
-    let command = match (name, params.as_slice()) {
-        ("revokeUser", [id]) => {
+    let break_glass = route.is_break_glass();
+    // Path parameters, normalized: the same request always hashes the same.
+    let mut normalized: Vec<String> = Vec::new();
+    let command = match (route.action, params.as_slice()) {
+        ("revokeUserTokens", [id]) => {
             let user_id = uuid_param(id, "userId")?;
+            normalized.push(user_id.clone());
             let body: RevokeUserBody = json_body(raw)?;
             check_reason(&body.reason)?;
-            check_break_glass(&body.break_glass)?;
-            Command::RevokeUser { user_id, body }
+            Command::RevokeUser {
+                user_id,
+                body,
+                break_glass,
+            }
         }
-        ("revokeUsers", []) => {
+        ("revokeUserTokensBulk", []) => {
             let body: BulkBody = json_body(raw)?;
             check_reason(&body.reason)?;
-            check_break_glass(&body.break_glass)?;
             if body.user_ids.is_empty() {
                 return Err(ApiError::new(
                     400,
@@ -332,10 +338,18 @@ pub fn parse(raw: &RawRequest<'_>, local_caller: Option<&str>) -> Result<ParsedR
                     "userIds must not be empty",
                 ));
             }
+            if body.user_ids.len() > limits.bulk_max_users {
+                return Err(ApiError::new(
+                    400,
+                    "too_many_users",
+                    format!("at most {} users per request", limits.bulk_max_users),
+                ));
+            }
             let mut user_ids = Vec::with_capacity(body.user_ids.len());
+            let mut seen = std::collections::BTreeSet::new();
             for (i, id) in body.user_ids.iter().enumerate() {
                 let id = uuid_param(id, &format!("userIds[{i}]"))?;
-                if user_ids.contains(&id) {
+                if !seen.insert(id.clone()) {
                     return Err(ApiError::new(
                         400,
                         "duplicate_user_id",
@@ -344,9 +358,13 @@ pub fn parse(raw: &RawRequest<'_>, local_caller: Option<&str>) -> Result<ParsedR
                 }
                 user_ids.push(id);
             }
-            Command::RevokeUsers { user_ids, body }
+            Command::RevokeUsers {
+                user_ids,
+                body,
+                break_glass,
+            }
         }
-        ("revokeToken", []) => {
+        ("revokeAccessToken", []) => {
             let body: TokenBody = json_body(raw)?;
             check_reason(&body.reason)?;
             use crate::redact::ExposeSecret;
@@ -363,18 +381,20 @@ pub fn parse(raw: &RawRequest<'_>, local_caller: Option<&str>) -> Result<ParsedR
             }
             Command::RevokeToken { body }
         }
-        ("disableClient" | "enableClient", [id]) => {
+        (action @ ("disableClient" | "enableClient"), [id]) => {
             let client_id = uuid_param(id, "clientId")?;
+            normalized.push(client_id.clone());
             let body: ClientBody = json_body(raw)?;
             check_reason(&body.reason)?;
-            if name == "disableClient" {
+            if action == "disableClient" {
                 Command::DisableClient { client_id, body }
             } else {
                 Command::EnableClient { client_id, body }
             }
         }
-        ("rotateClient", [id]) => {
+        ("emergencyRotation", [id]) => {
             let client_id = uuid_param(id, "clientId")?;
+            normalized.push(client_id.clone());
             let body: RotateBody = json_body(raw)?;
             check_reason(&body.reason)?;
             Command::RotateClient { client_id, body }
@@ -382,6 +402,31 @@ pub fn parse(raw: &RawRequest<'_>, local_caller: Option<&str>) -> Result<ParsedR
         ("getRevocation", [id]) => Command::GetRevocation {
             id: uuid_param(id, "revocationId")?,
         },
+        ("getRevocationUsers", [id]) => {
+            let after = match query(raw, "after") {
+                Some(a) => Some(uuid_param(a, "after")?),
+                None => None,
+            };
+            let limit = match query(raw, "limit") {
+                None => 100,
+                Some(l) => l
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            400,
+                            "invalid_limit",
+                            format!("limit must be 1 to {MAX_PAGE}"),
+                        )
+                    })?,
+            };
+            Command::GetRevocationUsers {
+                id: uuid_param(id, "revocationId")?,
+                after,
+                limit,
+            }
+        }
         _ => return Err(ApiError::new(404, "not_found", "no such endpoint")),
     };
 
@@ -404,14 +449,28 @@ pub fn parse(raw: &RawRequest<'_>, local_caller: Option<&str>) -> Result<ParsedR
         None => None,
     };
 
-    let mut material = Vec::with_capacity(raw.body.len() + path.len() + 8);
-    material.extend_from_slice(raw.method.to_ascii_uppercase().as_bytes());
+    let mut params = normalized.into_iter();
+    let canonical: String = route
+        .path
+        .split('/')
+        .map(|seg| {
+            if seg.starts_with('{') {
+                params.next().unwrap_or_default()
+            } else {
+                seg.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    let mut material = Vec::with_capacity(raw.body.len() + canonical.len() + 8);
+    material.extend_from_slice(route.method.as_bytes());
     material.push(0);
-    material.extend_from_slice(path.as_bytes());
+    material.extend_from_slice(canonical.as_bytes());
     material.push(0);
     material.extend_from_slice(raw.body);
     let request_hash = crate::redact::fingerprint_bytes(&material);
     Ok(ParsedRequest {
+        route,
         command,
         caller,
         idempotency_key,
@@ -434,6 +493,7 @@ mod tests {
         RawRequest {
             method,
             path,
+            query: &[],
             headers,
             body,
             caller: Some(CallerIdentity {
@@ -454,6 +514,11 @@ mod tests {
         h
     }
 
+    const LIMITS: Limits<'static> = Limits {
+        local_caller: None,
+        bulk_max_users: 500,
+    };
+
     fn code(r: Result<ParsedRequest, ApiError>) -> (u16, &'static str) {
         let e = r.unwrap_err();
         (e.status, e.code)
@@ -470,11 +535,11 @@ mod tests {
                 &h,
                 br#"{"reason":"left the company","dryRun":true}"#,
             ),
-            None,
+            LIMITS,
         )
         .unwrap();
         assert!(
-            matches!(p.command, Command::RevokeUser { ref user_id, ref body } if user_id == USER && body.dry_run)
+            matches!(p.command, Command::RevokeUser { ref user_id, ref body, break_glass: false } if user_id == USER && body.dry_run)
         );
         assert_eq!(p.idempotency_key.as_deref(), Some("k-1"));
     }
@@ -484,37 +549,40 @@ mod tests {
         let h = json_headers(Some("k"));
         let path = format!("/v1/users/{USER}/revoke-tokens");
         assert_eq!(
-            code(parse(&req("POST", "/v2/nothing", &h, b"{}"), None)),
+            code(parse(&req("POST", "/v2/nothing", &h, b"{}"), LIMITS)),
             (404, "not_found")
         );
         assert_eq!(
-            code(parse(&req("GET", &path, &h, b""), None)),
+            code(parse(&req("GET", &path, &h, b""), LIMITS)),
             (405, "method_not_allowed")
         );
         assert_eq!(
             code(parse(
                 &req("POST", "/v1/users/not-a-uuid/revoke-tokens", &h, b"{}"),
-                None
+                LIMITS
             )),
             (400, "invalid_id")
         );
         assert_eq!(
-            code(parse(&req("POST", &path, &h, b"{nope"), None)),
+            code(parse(&req("POST", &path, &h, b"{nope"), LIMITS)),
             (400, "malformed_json")
         );
         assert_eq!(
             code(parse(
                 &req("POST", &path, &h, br#"{"reason":"x","extra":1}"#),
-                None
+                LIMITS
             )),
             (400, "unknown_field")
         );
         assert_eq!(
-            code(parse(&req("POST", &path, &h, br#"{"reason":"  "}"#), None)),
+            code(parse(
+                &req("POST", &path, &h, br#"{"reason":"  "}"#),
+                LIMITS
+            )),
             (400, "reason_required")
         );
         assert_eq!(
-            code(parse(&req("POST", &path, &h, br#"{"reason":5}"#), None)),
+            code(parse(&req("POST", &path, &h, br#"{"reason":5}"#), LIMITS)),
             (400, "invalid_body")
         );
         let text = [
@@ -524,7 +592,7 @@ mod tests {
         assert_eq!(
             code(parse(
                 &req("POST", &path, &text, br#"{"reason":"x"}"#),
-                None
+                LIMITS
             )),
             (415, "unsupported_media_type")
         );
@@ -532,7 +600,7 @@ mod tests {
         assert_eq!(
             code(parse(
                 &req("POST", &path, &no_key, br#"{"reason":"x"}"#),
-                None
+                LIMITS
             )),
             (400, "idempotency_key_required")
         );
@@ -540,20 +608,27 @@ mod tests {
         assert_eq!(
             code(parse(
                 &req("POST", &path, &bad_key, br#"{"reason":"x"}"#),
-                None
+                LIMITS
             )),
             (400, "invalid_idempotency_key")
         );
         let big = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(
-            code(parse(&req("POST", &path, &h, &big), None)),
+            code(parse(&req("POST", &path, &h, &big), LIMITS)),
             (413, "payload_too_large")
         );
         let mut anon = req("POST", &path, &h, br#"{"reason":"x"}"#);
         anon.caller = None;
-        assert_eq!(code(parse(&anon, None)), (401, "unauthenticated"));
+        assert_eq!(code(parse(&anon, LIMITS)), (401, "unauthenticated"));
         assert!(
-            parse(&anon, Some("demo")).is_ok(),
+            parse(
+                &anon,
+                Limits {
+                    local_caller: Some("demo"),
+                    ..LIMITS
+                }
+            )
+            .is_ok(),
             "local caller for cargo lambda watch"
         );
         let dup = format!(
@@ -563,7 +638,7 @@ mod tests {
         assert_eq!(
             code(parse(
                 &req("POST", "/v1/users/revoke-tokens", &h, dup.as_bytes()),
-                None
+                LIMITS
             )),
             (400, "duplicate_user_id")
         );
@@ -575,7 +650,7 @@ mod tests {
                     &h,
                     br#"{"reason":"x","accessToken":"a b"}"#
                 ),
-                None
+                LIMITS
             )),
             (400, "invalid_token")
         );
@@ -585,20 +660,95 @@ mod tests {
     fn errors_never_echo_the_token() {
         let h = json_headers(Some("k"));
         let body = br#"{"reason":"x","accessToken":"SECRET-TOKEN-VALUE","surprise":true}"#;
-        let e = parse(&req("POST", "/v1/tokens/revoke", &h, body), None).unwrap_err();
+        let e = parse(&req("POST", "/v1/tokens/revoke", &h, body), LIMITS).unwrap_err();
         assert!(!e.message.contains("SECRET-TOKEN-VALUE"), "{e}");
         let body = br#"{"reason":"x","accessToken":"SECRET TOKEN VALUE"}"#;
-        let e = parse(&req("POST", "/v1/tokens/revoke", &h, body), None).unwrap_err();
+        let e = parse(&req("POST", "/v1/tokens/revoke", &h, body), LIMITS).unwrap_err();
         assert!(!e.message.contains("SECRET"), "{e}");
+    }
+
+    #[test]
+    fn break_glass_is_a_route_and_not_a_field() {
+        let h = json_headers(Some("k"));
+        let path = format!("/v1/break-glass/users/{USER}/revoke-tokens");
+        let p = parse(
+            &req(
+                "POST",
+                &path,
+                &h,
+                br#"{"reason":"on-call admin compromised"}"#,
+            ),
+            LIMITS,
+        )
+        .unwrap();
+        assert!(matches!(
+            p.command,
+            Command::RevokeUser {
+                break_glass: true,
+                ..
+            }
+        ));
+        let path = format!("/v1/users/{USER}/revoke-tokens");
+        for body in [
+            &br#"{"reason":"x","breakGlass":{"reason":"y"}}"#[..],
+            br#"{"reason":"x","breakGlass":null}"#,
+        ] {
+            assert_eq!(
+                code(parse(&req("POST", &path, &h, body), LIMITS)),
+                (400, "break_glass_is_a_route")
+            );
+        }
+    }
+
+    #[test]
+    fn bulk_size_is_checked_while_parsing() {
+        let h = json_headers(Some("k"));
+        let ids: Vec<String> = (0..3)
+            .map(|i| format!("e5e50000-0001-4f00-9000-00000000000{i}"))
+            .collect();
+        let body = serde_json::json!({"reason": "x", "userIds": ids}).to_string();
+        let two = Limits {
+            bulk_max_users: 2,
+            ..LIMITS
+        };
+        assert_eq!(
+            code(parse(
+                &req("POST", "/v1/users/revoke-tokens", &h, body.as_bytes()),
+                two
+            )),
+            (400, "too_many_users")
+        );
+    }
+
+    #[test]
+    fn request_hash_uses_the_normalized_path() {
+        let h = json_headers(Some("k"));
+        let body = br#"{"reason":"a"}"#;
+        let a = parse(
+            &req("POST", &format!("/v1/users/{USER}/revoke-tokens"), &h, body),
+            LIMITS,
+        )
+        .unwrap();
+        let b = parse(
+            &req(
+                "post",
+                &format!("//v1/users/{}/revoke-tokens/", USER.to_uppercase()),
+                &h,
+                body,
+            ),
+            LIMITS,
+        )
+        .unwrap();
+        assert_eq!(a.request_hash, b.request_hash);
     }
 
     #[test]
     fn request_hash_depends_on_the_body() {
         let h = json_headers(Some("k"));
         let path = format!("/v1/users/{USER}/revoke-tokens");
-        let a = parse(&req("POST", &path, &h, br#"{"reason":"a"}"#), None).unwrap();
-        let b = parse(&req("POST", &path, &h, br#"{"reason":"b"}"#), None).unwrap();
-        let a2 = parse(&req("POST", &path, &h, br#"{"reason":"a"}"#), None).unwrap();
+        let a = parse(&req("POST", &path, &h, br#"{"reason":"a"}"#), LIMITS).unwrap();
+        let b = parse(&req("POST", &path, &h, br#"{"reason":"b"}"#), LIMITS).unwrap();
+        let a2 = parse(&req("POST", &path, &h, br#"{"reason":"a"}"#), LIMITS).unwrap();
         assert_ne!(a.request_hash, b.request_hash);
         assert_eq!(a.request_hash, a2.request_hash);
     }

@@ -4,7 +4,9 @@
 mod memory_events;
 mod memory_records;
 mod memory_secrets;
+mod queued_jobs;
 
 pub use memory_events::MemoryEvents;
 pub use memory_records::MemoryRecords;
 pub use memory_secrets::MemorySecrets;
+pub use queued_jobs::QueuedJobs;

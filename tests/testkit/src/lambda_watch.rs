@@ -135,7 +135,7 @@ impl LambdaWatch {
         }
     }
 
-    /// The function URL base for `lambda_http` functions: `{url}/lambda-url/{function}`.
+    /// The function URL base for HTTP functions: `{url}/lambda-url/{function}`.
     pub fn function_url(&self, function: &str) -> String {
         format!("{}/lambda-url/{function}", self.url)
     }

@@ -11,13 +11,14 @@ use credguard::credential::TAG_MANAGED;
 use credguard::genesys::GenesysClient;
 use credguard::revocation::config::RevocationConfig;
 use credguard::rotation::config::ManagedSelection;
+use credguard::testing::QueuedJobs;
 use credguard_revocation::{handle, Deps, SelfIdentity};
 use credguard_testkit::events::EventTap;
 use credguard_testkit::{
     admin_client, aws, create_records_table, fast_options, unique, ADMIN_CLIENT_ID,
 };
 use genesys_sim::{Seed, SimConfig, SimHandle};
-use lambda_http::{Context, RequestExt};
+use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -29,8 +30,14 @@ pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
 pub const HR_SYNC_SECRET: &str = "DEMO-ONLY-not-a-real-secret-hr-sync";
 pub const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
 
-pub type RealDeps =
-    Deps<GenesysClient, DynamoRecords, EventBridgePublisher, SecretsManager, LambdaRotationTrigger>;
+pub type RealDeps = Deps<
+    GenesysClient,
+    DynamoRecords,
+    EventBridgePublisher,
+    SecretsManager,
+    LambdaRotationTrigger,
+    QueuedJobs,
+>;
 
 pub struct Env {
     pub sim: SimHandle,
@@ -63,6 +70,7 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         events: EventBridgePublisher::new(&aws, &bus, "credguard"),
         secrets: SecretsManager::new(&aws),
         rotation: LambdaRotationTrigger::new(&aws, None),
+        jobs: QueuedJobs::default(),
         config: RevocationConfig {
             protected_roles: vec!["Master Admin".into()],
             ..RevocationConfig::default()
@@ -117,35 +125,49 @@ pub fn rest_event(method: &str, path: &str, body: Option<&Value>, key: Option<&s
 
 pub struct Answer {
     pub status: u16,
-    pub headers: http::HeaderMap,
+    pub headers: Value,
     pub body: Value,
+}
+
+/// An invocation with a minute to run.
+pub fn invocation(payload: Value) -> LambdaEvent<Value> {
+    let mut ctx = Context::default();
+    ctx.deadline = (std::time::SystemTime::now() + Duration::from_secs(60))
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after epoch")
+        .as_millis() as u64;
+    LambdaEvent::new(payload, ctx)
 }
 
 impl Env {
     /// Sends an API Gateway event through the real handler.
     pub async fn call(&self, event: &Value) -> Answer {
-        let req =
-            lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
-        let mut ctx = Context::default();
-        ctx.deadline = (std::time::SystemTime::now() + Duration::from_secs(60))
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("after epoch")
-            .as_millis() as u64;
-        let resp = handle(&self.deps, req.with_lambda_context(ctx))
+        let resp = handle(&self.deps, invocation(event.clone()))
             .await
             .expect("the handler answers");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = match resp.body() {
-            lambda_http::Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
-            lambda_http::Body::Binary(b) => serde_json::from_slice(b).expect("JSON body"),
-            lambda_http::Body::Empty => Value::Null,
-            _ => Value::Null,
-        };
         Answer {
-            status,
-            headers,
-            body,
+            status: resp["statusCode"].as_u64().expect("statusCode") as u16,
+            headers: resp["headers"].clone(),
+            body: serde_json::from_str(resp["body"].as_str().expect("body")).expect("JSON body"),
+        }
+    }
+
+    /// Runs the background jobs the API handed itself, as Lambda's asynchronous invocations
+    /// would, until none is left. Returns how many invocations it took.
+    pub async fn run_jobs(&self) -> usize {
+        let mut invocations = 0;
+        loop {
+            let queued = self.deps.jobs.take();
+            if queued.is_empty() {
+                return invocations;
+            }
+            for id in queued {
+                invocations += 1;
+                let event = credguard::aws::lambda::bulk_job_event(&id);
+                handle(&self.deps, invocation(event))
+                    .await
+                    .expect("the job runs");
+            }
         }
     }
 
