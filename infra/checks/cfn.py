@@ -7,6 +7,7 @@ resource a statement or a property names.
 """
 import copy
 import json
+import logging
 import os
 import pathlib
 
@@ -25,9 +26,11 @@ def load_sam(path=TEMPLATE):
     return json.loads(json.dumps(template))
 
 
-def transform(sam):
-    """What `sam deploy` hands to CloudFormation (placeholder code locations, one region)."""
+def transform(sam, params=None):
+    """What CloudFormation's SAM transform makes of it for these parameter values (SAM fills some
+    parameter values in itself, e.g. in an API's Auth), with placeholder code locations."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # its metrics chatter
     from samtranslator.translator.transform import transform as sam_transform
 
     sam = copy.deepcopy(sam)
@@ -39,7 +42,7 @@ def transform(sam):
         def load(self):
             return {}
 
-    return sam_transform(sam, {}, NoManagedPolicies())
+    return sam_transform(sam, dict(params or {}), NoManagedPolicies())
 
 
 class Stack:
@@ -90,6 +93,18 @@ class Stack:
 
     def param_value(self, name):
         return self.params[name]
+
+    def value(self, node):
+        """A plain value from parameters and the list functions (Fn::Split, Fn::Join)."""
+        if isinstance(node, dict) and len(node) == 1:
+            (fn, arg), = node.items()
+            if fn == "Ref" and arg in self.params:
+                return self.params[arg]
+            if fn == "Fn::Split":
+                return str(self.value(arg[1])).split(arg[0])
+            if fn == "Fn::Join":
+                return arg[0].join(self.value(a) for a in as_list(self.value(arg[1])))
+        return node
 
     @staticmethod
     def _list(value):

@@ -78,21 +78,19 @@ def resource_policy(stack, api_id, api):
     policy = api["Properties"].get("Body", {}).get("x-amazon-apigateway-policy", {})
     statements = as_list(policy.get("Statement", []))
 
-    def denies_unless(key, param):
+    def denies_unless(operator, key, allowed):
         return any(
-            s.get("Effect") == "Deny" and any(
-                key in cond and param in refs(cond[key]) for cond in s.get("Condition", {}).values())
+            s.get("Effect") == "Deny" and s.get("Principal") == "*"
+            and sorted(as_list(stack.value(s.get("Condition", {}).get(operator, {}).get(key)))) == sorted(allowed)
             for s in statements)
 
-    restricted = False
-    if "".join(as_list(stack.params.get(PRINCIPALS_PARAM) or "")).strip():
-        restricted = True
-        if not denies_unless("aws:PrincipalArn", PRINCIPALS_PARAM):
-            problems.append(f"{api_id}: {PRINCIPALS_PARAM} is set but the resource policy does not deny other principals")
-    if (stack.params.get(ORG_PARAM) or "").strip():
-        restricted = True
-        if not denies_unless("aws:PrincipalOrgID", ORG_PARAM):
-            problems.append(f"{api_id}: {ORG_PARAM} is set but the resource policy does not deny other organisations")
+    principals = [p for p in (stack.params.get(PRINCIPALS_PARAM) or "").split(",") if p]
+    org = stack.params.get(ORG_PARAM) or ""
+    if principals and not denies_unless("ArnNotLike", "aws:PrincipalArn", principals):
+        problems.append(f"{api_id}: {PRINCIPALS_PARAM} is set but the resource policy does not deny other principals")
+    if org and not denies_unless("StringNotEquals", "aws:PrincipalOrgID", [org]):
+        problems.append(f"{api_id}: {ORG_PARAM} is set but the resource policy does not deny other organisations")
+    restricted = bool(principals or org)
     for s in statements:
         if s.get("Effect") == "Allow" and not restricted:
             problems.append(f"{api_id}: the resource policy allows callers although no restriction is configured")

@@ -1,8 +1,8 @@
 """Every role's statements and every function's invokers, as CloudFormation will create them.
 
 - No wildcard actions; `Resource: "*"` only for actions that support no resource-level scoping.
-- A service may assume a role only for this account (confused deputy), except Lambda, whose
-  trust relationship supports no source condition.
+- A service may assume a role only for this account (confused deputy), except those that pass
+  no source context when they assume a role (TRUST_WITHOUT_SOURCE).
 - Each function has its own role, trusted by Lambda only, writing only its own log group.
 - Who may invoke each function (resource policies and identity policies together) is exactly
   the table below: changing it is a decision, made here on purpose.
@@ -17,6 +17,11 @@ UNSCOPED_ACTIONS = {
     "xray:PutTraceSegments", "xray:PutTelemetryRecords",
     "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
     "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+}
+
+TRUST_WITHOUT_SOURCE = {
+    "lambda.amazonaws.com",      # execution roles
+    "apigateway.amazonaws.com",  # the account-wide logging role, assumed for every API
 }
 
 INVOKERS = {
@@ -54,7 +59,7 @@ def trust(stack, role_id):
     for st in as_list(stack.props(role_id)["AssumeRolePolicyDocument"]["Statement"]):
         for service in as_list(st.get("Principal", {}).get("Service", [])):
             conds = {k for c in st.get("Condition", {}).values() for k in c}
-            if service != "lambda.amazonaws.com" and not conds & {"aws:SourceAccount", "aws:SourceArn"}:
+            if service not in TRUST_WITHOUT_SOURCE and not conds & {"aws:SourceAccount", "aws:SourceArn"}:
                 problems.append(f"{role_id}: {service} may assume it for any account (no aws:SourceAccount)")
     return problems
 

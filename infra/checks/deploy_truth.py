@@ -46,15 +46,16 @@ SCENARIOS = {
 MOTO_ALIASES = {"lambda:InvokeFunction": ["lambda:Invoke"]}
 
 
-def stacks(transformed):
-    known = set(transformed.get("Parameters", {}))
+def stacks(sam):
+    known = set(sam.get("Parameters", {}))
     for name, params in SCENARIOS.items():
-        yield name, cfn.Stack(transformed, {k: v for k, v in params.items() if k in known})
+        params = {k: v for k, v in params.items() if k in known}
+        yield name, cfn.Stack(cfn.transform(sam, params), params)
 
 
-def problems(transformed):
+def problems(sam):
     out = []
-    for name, stack in stacks(transformed):
+    for name, stack in stacks(sam):
         for check in CHECKS:
             out += [f"[{name}] {check.__name__}: {p}" for p in check.check(stack)]
     return out
@@ -78,14 +79,14 @@ def function_policies(stack):
 
 def main(argv):
     started = time.monotonic()
-    transformed = cfn.transform(cfn.load_sam())
-    found = problems(transformed)
+    sam = cfn.load_sam()
+    found = problems(sam)
     for p in found:
         print(f"deploy-truth: {p}")
     if "--policies" in argv:
         out = cfn.pathlib.Path(argv[argv.index("--policies") + 1])
         out.mkdir(parents=True, exist_ok=True)
-        for binary, policy in function_policies(cfn.Stack(transformed)).items():
+        for binary, policy in function_policies(cfn.Stack(cfn.transform(sam))).items():
             (out / f"{binary}.json").write_text(json.dumps(policy, indent=1) + "\n")
     took = time.monotonic() - started
     if found:
