@@ -158,10 +158,7 @@ where
     Ok(resp.body(Body::from(answer.body.to_string()))?)
 }
 
-/// The function's name in IAM bookkeeping (`credguard::aws::iam`).
-pub const FUNCTION: &str = "credguard-revocation";
-
-/// One request; its AWS calls are attributed to this function.
+/// One request.
 pub async fn handle<G, R, E, S, T>(
     deps: &Deps<G, R, E, S, T>,
     req: Request,
@@ -173,5 +170,5 @@ where
     S: SecretStore,
     T: RotationTrigger,
 {
-    credguard::aws::iam::scope(FUNCTION, serve(deps, req)).await
+    serve(deps, req).await
 }
