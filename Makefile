@@ -31,10 +31,12 @@ template-checks: setup ## cfn-lint, sam validate --lint, checkov (zero unexplain
 	sam validate --lint -t template.yaml
 	.venv-scan/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 
-test: setup build ## Run every test (unit + integration against the simulator and moto), then the IAM check
+test: setup build ## The stack as AWS deploys it, every test (moto enforcing each function's IAM), unused permissions
+	python infra/checks/deploy_truth.py --policies target/iam-policies
+	python -m unittest discover -s infra/checks -p 'test_*.py'
 	rm -rf target/iam-observed
-	CREDGUARD_IAM_LOG=$(CURDIR)/target/iam-observed infra/local/with-stack.sh -- $(CARGO) test --workspace --no-fail-fast
-	python infra/checks/iam_coverage.py
+	CREDGUARD_IAM_OBSERVED=$(CURDIR)/target/iam-observed infra/local/with-stack.sh -- $(CARGO) test --workspace --no-fail-fast
+	python infra/checks/iam_unused.py
 
 FUNCTIONS := -p credguard-rotation -p credguard-revocation
 

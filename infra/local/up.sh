@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the local AWS stack (moto server) and, with --sim, the Genesys simulator binary.
+# Starts the local AWS stack (moto server, IAM enforced) and, with --sim, the Genesys simulator.
 # Writes .local/env (sourceable) with AWS_ENDPOINT_URL and, with --sim, the simulator URLs.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -12,10 +12,11 @@ port=$(free_port)
 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$STATE/moto.log" 2>&1 &
 echo $! >"$STATE/moto.pid"
 wait_http "http://127.0.0.1:$port/moto-api/" 30
+# IAM enforced from here on; the env file carries the admin key it created.
+admin=$("$VENV/bin/python" "$ROOT/infra/local/moto_iam.py" "http://127.0.0.1:$port")
 cat >"$STATE/env" <<ENV
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port
-export AWS_ACCESS_KEY_ID=test
-export AWS_SECRET_ACCESS_KEY=test
+$admin
 export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 ENV

@@ -276,7 +276,7 @@ async fn batch_writes_retry_unprocessed_items() {
     let table = unique("credguard-records");
     create_records_table(&cfg, &table).await;
     let upstream = std::env::var("AWS_ENDPOINT_URL").unwrap();
-    let proxy = credguard_testkit::ddb_proxy::UnprocessedProxy::start(&upstream, 3).await;
+    let proxy = credguard_testkit::ddb_proxy::UnprocessedProxy::start(&upstream, 3, &cfg).await;
     let via_proxy = aws_sdk_dynamodb::config::Builder::from(&cfg)
         .endpoint_url(&proxy.url)
         .build();

@@ -142,12 +142,8 @@ where
     Ok(serde_json::to_value(&summary).unwrap_or_default())
 }
 
-/// The function's name in IAM bookkeeping (`credguard::aws::iam`).
-pub const FUNCTION: &str = "credguard-audit";
-
 /// One invocation: the run the event names, bounded by the Lambda deadline. A partial run is
-/// returned as an error (`AuditRunPartial`) so the asynchronous retry completes it. Its AWS calls
-/// are attributed to this function.
+/// returned as an error (`AuditRunPartial`) so the asynchronous retry completes it.
 pub async fn handler<G, S, R, E>(
     deps: &Deps<G, S, R, E>,
     event: LambdaEvent<Value>,
@@ -158,5 +154,5 @@ where
     R: RecordStore + RequestMeter,
     E: EventPublisher,
 {
-    credguard::aws::iam::scope(FUNCTION, run_invocation(deps, event)).await
+    run_invocation(deps, event).await
 }

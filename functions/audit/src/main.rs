@@ -10,7 +10,6 @@ use lambda_runtime::{service_fn, Error};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     credguard::telemetry::init();
-    credguard::aws::iam::set_process_scope(credguard_audit::FUNCTION);
     let common = CommonConfig::from_env(&ProcessEnv)?;
     let audit = AuditConfig::from_env(&ProcessEnv)?;
     let aws = credguard::aws::load_config().await;

@@ -152,9 +152,6 @@ where
     Ok(http::encode(&answer, req.v2))
 }
 
-/// The function's name in IAM bookkeeping (`credguard::aws::iam`).
-pub const FUNCTION: &str = "credguard-revocation";
-
 /// One invocation: an API Gateway request, or a background job the function handed itself.
 pub async fn handle<G, R, E, S, T, J>(
     deps: &Deps<G, R, E, S, T, J>,
@@ -168,5 +165,5 @@ where
     T: RotationTrigger,
     J: BackgroundJobs,
 {
-    credguard::aws::iam::scope(FUNCTION, Box::pin(dispatch(deps, event))).await
+    Box::pin(dispatch(deps, event)).await
 }

@@ -53,12 +53,13 @@ async fn revocation_and_emergency_rotation_over_http() {
         ("ROTATION_FUNCTION_NAME", "rotation".into()),
         ("LOCAL_CALLER_IDENTITY", "over-http-test".into()),
         ("AWS_ENDPOINT_URL", aws_endpoint),
-        ("AWS_ACCESS_KEY_ID", "test".into()),
-        ("AWS_SECRET_ACCESS_KEY", "test".into()),
         ("AWS_REGION", "us-east-1".into()),
         // The most verbose setting: nothing secret may appear in either binary's output.
         ("AWS_LAMBDA_LOG_LEVEL", "TRACE".into()),
     ];
+    // One watch serves both functions with one environment: the admin key (the in-process
+    // tests run each function under its own role).
+    env.extend(credguard_testkit::admin_credentials_env());
     // The watch serves both functions; the revocation function's Lambda client must reach it.
     let watch = LambdaWatch::start_with(&mut env, |url| {
         vec![("AWS_ENDPOINT_URL_LAMBDA", url.to_owned())]

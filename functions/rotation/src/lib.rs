@@ -111,10 +111,7 @@ where
     }
 }
 
-/// The function's name in IAM bookkeeping (`credguard::aws::iam`).
-pub const FUNCTION: &str = "credguard-rotation";
-
-/// One invocation; its AWS calls are attributed to this function.
+/// One invocation.
 pub async fn handle<G, S, R, E>(
     deps: &Deps<G, S, R, E>,
     event: LambdaEvent<Value>,
@@ -125,5 +122,5 @@ where
     R: RecordStore,
     E: EventPublisher,
 {
-    credguard::aws::iam::scope(FUNCTION, dispatch(deps, event)).await
+    dispatch(deps, event).await
 }

@@ -11,7 +11,6 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     credguard::telemetry::init();
-    credguard::aws::iam::set_process_scope(credguard_rotation::FUNCTION);
     let settings = Settings::from_env(&ProcessEnv)?;
     let c = &settings.common;
     let aws = credguard::aws::load_config().await;

@@ -177,7 +177,6 @@ impl RecordStore for DynamoRecords {
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
         let (expr, names, values) = condition_parts(&condition);
         self.count();
-        super::iam::used("dynamodb:PutItem");
         self.client
             .put_item()
             .table_name(&self.table)
@@ -193,7 +192,6 @@ impl RecordStore for DynamoRecords {
 
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         self.count();
-        super::iam::used("dynamodb:GetItem");
         let out = self
             .client
             .get_item()
@@ -218,7 +216,6 @@ impl RecordStore for DynamoRecords {
             expr.push_str(" AND begins_with(#sk, :sk)");
         }
         self.count();
-        super::iam::used("dynamodb:Query");
         let out = self
             .client
             .query()
@@ -275,7 +272,6 @@ impl RecordStore for DynamoRecords {
                 }
                 stats.requests += 1;
                 self.count();
-                super::iam::used("dynamodb:BatchWriteItem");
                 let out = self
                     .client
                     .batch_write_item()
@@ -296,7 +292,6 @@ impl RecordStore for DynamoRecords {
     async fn delete(&self, pk: &str, sk: &str, condition: Condition) -> Result<(), StoreError> {
         let (expr, names, values) = condition_parts(&condition);
         self.count();
-        super::iam::used("dynamodb:DeleteItem");
         self.client
             .delete_item()
             .table_name(&self.table)

@@ -61,7 +61,6 @@ impl EventPublisher for EventBridgePublisher {
                 if attempt > 1 {
                     tokio::time::sleep(backoff.delay(attempt - 1)).await;
                 }
-                super::iam::used("events:PutEvents");
                 let out = self
                     .client
                     .put_events()

@@ -31,7 +31,6 @@ impl RotationTrigger for LambdaRotationTrigger {
             .ok_or(TriggerError::NotConfigured)?;
         // The request as the rotation function parses it: a field added there travels too.
         let payload = serde_json::to_vec(req).map_err(|e| TriggerError::Failed(e.to_string()))?;
-        super::iam::used("lambda:InvokeFunction");
         // An `Event` invocation is queued (202): the function's own outcome is not known here.
         self.client
             .invoke()
@@ -78,7 +77,6 @@ impl BackgroundJobs for LambdaJobs {
             .ok_or(TriggerError::NotConfigured)?;
         let payload = serde_json::to_vec(&bulk_job_event(id))
             .map_err(|e| TriggerError::Failed(e.to_string()))?;
-        super::iam::used("lambda:InvokeFunction");
         self.client
             .invoke()
             .function_name(function)

@@ -3,7 +3,6 @@
 
 pub mod dynamodb;
 pub mod eventbridge;
-pub mod iam;
 pub mod lambda;
 pub mod secretsmanager;
 #[cfg(any(test, feature = "testing"))]

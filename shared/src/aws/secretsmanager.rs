@@ -47,7 +47,6 @@ impl SecretsManager {
 
 impl SecretStore for SecretsManager {
     async fn describe(&self, secret_id: &str) -> Result<SecretMetadata, SecretsError> {
-        super::iam::used("secretsmanager:DescribeSecret");
         let out = self
             .client
             .describe_secret()
@@ -76,7 +75,6 @@ impl SecretStore for SecretsManager {
         secret_id: &str,
         version: VersionRef<'_>,
     ) -> Result<SecretVersion, SecretsError> {
-        super::iam::used("secretsmanager:GetSecretValue");
         let req = self.client.get_secret_value().secret_id(secret_id);
         let req = match version {
             VersionRef::Stage(s) => req.version_stage(s),
@@ -101,7 +99,6 @@ impl SecretStore for SecretsManager {
         value: &SecretString,
         rotation_token: Option<&str>,
     ) -> Result<(), SecretsError> {
-        super::iam::used("secretsmanager:PutSecretValue");
         self.client
             .put_secret_value()
             .secret_id(secret_id)
@@ -122,7 +119,6 @@ impl SecretStore for SecretsManager {
         to_version: Option<&str>,
         from_version: Option<&str>,
     ) -> Result<(), SecretsError> {
-        super::iam::used("secretsmanager:UpdateSecretVersionStage");
         self.client
             .update_secret_version_stage()
             .secret_id(secret_id)
@@ -141,7 +137,6 @@ impl SecretStore for SecretsManager {
         value: &str,
     ) -> Result<Vec<SecretMetadata>, SecretsError> {
         let mut out = Vec::new();
-        super::iam::used("secretsmanager:ListSecrets");
         let mut pages = self
             .client
             .list_secrets()
@@ -189,7 +184,6 @@ impl SecretStore for SecretsManager {
 
     async fn list_versions(&self, secret_id: &str) -> Result<Vec<VersionInfo>, SecretsError> {
         let mut out = Vec::new();
-        super::iam::used("secretsmanager:ListSecretVersionIds");
         let mut pages = self
             .client
             .list_secret_version_ids()
@@ -211,7 +205,6 @@ impl SecretStore for SecretsManager {
     }
 
     async fn tag(&self, secret_id: &str, tags: &[(&str, &str)]) -> Result<(), SecretsError> {
-        super::iam::used("secretsmanager:TagResource");
         self.client
             .tag_resource()
             .secret_id(secret_id)
@@ -227,7 +220,6 @@ impl SecretStore for SecretsManager {
     }
 
     async fn start_rotation(&self, secret_id: &str, token: &str) -> Result<(), SecretsError> {
-        super::iam::used("secretsmanager:RotateSecret");
         self.client
             .rotate_secret()
             .secret_id(secret_id)

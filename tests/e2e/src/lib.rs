@@ -66,8 +66,6 @@ impl DemoStack {
             ("RECORDS_TABLE_NAME", TABLE.into()),
             ("EVENT_BUS_NAME", BUS.into()),
             ("AWS_ENDPOINT_URL", env("AWS_ENDPOINT_URL")),
-            ("AWS_ACCESS_KEY_ID", "test".into()),
-            ("AWS_SECRET_ACCESS_KEY", "test".into()),
             ("AWS_REGION", "us-east-1".into()),
             ("RUST_LOG", "info".into()),
             // Revocation: who to protect, where emergency rotations go, and (local only) the
@@ -77,6 +75,9 @@ impl DemoStack {
             ("LOCAL_CALLER_IDENTITY", "demo-operator".into()),
         ];
         let mut fn_env = fn_env;
+        // One watch serves both functions with one environment: the admin key (the function
+        // tests run each function under its own role).
+        fn_env.extend(credguard_testkit::admin_credentials_env());
         let functions = LambdaWatch::start_with(&mut fn_env, |url| {
             vec![("AWS_ENDPOINT_URL_LAMBDA", url.to_owned())]
         })

@@ -1,8 +1,10 @@
 //! A proxy in front of the DynamoDB emulator that answers some `BatchWriteItem` calls with
 //! half of the items unprocessed (as DynamoDB does under throttling), forwarding the other
 //! half. moto never leaves items unprocessed, so this is how the adapter's retry loop is
-//! exercised over the real protocol.
+//! exercised over the real protocol. moto checks signatures (IAM is enforced), so a request
+//! the proxy changed is signed again with the caller's credentials.
 
+use aws_credential_types::provider::SharedCredentialsProvider;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -13,6 +15,7 @@ use std::sync::Arc;
 
 struct Shared {
     upstream: String,
+    credentials: SharedCredentialsProvider,
     http: reqwest::Client,
     remaining_faults: AtomicU32,
     faults_served: AtomicU32,
@@ -24,10 +27,12 @@ pub struct UnprocessedProxy {
 }
 
 impl UnprocessedProxy {
-    /// The next `faults` batch writes each leave half their items unprocessed.
-    pub async fn start(upstream: &str, faults: u32) -> Self {
+    /// The next `faults` batch writes each leave half their items unprocessed. `caller` is the
+    /// configuration of the client that will send through the proxy (its credentials sign).
+    pub async fn start(upstream: &str, faults: u32, caller: &aws_config::SdkConfig) -> Self {
         let shared = Arc::new(Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
+            credentials: caller.credentials_provider().expect("credentials"),
             http: reqwest::Client::new(),
             remaining_faults: AtomicU32::new(faults),
             faults_served: AtomicU32::new(0),
@@ -80,17 +85,19 @@ async fn forward(
         body = serde_json::to_vec(&req).expect("serialize");
         s.faults_served.fetch_add(1, Ordering::Relaxed);
     }
-    // The signature covers the body, which we may have changed; the emulator does not check it.
-    let mut req = s
+    let url = format!("{}{}", s.upstream, uri);
+    let headers = match resign(&s, &method, &url, &headers, &body).await {
+        Ok(h) => h,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+    };
+    let resp = match s
         .http
-        .request(method, format!("{}{}", s.upstream, uri))
-        .body(body.clone());
-    for (k, v) in &headers {
-        if k != "host" && k != "content-length" {
-            req = req.header(k, v);
-        }
-    }
-    let resp = match req.send().await {
+        .request(method, url)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+    {
         Ok(r) => r,
         Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
     };
@@ -107,4 +114,62 @@ async fn forward(
         r.headers_mut().insert("content-type", ct);
     }
     r
+}
+
+/// The request's headers signed again (SigV4, same service and region) for `url` and `body`.
+async fn resign(
+    s: &Shared,
+    method: &Method,
+    url: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<HeaderMap, String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    let scope = headers
+        .get("authorization")
+        .and_then(|a| a.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .ok_or("unsigned request")?;
+    let parts: Vec<&str> = scope.split('/').collect();
+    let (region, service) = (parts[2], parts[3]);
+    let identity = s
+        .credentials
+        .provide_credentials()
+        .await
+        .map_err(|e| e.to_string())?
+        .into();
+    let mut kept = HeaderMap::new();
+    for (k, v) in headers {
+        if !matches!(
+            k.as_str(),
+            "host" | "content-length" | "authorization" | "x-amz-date" | "x-amz-security-token"
+        ) {
+            kept.insert(k.clone(), v.clone());
+        }
+    }
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(service)
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| e.to_string())?
+        .into();
+    let signable = SignableRequest::new(
+        method.as_str(),
+        url,
+        kept.iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| e.to_string())?;
+    let (instructions, _) = sign(signable, &params)
+        .map_err(|e| e.to_string())?
+        .into_parts();
+    let mut req = http::Request::new(());
+    *req.headers_mut() = kept;
+    instructions.apply_to_request_http1x(&mut req);
+    Ok(req.headers().clone())
 }

@@ -4,6 +4,7 @@
 
 pub mod ddb_proxy;
 pub mod events;
+pub mod iam;
 pub mod lambda_watch;
 pub mod logs;
 pub mod observe;
@@ -32,6 +33,19 @@ pub async fn aws() -> aws_config::SdkConfig {
          or `make local-up && source .local/env` first"
     );
     credguard::aws::load_config().await
+}
+
+/// The admin credentials of the local emulator (`.local/env`), for processes the tests start
+/// (moto enforces IAM, so the access key must be one it issued).
+pub fn admin_credentials_env() -> Vec<(&'static str, String)> {
+    ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        .into_iter()
+        .map(|k| {
+            let v = std::env::var(k)
+                .unwrap_or_else(|_| panic!("{k} is not set: start the local stack"));
+            (k, v)
+        })
+        .collect()
 }
 
 /// `prefix-<8 hex>`: lets tests share one emulator without seeing each other's data.

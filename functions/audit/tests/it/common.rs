@@ -5,6 +5,7 @@
 use chrono::Utc;
 use credguard::audit::findings::codes::*;
 use credguard::audit::AuditConfig;
+use credguard::aws::dynamodb::DynamoRecords;
 use credguard::aws::secretsmanager::SecretsManager;
 use credguard::config::CommonConfig;
 use credguard::credential::{TAG_CLIENT_ID, TAG_MANAGED};
@@ -12,6 +13,7 @@ use credguard::ports::records::{Condition, Item, Query, RecordStore};
 use credguard::redact::SecretString;
 use credguard_audit::{handler, invocation, wire, AwsDeps, EVENT_SOURCE};
 use credguard_testkit::events::EventTap;
+use credguard_testkit::iam::function_aws;
 use credguard_testkit::{aws, create_records_table, unique};
 use genesys_sim::{RoleDivision, Seed, SeedClient, SeedUsageRow, SimConfig, SimHandle};
 use serde_json::{json, Value};
@@ -189,8 +191,13 @@ pub fn expected_findings(prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
 
 pub struct Org {
     pub sim: SimHandle,
+    /// Admin: set-up and assertions.
     pub aws: aws_config::SdkConfig,
+    /// The audit function's role (IAM enforced by moto): what `deps` uses.
+    pub fn_aws: aws_config::SdkConfig,
     pub deps: AwsDeps,
+    /// The records table with admin credentials, for set-up and assertions.
+    pub records: DynamoRecords,
     pub tap: EventTap,
     pub table: String,
     /// Managed secret names start with it (the audit only looks at these).
@@ -322,28 +329,12 @@ pub async fn org(options: Options) -> Org {
         ][..],
     )
     .expect("audit config");
-    let mut deps = wire(&aws, &common, audit).expect("wiring");
-    rotation_record(
-        &deps.records,
-        &format!("{prefix}clean"),
-        "t-ok",
-        "succeeded",
-    )
-    .await;
-    rotation_record(
-        &deps.records,
-        &format!("{prefix}failing"),
-        "t-old",
-        "succeeded",
-    )
-    .await;
-    rotation_record(
-        &deps.records,
-        &format!("{prefix}failing"),
-        "t-new",
-        "failed",
-    )
-    .await;
+    let fn_aws = function_aws(&aws, "audit").await;
+    let mut deps = wire(&fn_aws, &common, audit).expect("wiring");
+    let records = DynamoRecords::new(&aws, &table);
+    rotation_record(&records, &format!("{prefix}clean"), "t-ok", "succeeded").await;
+    rotation_record(&records, &format!("{prefix}failing"), "t-old", "succeeded").await;
+    rotation_record(&records, &format!("{prefix}failing"), "t-new", "failed").await;
 
     // Move both clocks: the "stale" secret (max age 1 day) is then 2 days old.
     let days = options.days_later;
@@ -354,7 +345,9 @@ pub async fn org(options: Options) -> Org {
     Org {
         sim,
         aws,
+        fn_aws,
         deps,
+        records,
         tap,
         table,
         prefix,
@@ -373,7 +366,6 @@ impl Org {
         let mut cursor = None;
         loop {
             let page = self
-                .deps
                 .records
                 .query(Query {
                     pk: format!("AUDIT#{run_id}"),
@@ -403,8 +395,7 @@ impl Org {
     }
 
     pub async fn run_record(&self, run_id: &str) -> Item {
-        self.deps
-            .records
+        self.records
             .get(&format!("AUDIT#{run_id}"), "RUN")
             .await
             .expect("get")

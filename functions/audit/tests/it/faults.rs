@@ -80,8 +80,9 @@ async fn partial_run_names_what_is_missing_and_a_retry_completes_it() {
 async fn batch_items_left_unprocessed_by_dynamodb_are_retried() {
     let mut org = org(Options::default()).await;
     let upstream = std::env::var("AWS_ENDPOINT_URL").expect("moto");
-    let proxy = credguard_testkit::ddb_proxy::UnprocessedProxy::start(&upstream, 4).await;
-    let via_proxy = aws_sdk_dynamodb::config::Builder::from(&org.aws)
+    let proxy =
+        credguard_testkit::ddb_proxy::UnprocessedProxy::start(&upstream, 4, &org.fn_aws).await;
+    let via_proxy = aws_sdk_dynamodb::config::Builder::from(&org.fn_aws)
         .endpoint_url(&proxy.url)
         .build();
     org.deps.records = credguard::aws::dynamodb::DynamoRecords::from_client(

@@ -14,6 +14,7 @@ use credguard::rotation::config::ManagedSelection;
 use credguard::testing::QueuedJobs;
 use credguard_revocation::{handle, Deps, SelfIdentity};
 use credguard_testkit::events::EventTap;
+use credguard_testkit::iam::function_aws;
 use credguard_testkit::{
     admin_client, aws, create_records_table, fast_options, unique, ADMIN_CLIENT_ID,
 };
@@ -60,16 +61,18 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         .await
         .expect("simulator");
     let aws = aws().await;
+    // The function's clients run under its role (IAM enforced by moto); set-up keeps admin.
+    let fn_aws = function_aws(&aws, "revocation").await;
     let table = unique("credguard-revocation");
     create_records_table(&aws, &table).await;
     let bus = unique("credguard-bus");
     let tap = EventTap::new(&aws, &bus, "credguard").await;
     let deps = Deps {
         genesys: admin_client(&sim, fast_options()),
-        records: DynamoRecords::new(&aws, &table),
-        events: EventBridgePublisher::new(&aws, &bus, "credguard"),
-        secrets: SecretsManager::new(&aws),
-        rotation: LambdaRotationTrigger::new(&aws, None),
+        records: DynamoRecords::new(&fn_aws, &table),
+        events: EventBridgePublisher::new(&fn_aws, &bus, "credguard"),
+        secrets: SecretsManager::new(&fn_aws),
+        rotation: LambdaRotationTrigger::new(&fn_aws, None),
         jobs: QueuedJobs::default(),
         config: RevocationConfig {
             protected_roles: vec!["Master Admin".into()],

@@ -18,6 +18,7 @@ use credguard::rotation::config::ManagedSelection;
 use credguard::rotation::RotationConfig;
 use credguard_rotation::Deps;
 use credguard_testkit::events::EventTap;
+use credguard_testkit::iam::function_aws;
 use credguard_testkit::{admin_client, aws, create_records_table, endpoints, fast_options, unique};
 use genesys_sim::{Seed, SimConfig, SimHandle};
 use lambda_runtime::{Context, LambdaEvent};
@@ -78,6 +79,8 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         .await
         .expect("simulator");
     let aws = aws().await;
+    // The function's clients run under its role (IAM enforced by moto); set-up keeps admin.
+    let fn_aws = function_aws(&aws, "rotation").await;
     let table = unique("credguard-rotation");
     create_records_table(&aws, &table).await;
     let bus = unique("credguard-bus");
@@ -95,9 +98,9 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
     };
     let deps = Deps {
         genesys: crash.wrap(admin_client(&sim, fast_options())),
-        secrets: crash.wrap(SecretsManager::new(&aws)),
-        records: crash.wrap(DynamoRecords::new(&aws, &table)),
-        events: crash.wrap(EventBridgePublisher::new(&aws, &bus, "credguard")),
+        secrets: crash.wrap(SecretsManager::new(&fn_aws)),
+        records: crash.wrap(DynamoRecords::new(&fn_aws, &table)),
+        events: crash.wrap(EventBridgePublisher::new(&fn_aws, &bus, "credguard")),
         config,
         endpoints: endpoints(&sim),
         deadline_margin: Duration::from_secs(2),
