@@ -50,7 +50,14 @@ fn read_by_the_code() -> BTreeSet<String> {
         names.extend(env.asked.into_inner());
     }
     // Read from the process environment directly: logging, and Lambda's own.
-    names.extend(["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG", "AWS_LAMBDA_FUNCTION_NAME"].map(String::from));
+    names.extend(
+        [
+            "AWS_LAMBDA_LOG_LEVEL",
+            "RUST_LOG",
+            "AWS_LAMBDA_FUNCTION_NAME",
+        ]
+        .map(String::from),
+    );
     names
 }
 
@@ -61,7 +68,10 @@ fn documented() -> BTreeSet<String> {
     for line in doc.lines().filter(|l| l.starts_with("| `")) {
         let first = line.split('|').nth(1).unwrap_or_default();
         for part in first.split('`').skip(1).step_by(2) {
-            if part.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
+            if part
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            {
                 names.insert(part.to_owned());
             }
         }
@@ -75,6 +85,9 @@ fn the_configuration_reference_lists_exactly_what_the_code_reads() {
     let doc = documented();
     let undocumented: Vec<_> = read.difference(&doc).collect();
     let stale: Vec<_> = doc.difference(&read).collect();
-    assert!(undocumented.is_empty(), "read but not documented: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "read but not documented: {undocumented:?}"
+    );
     assert!(stale.is_empty(), "documented but never read: {stale:?}");
 }

@@ -4,10 +4,11 @@
 //! nothing — tests it, and makes it current; the previous client keeps working until it is
 //! retired (disabled) after a grace period, and is re-enabled by the next rotation.
 
+use super::attempt::StepCtx;
 use super::clients::{client_or, secret_of, set_state};
 use super::dependents;
 use super::error::RotationError;
-use super::protocol::{RotationGenesys, StepCtx};
+use super::protocol::RotationGenesys;
 use super::verify::verify_pending;
 use crate::credential::ManagedCredential;
 use crate::genesys::models::{ClientState, OAuthClient, OAuthClientRequest, RoleDivision};

@@ -6,9 +6,10 @@
 //! complete list); otherwise they are discovered, and any OAuth-client credential whose client
 //! cannot be read blocks the rotation (or only warns, per `ROTATION_UNRESOLVED_DEPENDENTS`).
 
+use super::attempt::StepCtx;
 use super::config::UnresolvedDependents;
 use super::error::RotationError;
-use super::protocol::{RotationGenesys, StepCtx};
+use super::protocol::RotationGenesys;
 use crate::genesys::models::OAUTH_CLIENT_CREDENTIAL_TYPE;
 use crate::records::rotation::RotationRecord;
 use crate::redact::SecretString;

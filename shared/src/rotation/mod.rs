@@ -1,8 +1,16 @@
-//! Rotation of Genesys OAuth client secrets, safely: the Secrets Manager four-step protocol
-//! ([`protocol`]) with two strategies ([`regenerate`], [`alternating`]), integration-credential
-//! dependents, our own drivers of the same steps ("rotate now" and the sweep's work on one
-//! secret: `driver`), the scheduled sweep ([`sweep`]) with its due-time rules ([`schedule`]),
-//! and retirement of an alternating pair's previous client (`retire`).
+//! Rotation of Genesys OAuth client secrets, safely. Module map:
+//!
+//! - [`protocol`]: the four-step protocol's entry (`Rotator::run_step`), its guard, and where
+//!   each step's outcome is recorded; `attempt`: what an execution knows of one attempt;
+//!   `finish`: the switch of `AWSCURRENT`;
+//! - [`regenerate`], [`alternating`]: the two strategies; `dependents`: integration credentials
+//!   that follow a rotation; `verify`: proving a credential works; `clients`: Genesys client calls
+//!   both use;
+//! - [`driver`]: our own drivers of the steps ("rotate now" and the sweep's work on one secret);
+//!   [`sweep`]: the schedule; [`schedule`]: when a secret is due; `retire`: the previous client
+//!   of a pair; `lease`: one execution per secret;
+//! - [`event`]: what invokes the function; [`report`]: what it answers; [`events`]: security
+//!   events; [`error`], [`config`].
 //!
 //! # Invariants
 //!
@@ -16,12 +24,12 @@
 //!    the only code that retires, refuses it, reading that document under the lease. An
 //!    alternating rotation never regenerates the live client (`alternating::regenerate_idle`).
 //! 2. **Alternating is zero-downtime.** `AWSCURRENT` moves only to a credential proven to
-//!    obtain a token (`protocol::finish`), and the previous client keeps working until
+//!    obtain a token (`finish`), and the previous client keeps working until
 //!    retired; so at every instant the credential in `AWSCURRENT` obtains a token.
 //! 3. **Nothing is lost.** A regenerated secret is stored as `AWSPENDING` before anything
 //!    else happens, and the intent is recorded before the call; at most a bounded number of
 //!    `POST …/secret` (or partner creates) are made per attempt, counted in its record and
-//!    never reset (`protocol::StepCtx::counted_secret_call`).
+//!    never reset (`attempt::StepCtx::counted_secret_call`).
 //! 4. **Every request gets an outcome.** Each step's outcome is recorded with its attempt
 //!    (`Rotator::conclude`); "rotate now" fails its invocation unless it rotated; the sweep's
 //!    invocation fails while a retryable failure or an unfinished attempt remains, so Lambda
@@ -32,6 +40,7 @@
 //!    steps are refused for a secret without rotation enabled (`protocol`'s guard).
 
 pub mod alternating;
+mod attempt;
 mod clients;
 pub mod config;
 mod dependents;
@@ -39,6 +48,7 @@ pub mod driver;
 pub mod error;
 pub mod event;
 pub mod events;
+mod finish;
 mod lease;
 pub mod protocol;
 pub mod regenerate;

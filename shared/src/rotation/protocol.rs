@@ -4,16 +4,16 @@
 //! (the sweep and "rotate now", in `driver.rs`) run the four steps in one execution and carry
 //! what each step learned to the next. Either way each step passes the standard guard prologue,
 //! runs under the secret's lease, and every action first checks whether its effect already
-//! exists, so running a step again is always safe. [`Rotator::conclude`] is where every step's
-//! outcome is recorded (invariant 4); [`finish`] is the only place `AWSCURRENT` moves
+//! exists, so running a step again is always safe. `Rotator::conclude` is where every step's
+//! outcome is recorded (invariant 4); `finish` is the only place `AWSCURRENT` moves
 //! (invariant 2).
 
+use super::attempt::StepCtx;
 use super::config::RotationConfig;
-use super::dependents::Dependent;
 use super::error::RotationError;
 use super::event::Step;
 use super::lease::ExecutionLease;
-use super::{alternating, events, regenerate, retire, verify};
+use super::{alternating, events, finish, regenerate};
 use crate::clock::Clock;
 use crate::credential::{ManagedCredential, Strategy};
 use crate::deadline::Deadline;
@@ -23,11 +23,7 @@ use crate::ports::genesys::{ClientAdmin, CredentialVerifier, IntegrationCredenti
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::{SecretMetadata, SecretStore, VersionRef, AWSCURRENT, AWSPENDING};
 use crate::records::iso;
-use crate::records::rotation::{
-    AttemptState, NewAttempt, Outcome, RotationRecord, RotationRecords,
-};
-use crate::redact::ExposeSecret;
-use std::time::Duration;
+use crate::records::rotation::{AttemptState, NewAttempt, RotationRecord, RotationRecords};
 
 /// Everything rotation needs from Genesys.
 pub trait RotationGenesys: ClientAdmin + CredentialVerifier + IntegrationCredentials {}
@@ -97,166 +93,6 @@ pub struct Rotator<'a, G, S, R, E> {
     /// The Genesys org this function talks to; a secret declaring another is refused.
     pub endpoints: &'a Endpoints,
     pub clock: &'a Clock,
-}
-
-/// What the pending version holds.
-enum Pending {
-    Absent,
-    /// A copy of the current value that Secrets Manager staged (a configuration test, or an
-    /// emulator starting a rotation), not a new credential.
-    StagedCopy,
-    Stored(Box<ManagedCredential>),
-}
-
-/// One attempt as an execution sees it: read once, kept in step with its own writes.
-pub(super) struct StepCtx<'c, G, S, R> {
-    pub genesys: &'c G,
-    pub secrets: &'c S,
-    pub repo: RotationRecords<'c, R>,
-    pub config: &'c RotationConfig,
-    pub clock: &'c Clock,
-    pub deadline: &'c Deadline,
-    pub token: &'c str,
-    pub rotation_token: Option<&'c str>,
-    pub meta: SecretMetadata,
-    pub current_version: String,
-    /// The `AWSCURRENT` document when the execution started: the live credential.
-    pub current: ManagedCredential,
-    pending: Option<ManagedCredential>,
-    /// Integration credentials found by an earlier step of this execution.
-    pub dependents: Option<Vec<Dependent>>,
-}
-
-impl<G, S, R: RecordStore> StepCtx<'_, G, S, R> {
-    /// Invariant 3's bound and order: a call that makes a new secret (regenerate, create a
-    /// partner) is not idempotent, so at most `max` are made per attempt, whatever crashes in
-    /// between; the intent is recorded before the call, and uncounted only when the call
-    /// definitely did not apply (rejected, rate limited, never sent).
-    pub async fn counted_secret_call<T>(
-        &self,
-        rec: &mut RotationRecord,
-        max: u32,
-        call: impl std::future::Future<Output = Result<T, crate::genesys::GenesysError>>,
-    ) -> Result<T, RotationError> {
-        if rec.regenerations >= max {
-            return Err(RotationError::RegenerationLimit(rec.regenerations));
-        }
-        // An attempt with a call outstanding is in progress, whatever it was before: the index
-        // of open attempts must show it until it ends again.
-        rec.outcome = Outcome::InProgress;
-        rec.finished_at = None;
-        rec.regenerations += 1;
-        rec.intent_at = Some(iso(self.clock.now()));
-        self.repo.save(rec).await?;
-        match call.await {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                if !matches!(e, crate::genesys::GenesysError::OutcomeUnknown { .. }) {
-                    rec.regenerations -= 1;
-                    self.repo.save(rec).await?;
-                }
-                Err(e.into())
-            }
-        }
-    }
-}
-
-impl<G, S: SecretStore, R> StepCtx<'_, G, S, R> {
-    async fn read_pending(&self) -> Result<Pending, RotationError> {
-        if !self.meta.has_version(self.token) {
-            return Ok(Pending::Absent);
-        }
-        let v = match self
-            .secrets
-            .get_version(&self.meta.arn_or_name(), VersionRef::Id(self.token))
-            .await
-        {
-            Ok(v) => v,
-            Err(crate::ports::secrets::SecretsError::NotFound(_)) => return Ok(Pending::Absent),
-            Err(e) => return Err(e.into()),
-        };
-        let doc = ManagedCredential::parse(&v.value)?;
-        // (A finish re-run after the switch reads its own version, which is current.)
-        let staged_copy = self.current_version != self.token
-            && doc.client_id == self.current.client_id
-            && doc.client_secret.expose_secret() == self.current.client_secret.expose_secret();
-        Ok(if staged_copy {
-            Pending::StagedCopy
-        } else {
-            Pending::Stored(Box::new(doc))
-        })
-    }
-
-    /// Whether the pending version holds a copy of the current value, not a new credential.
-    pub async fn is_staged_copy(&self) -> Result<bool, RotationError> {
-        Ok(matches!(self.read_pending().await?, Pending::StagedCopy))
-    }
-
-    /// The pending version's document, if a rotation has stored one.
-    pub async fn pending(&mut self) -> Result<Option<ManagedCredential>, RotationError> {
-        if self.pending.is_none() {
-            if let Pending::Stored(doc) = self.read_pending().await? {
-                self.pending = Some(*doc);
-            }
-        }
-        Ok(self.pending.clone())
-    }
-
-    pub async fn require_pending(&mut self) -> Result<ManagedCredential, RotationError> {
-        self.pending()
-            .await?
-            .ok_or_else(|| RotationError::NotPending {
-                secret: self.meta.name.clone(),
-                token: self.token.into(),
-            })
-    }
-
-    /// Stores the pending version, retrying while the deadline allows: after a regeneration
-    /// this value exists nowhere else.
-    pub async fn store_pending(&mut self, doc: &ManagedCredential) -> Result<(), RotationError> {
-        let value = doc.to_secret_string();
-        let backoff = crate::backoff::Backoff {
-            base: Duration::from_millis(200),
-            max: Duration::from_secs(3),
-        };
-        let id = self.meta.arn_or_name();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self
-                .secrets
-                .put_pending(&id, self.token, &value, self.rotation_token)
-                .await
-            {
-                Ok(()) => break,
-                Err(e) if e.is_transient() => {
-                    let wait = backoff.delay(attempt);
-                    if self.deadline.cannot_afford(wait, Duration::from_secs(1)) {
-                        return Err(e.into());
-                    }
-                    tracing::warn!(error = %e, attempt, "storing the pending secret failed; retrying");
-                    tokio::time::sleep(wait).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        stage(&mut self.meta, AWSPENDING, Some(self.token));
-        self.pending = Some(doc.clone());
-        Ok(())
-    }
-}
-
-/// Keeps the metadata in step with a stage move this execution made.
-fn stage(meta: &mut SecretMetadata, stage_name: &str, to: Option<&str>) {
-    for stages in meta.versions.values_mut() {
-        stages.retain(|s| s != stage_name);
-    }
-    if let Some(v) = to {
-        meta.versions
-            .entry(v.to_owned())
-            .or_default()
-            .push(stage_name.to_owned());
-    }
 }
 
 enum Guard {
@@ -504,7 +340,7 @@ where
             }
             (Strategy::Alternating, Step::SetSecret) => Box::pin(alternating::set(cx, rec)).await,
             (Strategy::Alternating, Step::TestSecret) => Box::pin(alternating::test(cx, rec)).await,
-            (_, Step::FinishSecret) => Box::pin(finish(cx, rec, strategy)).await,
+            (_, Step::FinishSecret) => Box::pin(finish::finish(cx, rec, strategy)).await,
         }
     }
 
@@ -636,100 +472,4 @@ pub(super) fn check_step(
         Guard::Proceed => Ok(true),
         Guard::AlreadyCurrent => Ok(false),
     }
-}
-
-/// finishSecret, invariant 2: `AWSCURRENT` moves only to a pending credential that has been
-/// proven to work, and the tags that schedule what follows (the rotation time, the previous
-/// client's retirement) are written before the move, so no reader ever sees a switch without
-/// them.
-async fn finish<G: RotationGenesys, S: SecretStore, R: RecordStore>(
-    cx: &mut StepCtx<'_, G, S, R>,
-    rec: &mut RotationRecord,
-    strategy: Strategy,
-) -> Result<(), RotationError> {
-    let pending = cx.require_pending().await?;
-    let id = cx.meta.arn_or_name();
-    // Re-run after a crash that already moved AWSCURRENT: only the bookkeeping is left.
-    let already_current = cx.current_version == cx.token;
-    if !already_current {
-        if rec.state != AttemptState::Tested {
-            verify::verify_pending(cx).await?;
-        }
-        if strategy == Strategy::Alternating {
-            alternating::before_finish(cx, rec, &pending).await?;
-            if rec.retire_after.is_none() {
-                let now = cx.clock.now();
-                let hours = cx.config.retire_after_hours(&cx.current.settings());
-                rec.retire_after = Some(iso(if rec.retire_previous_now {
-                    now
-                } else {
-                    now + chrono::Duration::hours(i64::from(hours))
-                }));
-            }
-        }
-        write_tags(cx, rec, &pending, strategy).await?;
-        cx.secrets
-            .move_stage(&id, AWSCURRENT, Some(cx.token), Some(&cx.current_version))
-            .await?;
-        stage(&mut cx.meta, AWSCURRENT, Some(cx.token));
-    }
-    // After a rotation AWSPENDING is absent.
-    if cx.meta.stages_of(cx.token).iter().any(|s| s == AWSPENDING) {
-        cx.secrets
-            .move_stage(&id, AWSPENDING, None, Some(cx.token))
-            .await?;
-        stage(&mut cx.meta, AWSPENDING, None);
-    }
-    if strategy == Strategy::Alternating && rec.retire_previous_now && rec.retired_at.is_none() {
-        // `pending` is the live credential now.
-        if let Some(previous) = rec.previous_client_id.clone() {
-            let receipt = retire::disable_previous(
-                cx.genesys,
-                &cx.meta.name,
-                &pending,
-                &previous,
-                cx.deadline,
-            )
-            .await?;
-            rec.note_correlation(receipt.and_then(|r| r.correlation_id).as_deref());
-            rec.retired_at = Some(iso(cx.clock.now()));
-            retire::mark_retired(cx.secrets, &id).await?;
-        }
-    }
-    Ok(())
-}
-
-/// The scheduling facts the sweep and the audit read from `ListSecrets` (no secret values),
-/// describing the secret as it is once `pending` is current.
-async fn write_tags<G, S: SecretStore, R>(
-    cx: &StepCtx<'_, G, S, R>,
-    record: &RotationRecord,
-    pending: &ManagedCredential,
-    strategy: Strategy,
-) -> Result<(), RotationError> {
-    use crate::credential::{
-        TAG_CLIENT_ID, TAG_LAST_FAILURE, TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID, TAG_RETIRE_AFTER,
-        TAG_ROTATED_AT, TAG_STRATEGY,
-    };
-    let settings = pending.settings();
-    let rotated_at = iso(cx.clock.now());
-    let max_age = cx.config.max_age_days(&settings).to_string();
-    let mut tags = vec![
-        (TAG_CLIENT_ID, pending.client_id.as_str()),
-        (TAG_ROTATED_AT, rotated_at.as_str()),
-        (TAG_STRATEGY, strategy.as_str()),
-        (TAG_MAX_AGE_DAYS, max_age.as_str()),
-        (TAG_LAST_FAILURE, ""),
-    ];
-    if strategy == Strategy::Alternating {
-        if let Some(partner) = settings.partner_client_id.as_deref() {
-            tags.push((TAG_PARTNER_CLIENT_ID, partner));
-        }
-        tags.push((
-            TAG_RETIRE_AFTER,
-            record.retire_after.as_deref().unwrap_or_default(),
-        ));
-    }
-    cx.secrets.tag(&cx.meta.arn_or_name(), &tags).await?;
-    Ok(())
 }

@@ -11,10 +11,11 @@
 //! Unavoidable consumer window: from the regeneration until consumers read the new
 //! `AWSCURRENT` (propagation + finishSecret + their cache TTL), the old secret is dead.
 
+use super::attempt::StepCtx;
 use super::clients::{client_or, secret_of};
 use super::dependents;
 use super::error::RotationError;
-use super::protocol::{RotationGenesys, StepCtx};
+use super::protocol::RotationGenesys;
 use super::verify::verify_pending;
 use crate::genesys::models::ClientState;
 use crate::ports::records::RecordStore;

@@ -2,8 +2,9 @@
 //! The login host accepts a regenerated secret only after a propagation delay, so rejection is
 //! retried (with growing pauses) for a bounded window.
 
+use super::attempt::StepCtx;
 use super::error::RotationError;
-use super::protocol::{RotationGenesys, StepCtx};
+use super::protocol::RotationGenesys;
 use crate::genesys::{ClientCredentials, LoginError};
 use crate::ports::genesys::{CredentialProof, VerifyError};
 use std::time::Duration;
