@@ -356,10 +356,6 @@ async fn client_lifecycle_create_disable_delete() {
         .unwrap();
     assert_eq!(updated.state(), ClientState::Disabled);
     assert!(client.verify_credentials(&creds, &d).await.is_err());
-
-    client.delete_client(&created.id, &d).await.unwrap();
-    let err = client.get_client(&created.id, &d).await.unwrap_err();
-    assert!(err.is_not_found(), "{err}");
 }
 
 #[tokio::test]
@@ -396,7 +392,7 @@ async fn user_tokens_and_presented_tokens() {
             .unwrap()
             .access_token,
     );
-    assert!(client.token_is_valid(&t1, &d).await.unwrap());
+    assert!(client.token_info(&t1, &d).await.is_ok());
     // Looking at a (leaked) token must not reset its idle timer.
     let info = client.token_info(&t1, &d).await.unwrap();
     assert!(info.organization.is_some());
@@ -412,15 +408,15 @@ async fn user_tokens_and_presented_tokens() {
     let (outcome, receipt) = client.revoke_token(&t1, &d).await.unwrap();
     assert_eq!(outcome, TokenRevocation::Revoked);
     assert!(receipt.correlation_id.is_some());
-    assert!(!client.token_is_valid(&t1, &d).await.unwrap());
+    assert!(client.token_info(&t1, &d).await.is_err());
     assert_eq!(
         client.revoke_token(&t1, &d).await.unwrap().0,
         TokenRevocation::AlreadyInvalid
     );
 
-    assert!(client.token_is_valid(&t2, &d).await.unwrap());
+    assert!(client.token_info(&t2, &d).await.is_ok());
     client.revoke_user_tokens(&user_id, &d).await.unwrap();
-    assert!(!client.token_is_valid(&t2, &d).await.unwrap());
+    assert!(client.token_info(&t2, &d).await.is_err());
 
     let err = client
         .get_user("00000000-0000-4000-8000-00000000dead", &[], &d)
@@ -522,16 +518,6 @@ async fn org_usage_through_jobs_and_fallback() {
     for id in &org_clients {
         assert_eq!(auto.get(id), legacy.get(id));
     }
-
-    // Per-client flow agrees with the org-wide one.
-    let hr = client
-        .client_usage(HR_SYNC, &window, &deadline())
-        .await
-        .unwrap();
-    assert_eq!(
-        Some(&hr),
-        by_jobs.get(HR_SYNC).or(Some(&Default::default()))
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -53,11 +53,6 @@ pub const LIST_CLIENTS: Op = Op::new("GET", "/api/v2/oauth/clients", Read);
 pub const GET_CLIENT: Op = Op::new("GET", "/api/v2/oauth/clients/{clientId}", Read);
 pub const CREATE_CLIENT: Op = Op::new("POST", "/api/v2/oauth/clients", NonIdempotent);
 pub const UPDATE_CLIENT: Op = Op::new("PUT", "/api/v2/oauth/clients/{clientId}", IdempotentWrite);
-pub const DELETE_CLIENT: Op = Op::new(
-    "DELETE",
-    "/api/v2/oauth/clients/{clientId}",
-    IdempotentWrite,
-);
 pub const REGENERATE_SECRET: Op = Op::new(
     "POST",
     "/api/v2/oauth/clients/{clientId}/secret",
@@ -68,20 +63,8 @@ pub const LIST_ROLES: Op = Op::new("GET", "/api/v2/authorization/roles", Read);
 pub const GET_USER: Op = Op::new("GET", "/api/v2/users/{userId}", Read);
 pub const GET_SCIM_USER: Op = Op::new("GET", "/api/v2/scim/v2/users/{userId}", Read);
 pub const TOKEN_INFO: Op = Op::new("GET", "/api/v2/tokens/me", Read);
-pub const TOKEN_CHECK: Op = Op::new("HEAD", "/api/v2/tokens/me", Read);
 pub const REVOKE_TOKEN: Op = Op::new("DELETE", "/api/v2/tokens/me", IdempotentWrite);
 pub const REVOKE_USER_TOKENS: Op = Op::new("DELETE", "/api/v2/tokens/{userId}", IdempotentWrite);
-// Submitting a usage query twice only costs a second query: safe to retry.
-pub const CLIENT_USAGE_QUERY: Op = Op::new(
-    "POST",
-    "/api/v2/oauth/clients/{clientId}/usage/query",
-    IdempotentWrite,
-);
-pub const CLIENT_USAGE_RESULTS: Op = Op::new(
-    "GET",
-    "/api/v2/oauth/clients/{clientId}/usage/query/results/{executionId}",
-    Read,
-);
 pub const USAGE_JOB_SUBMIT: Op = Op::new(
     "POST",
     "/api/v2/usage/aggregates/query/jobs",
@@ -237,16 +220,6 @@ impl ClientAdmin for GenesysClient {
         Ok(client)
     }
 
-    async fn delete_client(&self, id: &str, d: &Deadline) -> Result<Receipt, GenesysError> {
-        let path = format!("/api/v2/oauth/clients/{}", segment(DELETE_CLIENT, id)?);
-        let resp = self
-            .send(self.admin(DELETE_CLIENT, &path, &[], None), d)
-            .await?;
-        Ok(Receipt {
-            correlation_id: resp.correlation_id,
-        })
-    }
-
     async fn regenerate_secret(&self, id: &str, d: &Deadline) -> Result<OAuthClient, GenesysError> {
         let path = format!(
             "/api/v2/oauth/clients/{}/secret",
@@ -362,21 +335,6 @@ impl TokenAdmin for GenesysClient {
         let mut req = self.with_token(TOKEN_INFO, token, "/api/v2/tokens/me");
         req.url.set_query(Some("preserveIdleTTL=true"));
         self.send(req, d).await?.json(TOKEN_INFO)
-    }
-
-    async fn token_is_valid(
-        &self,
-        token: &SecretString,
-        d: &Deadline,
-    ) -> Result<bool, GenesysError> {
-        match self
-            .send(self.with_token(TOKEN_CHECK, token, "/api/v2/tokens/me"), d)
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.status() == Some(401) => Ok(false),
-            Err(e) => Err(e),
-        }
     }
 
     async fn revoke_token(
@@ -521,6 +479,6 @@ mod tests {
             "POST /api/v2/oauth/clients/{clientId}/secret"
         );
         assert_eq!(REGENERATE_SECRET.class, CallClass::NonIdempotent);
-        assert_eq!(TOKEN_CHECK.http_method(), reqwest::Method::HEAD);
+        assert_eq!(REVOKE_TOKEN.http_method(), reqwest::Method::DELETE);
     }
 }

@@ -13,8 +13,7 @@ use super::models::{
     UsageJobResults, UsageJobStatus, UsageQuery, UsageQueryStatus,
 };
 use super::ops::{
-    segment, Op, CLIENT_USAGE_QUERY, CLIENT_USAGE_RESULTS, ORG_USAGE_QUERY, ORG_USAGE_RESULTS,
-    USAGE_JOB_RESULTS, USAGE_JOB_SUBMIT,
+    segment, Op, ORG_USAGE_QUERY, ORG_USAGE_RESULTS, USAGE_JOB_RESULTS, USAGE_JOB_SUBMIT,
 };
 use crate::deadline::Deadline;
 use crate::ports::genesys::UsageReports;
@@ -262,44 +261,6 @@ impl GenesysClient {
                 _ => self.poll_pause(op, d).await?,
             }
         }
-    }
-
-    /// One client's usage per day over the window (per-client query flow).
-    pub async fn client_usage(
-        &self,
-        client_id: &str,
-        w: &UsageWindow,
-        d: &Deadline,
-    ) -> Result<UsageSummary, GenesysError> {
-        let id = segment(CLIENT_USAGE_QUERY, client_id)?;
-        let mut summary = UsageSummary::default();
-        for (first, last) in w.chunks(30) {
-            let body = UsageQuery {
-                interval: interval(first, last),
-                granularity: Granularity::Day,
-                metrics: METRICS.iter().map(|m| (*m).to_owned()).collect(),
-                group_by: vec![],
-            };
-            let body = serde_json::to_vec(&body)
-                .expect("plain struct serializes")
-                .into();
-            let path = format!("/api/v2/oauth/clients/{id}/usage/query");
-            let exec: UsageExecutionResult = self
-                .send(self.admin(CLIENT_USAGE_QUERY, &path, &[], Some(body)), d)
-                .await?
-                .json(CLIENT_USAGE_QUERY)?;
-            let path = format!(
-                "/api/v2/oauth/clients/{id}/usage/query/results/{}",
-                segment(CLIENT_USAGE_RESULTS, &exec.execution_id)?
-            );
-            let result = self.poll_query(CLIENT_USAGE_RESULTS, &path, d).await?;
-            for row in result.results {
-                if let Some(day) = row.into_day(Some(id)) {
-                    summary.add(&day);
-                }
-            }
-        }
-        Ok(summary)
     }
 }
 

@@ -39,11 +39,6 @@ pub trait ClientAdmin: ClientDirectory {
         req: &OAuthClientRequest,
         d: &Deadline,
     ) -> impl Future<Output = Result<OAuthClient, GenesysError>> + Send;
-    fn delete_client(
-        &self,
-        id: &str,
-        d: &Deadline,
-    ) -> impl Future<Output = Result<Receipt, GenesysError>> + Send;
     /// `POST .../secret`: replaces the client's only secret. Not idempotent: never retried;
     /// an unknown outcome is reported as [`GenesysError::OutcomeUnknown`].
     fn regenerate_secret(
@@ -99,12 +94,6 @@ pub trait TokenAdmin: Send + Sync {
         token: &SecretString,
         d: &Deadline,
     ) -> impl Future<Output = Result<TokenInfo, GenesysError>> + Send;
-    /// `HEAD /api/v2/tokens/me` sent with `token`.
-    fn token_is_valid(
-        &self,
-        token: &SecretString,
-        d: &Deadline,
-    ) -> impl Future<Output = Result<bool, GenesysError>> + Send;
     /// `DELETE /api/v2/tokens/me` sent with `token`.
     fn revoke_token(
         &self,

@@ -184,10 +184,6 @@ impl<T: ClientAdmin> ClientAdmin for Observed<T> {
         let r = self.inner.update_client(id, req, d).await;
         self.ok("genesys.update_client", r)
     }
-    async fn delete_client(&self, id: &str, d: &Deadline) -> Result<Receipt, GenesysError> {
-        let r = self.inner.delete_client(id, d).await;
-        self.ok("genesys.delete_client", r)
-    }
     async fn regenerate_secret(&self, id: &str, d: &Deadline) -> Result<OAuthClient, GenesysError> {
         let r = self.inner.regenerate_secret(id, d).await;
         self.ok("genesys.regenerate_secret", r)

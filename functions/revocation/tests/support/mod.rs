@@ -192,10 +192,7 @@ impl Env {
     pub async fn token_valid(&self, token: &credguard::redact::SecretString) -> bool {
         use credguard::ports::genesys::TokenAdmin;
         let d = credguard::deadline::Deadline::after(Duration::from_secs(10));
-        self.checker
-            .token_is_valid(token, &d)
-            .await
-            .expect("HEAD tokens/me")
+        self.checker.token_info(token, &d).await.is_ok()
     }
 
     pub async fn records(&self) -> Vec<Value> {
