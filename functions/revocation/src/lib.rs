@@ -95,7 +95,8 @@ impl From<JobFailed> for lambda_runtime::Diagnostic {
     }
 }
 
-async fn dispatch<G, R, E, S, T, J>(
+/// One invocation: an API Gateway request, or a background job the function handed itself.
+pub async fn handle<G, R, E, S, T, J>(
     deps: &Deps<G, R, E, S, T, J>,
     event: LambdaEvent<Value>,
 ) -> Result<Value, JobFailed>
@@ -150,20 +151,4 @@ where
     };
     let answer = Box::pin(revoker.handle(&raw, &api_deadline)).await;
     Ok(http::encode(&answer, req.v2))
-}
-
-/// One invocation: an API Gateway request, or a background job the function handed itself.
-pub async fn handle<G, R, E, S, T, J>(
-    deps: &Deps<G, R, E, S, T, J>,
-    event: LambdaEvent<Value>,
-) -> Result<Value, JobFailed>
-where
-    G: RevocationGenesys,
-    R: RecordStore,
-    E: EventPublisher,
-    S: SecretStore,
-    T: RotationTrigger,
-    J: BackgroundJobs,
-{
-    Box::pin(dispatch(deps, event)).await
 }

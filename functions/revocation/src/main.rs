@@ -38,7 +38,8 @@ async fn main() -> Result<(), Error> {
         function_timeout: c.function_timeout,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
-        handle(&deps, event)
+        // Boxed: the handler's future is deep enough to exceed the compiler's layout limit.
+        Box::pin(handle(&deps, event))
     }))
     .await
 }

@@ -69,10 +69,8 @@ fn every_error_code_is_documented() {
     let files = [
         "shared/src/revocation/request.rs",
         "shared/src/revocation/service.rs",
-        "shared/src/revocation/users.rs",
+        "shared/src/revocation/actions.rs",
         "shared/src/revocation/bulk.rs",
-        "shared/src/revocation/tokens.rs",
-        "shared/src/revocation/clients.rs",
         "shared/src/revocation/error.rs",
         "functions/revocation/src/http.rs",
     ];

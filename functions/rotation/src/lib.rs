@@ -57,7 +57,8 @@ impl Settings {
     }
 }
 
-async fn dispatch<G, S, R, E>(
+/// One invocation.
+pub async fn handle<G, S, R, E>(
     deps: &Deps<G, S, R, E>,
     event: LambdaEvent<Value>,
 ) -> Result<Value, RotationError>
@@ -109,18 +110,4 @@ where
             Ok(serde_json::to_value(report).expect("report serializes"))
         }
     }
-}
-
-/// One invocation.
-pub async fn handle<G, S, R, E>(
-    deps: &Deps<G, S, R, E>,
-    event: LambdaEvent<Value>,
-) -> Result<Value, RotationError>
-where
-    G: RotationGenesys,
-    S: SecretStore,
-    R: RecordStore,
-    E: EventPublisher,
-{
-    dispatch(deps, event).await
 }

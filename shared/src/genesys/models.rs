@@ -1,5 +1,8 @@
 //! Platform API models (field names from openapi-subset.json). Every field the spec does not
 //! require is optional, unknown fields are ignored and unknown enum values are kept.
+//!
+//! Longer than most files on purpose: one plain data type per Genesys model the tool touches,
+//! read side by side with the spec; there is no logic here to hold in one's head.
 
 use crate::redact::SecretString;
 use chrono::{DateTime, NaiveDate, Utc};

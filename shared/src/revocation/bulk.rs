@@ -12,11 +12,11 @@
 //! - Every user's outcome is its own item (`GET /v1/revocations/{id}/users`, paged); the job
 //!   record shows progress; the end raises one `Bulk Revocation Completed` event with counts.
 
+use super::actions::UserOutcome;
 use super::error::ApiError;
 use super::events::for_record;
 use super::request::MAX_PAGE;
 use super::service::{ApiResponse, RevocationGenesys, Revoker};
-use super::users::UserOutcome;
 use crate::deadline::Deadline;
 use crate::ports::events::{EventPublisher, SecurityEvent, Severity};
 use crate::ports::functions::{BackgroundJobs, RotationTrigger};

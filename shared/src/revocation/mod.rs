@@ -1,14 +1,12 @@
 //! The revocation API's domain: routes ([`routes`]), request parsing ([`request`]), the request
-//! lifecycle with idempotency and records ([`service`]), the actions ([`users`], [`bulk`],
-//! [`tokens`], [`clients`]), the error shape ([`error`]), events and settings.
+//! lifecycle with idempotency and records ([`service`]), the actions ([`actions`], [`bulk`]), the
+//! error shape ([`error`]), events and settings.
 
+pub mod actions;
 pub mod bulk;
-pub mod clients;
 pub mod config;
 pub mod error;
 pub mod events;
 pub mod request;
 pub mod routes;
 pub mod service;
-pub mod tokens;
-pub mod users;

@@ -2,10 +2,9 @@
 //! `Idempotency-Key` with a record of who asked, what was checked and what happened.
 //!
 //! Levers (API-FACTS §4 — there is no generic "revoke token" endpoint): `DELETE
-//! /api/v2/tokens/{userId}` ([`users`](super::users)), `DELETE /api/v2/tokens/me` sent with the
-//! leaked token ([`tokens`](super::tokens)), the client's `state: disabled` and regenerating the
-//! secret through the rotation function ([`clients`](super::clients)); many users at once in
-//! the background ([`bulk`](super::bulk)).
+//! /api/v2/tokens/{userId}`, `DELETE /api/v2/tokens/me` sent with the leaked token, the client's
+//! `state: disabled` and regenerating the secret through the rotation function
+//! ([`actions`](super::actions)); many users at once in the background ([`bulk`](super::bulk)).
 
 use super::config::RevocationConfig;
 use super::error::ApiError;
