@@ -7,31 +7,24 @@ use crate::rotation::event::RotateNowRequest;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use aws_sdk_lambda::Client;
+use serde::Serialize;
 
+/// One function, invoked asynchronously (`Event`): the call is queued (202) and the function's
+/// own outcome is not known here.
 #[derive(Clone, Debug)]
-pub struct LambdaRotationTrigger {
+struct AsyncFunction {
     client: Client,
     function: Option<String>,
 }
 
-impl LambdaRotationTrigger {
-    pub fn new(config: &aws_config::SdkConfig, function: Option<String>) -> Self {
-        Self {
-            client: Client::new(config),
-            function,
-        }
-    }
-}
-
-impl RotationTrigger for LambdaRotationTrigger {
-    async fn request_rotation(&self, req: &RotateNowRequest) -> Result<(), TriggerError> {
+impl AsyncFunction {
+    async fn invoke(&self, payload: &impl Serialize) -> Result<(), TriggerError> {
         let function = self
             .function
             .as_deref()
             .ok_or(TriggerError::NotConfigured)?;
-        // The request as the rotation function parses it: a field added there travels too.
-        let payload = serde_json::to_vec(req).map_err(|e| TriggerError::Failed(e.to_string()))?;
-        // An `Event` invocation is queued (202): the function's own outcome is not known here.
+        let payload =
+            serde_json::to_vec(payload).map_err(|e| TriggerError::Failed(e.to_string()))?;
         self.client
             .invoke()
             .function_name(function)
@@ -44,6 +37,25 @@ impl RotationTrigger for LambdaRotationTrigger {
                 let f = failure(&e);
                 TriggerError::Failed(format!("{}: {}", f.code, f.message))
             })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LambdaRotationTrigger(AsyncFunction);
+
+impl LambdaRotationTrigger {
+    pub fn new(config: &aws_config::SdkConfig, function: Option<String>) -> Self {
+        Self(AsyncFunction {
+            client: Client::new(config),
+            function,
+        })
+    }
+}
+
+impl RotationTrigger for LambdaRotationTrigger {
+    async fn request_rotation(&self, req: &RotateNowRequest) -> Result<(), TriggerError> {
+        // The request as the rotation function parses it: a field added there travels too.
+        self.0.invoke(req).await
     }
 }
 
@@ -54,40 +66,20 @@ pub fn bulk_job_event(id: &str) -> serde_json::Value {
 
 /// Invokes a function (the revocation function itself) asynchronously with a job.
 #[derive(Clone, Debug)]
-pub struct LambdaJobs {
-    client: Client,
-    function: Option<String>,
-}
+pub struct LambdaJobs(AsyncFunction);
 
 impl LambdaJobs {
     /// `function`: the function to invoke; in Lambda, its own name (`AWS_LAMBDA_FUNCTION_NAME`).
     pub fn new(config: &aws_config::SdkConfig, function: Option<String>) -> Self {
-        Self {
+        Self(AsyncFunction {
             client: Client::new(config),
             function,
-        }
+        })
     }
 }
 
 impl BackgroundJobs for LambdaJobs {
     async fn continue_bulk(&self, id: &str) -> Result<(), TriggerError> {
-        let function = self
-            .function
-            .as_deref()
-            .ok_or(TriggerError::NotConfigured)?;
-        let payload = serde_json::to_vec(&bulk_job_event(id))
-            .map_err(|e| TriggerError::Failed(e.to_string()))?;
-        self.client
-            .invoke()
-            .function_name(function)
-            .invocation_type(InvocationType::Event)
-            .payload(Blob::new(payload))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                let f = failure(&e);
-                TriggerError::Failed(format!("{}: {}", f.code, f.message))
-            })
+        self.0.invoke(&bulk_job_event(id)).await
     }
 }

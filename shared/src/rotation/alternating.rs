@@ -5,7 +5,7 @@
 //! retired (disabled) after a grace period, and is re-enabled by the next rotation.
 
 use super::attempt::StepCtx;
-use super::clients::{client_or, secret_of, set_state};
+use super::clients::{active_client, client_or, secret_of, set_state};
 use super::dependents;
 use super::error::RotationError;
 use super::protocol::RotationGenesys;
@@ -73,16 +73,7 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
     }
     let d = cx.deadline;
     let a_id = cx.current.client_id.clone();
-    let a = client_or(cx.genesys, &a_id, d, || {
-        RotationError::ClientMissing(a_id.clone())
-    })
-    .await?;
-    if a.state() != ClientState::Active {
-        return Err(RotationError::ClientNotActive {
-            client: a_id,
-            state: a.state().to_string(),
-        });
-    }
+    let a = active_client(cx.genesys, &a_id, d).await?;
     let settings = cx.current.settings();
     let (b_id, secret) = match settings.partner_client_id.clone() {
         Some(b_id) => {

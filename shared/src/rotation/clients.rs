@@ -23,6 +23,25 @@ pub(super) async fn client_or<G: ClientAdmin>(
     })
 }
 
+/// The client in use, which must exist and be active for a rotation to start.
+pub(super) async fn active_client<G: ClientAdmin>(
+    genesys: &G,
+    id: &str,
+    d: &Deadline,
+) -> Result<OAuthClient, RotationError> {
+    let c = client_or(genesys, id, d, || {
+        RotationError::ClientMissing(id.to_owned())
+    })
+    .await?;
+    if c.state() != ClientState::Active {
+        return Err(RotationError::ClientNotActive {
+            client: id.to_owned(),
+            state: c.state().to_string(),
+        });
+    }
+    Ok(c)
+}
+
 /// The secret a regenerate or create response must carry.
 pub(super) fn secret_of(c: OAuthClient) -> Result<SecretString, RotationError> {
     c.secret.ok_or_else(|| {

@@ -12,12 +12,11 @@
 //! `AWSCURRENT` (propagation + finishSecret + their cache TTL), the old secret is dead.
 
 use super::attempt::StepCtx;
-use super::clients::{client_or, secret_of};
+use super::clients::{active_client, secret_of};
 use super::dependents;
 use super::error::RotationError;
 use super::protocol::RotationGenesys;
 use super::verify::verify_pending;
-use crate::genesys::models::ClientState;
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::SecretStore;
 use crate::records::rotation::RotationRecord;
@@ -35,16 +34,7 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
     }
     let client_id = cx.current.client_id.clone();
     let d = cx.deadline;
-    let client = client_or(cx.genesys, &client_id, d, || {
-        RotationError::ClientMissing(client_id.clone())
-    })
-    .await?;
-    if client.state() != ClientState::Active {
-        return Err(RotationError::ClientNotActive {
-            client: client_id,
-            state: client.state().to_string(),
-        });
-    }
+    active_client(cx.genesys, &client_id, d).await?;
     if rec.regenerations > 0 {
         tracing::warn!(
             client = %client_id,
