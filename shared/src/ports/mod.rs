@@ -8,3 +8,4 @@ pub mod functions;
 pub mod genesys;
 pub mod records;
 pub mod secrets;
+pub mod stacks;

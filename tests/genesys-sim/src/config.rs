@@ -25,6 +25,9 @@ pub struct SimConfig {
     pub max_roles_page_size: usize,
     /// Addition: also apply the propagation delay to the secret of a newly created client.
     pub propagation_delay_on_create: bool,
+    /// Inferred alternative: `GET` of an integration credential returns no field at all (not
+    /// even `clientId`), so nobody can tell which client an OAuth credential embeds.
+    pub redact_all_credential_fields: bool,
     /// Listener ports for `start` (0 = ephemeral); not part of the runtime document.
     #[serde(skip)]
     pub api_port: u16,
@@ -44,6 +47,7 @@ impl Default for SimConfig {
             clients_list_page_size: None,
             max_roles_page_size: 500,
             propagation_delay_on_create: false,
+            redact_all_credential_fields: false,
             api_port: 0,
             login_port: 0,
         }
