@@ -46,7 +46,8 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
         (false, d)
     };
     let span = if d.num_days() >= 2 {
-        format!("{}d", d.num_days())
+        // Nearest day: a due time 45 days out reads "45d" a second later too.
+        format!("{}d", (d + chrono::Duration::hours(12)).num_days())
     } else if d.num_hours() >= 1 {
         format!("{}h{:02}m", d.num_hours(), d.num_minutes() % 60)
     } else if d.num_minutes() >= 1 {
