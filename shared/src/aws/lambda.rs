@@ -139,24 +139,39 @@ impl RotationCall for LambdaRotationCall {
             .send()
             .await
             .map_err(|e| {
-                let f = failure(&e);
-                RotationCallError::Unavailable(format!("{}: {}", f.code, f.message))
+                // Local Lambda emulators answer a function's error with an error status and
+                // the error document, where Lambda answers 200 with `FunctionError`.
+                let document = e
+                    .raw_response()
+                    .and_then(|r| r.body().bytes())
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+                    .filter(|v| v.get("errorType").is_some());
+                match document {
+                    Some(v) => function_failed(&v, None),
+                    None => {
+                        let f = failure(&e);
+                        RotationCallError::Unavailable(format!("{}: {}", f.code, f.message))
+                    }
+                }
             })?;
         let body: serde_json::Value = out
             .payload()
             .and_then(|p| serde_json::from_slice(p.as_ref()).ok())
             .unwrap_or(serde_json::Value::Null);
-        let text = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-        // `FunctionError` is set when the function failed; local runtimes answer the error
-        // document without it.
         if out.function_error().is_some() || body.get("errorType").is_some() {
-            return Err(RotationCallError::Failed {
-                error_type: text("errorType")
-                    .or_else(|| out.function_error().map(str::to_owned))
-                    .unwrap_or_else(|| "Unhandled".into()),
-                message: text("errorMessage").unwrap_or_default(),
-            });
+            return Err(function_failed(&body, out.function_error()));
         }
         Ok(body)
+    }
+}
+
+/// The function's error document (`errorType`, `errorMessage`).
+fn function_failed(doc: &serde_json::Value, function_error: Option<&str>) -> RotationCallError {
+    let text = |k: &str| doc.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    RotationCallError::Failed {
+        error_type: text("errorType")
+            .or_else(|| function_error.map(str::to_owned))
+            .unwrap_or_else(|| "Unhandled".into()),
+        message: text("errorMessage").unwrap_or_default(),
     }
 }

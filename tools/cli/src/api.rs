@@ -85,7 +85,25 @@ impl RevocationApi {
         body: Option<&Value>,
         idempotency_key: Option<&str>,
     ) -> Result<Answer, CliError> {
-        let url = format!("{}{}", self.base, path(route, params));
+        self.call_with_query(route, params, &[], body, idempotency_key)
+            .await
+    }
+
+    pub async fn call_with_query(
+        &self,
+        route: &Route,
+        params: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Answer, CliError> {
+        let mut url = format!("{}{}", self.base, path(route, params));
+        if !query.is_empty() {
+            let q: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(query)
+                .finish();
+            url = format!("{url}?{q}");
+        }
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let mut headers: Vec<(&str, String)> = vec![];
         if route.method == "POST" {

@@ -131,6 +131,8 @@ pub async fn run(ctx: &Context, cmd: Revoke) -> Result<Exit, CliError> {
                     (over, done, total)
                 })
                 .await?;
+                let mut followed = followed;
+                followed.body["results"] = Value::Array(per_user(&api, &id).await?);
                 return done(followed, &k, json);
             }
             done(answer, &k, json)
@@ -230,6 +232,29 @@ async fn follow(
             return Ok(answer);
         }
         tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+/// A finished background job's per-user outcomes, every page.
+async fn per_user(api: &RevocationApi, id: &str) -> Result<Vec<Value>, CliError> {
+    let mut users = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", "500")];
+        if let Some(a) = &after {
+            query.push(("after", a.as_str()));
+        }
+        let page = api
+            .call_with_query(route("GET", "getRevocationUsers", false), &[id], &query, None, None)
+            .await?;
+        if page.status != 200 {
+            return Err(error_of(&page));
+        }
+        users.extend(page.body["users"].as_array().cloned().unwrap_or_default());
+        match page.body["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return Ok(users),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use credguard::aws::lambda::LambdaRotationCall;
 use credguard::clock::Clock;
 use credguard::deadline::Deadline;
 use credguard::ports::functions::{RotationCall, RotationCallError};
-use credguard::rotation::event::RotateNowRequest;
+use credguard::rotation::event::{valid_request_id, RotateNowRequest};
 use credguard::rotation::Rotator;
 use serde_json::Value;
 use std::time::Duration;
@@ -24,6 +24,11 @@ pub async fn run(ctx: &Context, args: RotateArgs) -> Result<Exit, CliError> {
     let request_id = args
         .request_id
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if !valid_request_id(&request_id) {
+        return Err(CliError::usage(
+            "--request-id must be 32 to 64 letters, digits or '-' (it becomes the attempt's version id)",
+        ));
+    }
     output::note(format!(
         "request id {request_id} (a retry with --request-id {request_id} never rotates twice)"
     ));

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod recorder;
+
 use credguard::aws::secretsmanager::SecretsManager;
 use credguard::credential::TAG_MANAGED;
 use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
