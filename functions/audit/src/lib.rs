@@ -5,7 +5,7 @@
 pub mod input;
 
 use chrono::{DateTime, Utc};
-use credguard::audit::{run_audit, AuditConfig, AuditError, Ports, RequestMeter};
+use credguard::audit::{run_audit, AuditConfig, AuditError, AuditGenesys, Ports, RequestMeter};
 use credguard::aws::dynamodb::DynamoRecords;
 use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::aws::secretsmanager::SecretsManager;
@@ -14,7 +14,6 @@ use credguard::deadline::Deadline;
 use credguard::genesys::client::ClientInitError;
 use credguard::genesys::GenesysClient;
 use credguard::ports::events::EventPublisher;
-use credguard::ports::genesys::{AuthorizationDirectory, ClientDirectory, UsageReports};
 use credguard::ports::records::RecordStore;
 use credguard::ports::secrets::SecretStore;
 use credguard::secret_cache::admin_genesys_client;
@@ -81,67 +80,6 @@ pub fn wire(
     })
 }
 
-/// One invocation: the run the event names, bounded by the Lambda deadline. A partial run is
-/// returned as an error (`AuditRunPartial`) so the asynchronous retry completes it.
-async fn run_invocation<G, S, R, E>(
-    deps: &Deps<G, S, R, E>,
-    event: LambdaEvent<Value>,
-) -> Result<Value, AuditError>
-where
-    G: ClientDirectory + AuthorizationDirectory + UsageReports + RequestMeter,
-    S: SecretStore,
-    R: RecordStore + RequestMeter,
-    E: EventPublisher,
-{
-    let (payload, context) = event.into_parts();
-    let deadline = Deadline::for_invocation(
-        context.deadline(),
-        deps.deadline_margin,
-        deps.function_timeout,
-    );
-    let now = (deps.clock)();
-    let request = input::parse(&payload, now)?;
-    tracing::info!(
-        run_id = request.run_id.as_str(),
-        trigger = request.trigger.as_str(),
-        dry_run = request.dry_run,
-        budget_ms = deadline.remaining().as_millis() as u64,
-        "audit invocation"
-    );
-    let ports = Ports {
-        genesys: &deps.genesys,
-        secrets: &deps.secrets,
-        records: &deps.records,
-        events: &deps.events,
-        genesys_meter: &deps.genesys,
-        records_meter: &deps.records,
-    };
-    let summary = run_audit(&ports, &deps.config, &request, now, &deadline)
-        .await
-        .inspect_err(|e| {
-            credguard::metrics::emit("audit", &[("AuditRunFailed", 1.0)], &[]);
-            tracing::error!(error_type = e.error_type(), error = %e, "audit run failed")
-        })?;
-    // Alarms watch these: a dry run or a replay of a finished run must not move them.
-    if !summary.dry_run && !summary.already_complete {
-        let count = |s: &str| summary.findings_by_severity.get(s).copied().unwrap_or(0) as f64;
-        let partial = summary.outcome == credguard::records::audit::outcome::PARTIAL;
-        credguard::metrics::emit(
-            "audit",
-            &[
-                ("AuditRunPartial", if partial { 1.0 } else { 0.0 }),
-                ("AuditFindingsCritical", count("CRITICAL")),
-                ("AuditFindingsHigh", count("HIGH")),
-            ],
-            &[],
-        );
-    }
-    let summary = summary
-        .into_result()
-        .inspect_err(|e| tracing::warn!(error = %e, "audit run partial; a retry completes it"))?;
-    Ok(serde_json::to_value(&summary).unwrap_or_default())
-}
-
 /// The function's name in IAM bookkeeping (`credguard::aws::iam`).
 pub const FUNCTION: &str = "credguard-audit";
 
@@ -153,10 +91,59 @@ pub async fn handler<G, S, R, E>(
     event: LambdaEvent<Value>,
 ) -> Result<Value, AuditError>
 where
-    G: ClientDirectory + AuthorizationDirectory + UsageReports + RequestMeter,
+    G: AuditGenesys + RequestMeter,
     S: SecretStore,
     R: RecordStore + RequestMeter,
     E: EventPublisher,
 {
-    credguard::aws::iam::scope(FUNCTION, run_invocation(deps, event)).await
+    let invocation = async move {
+        let (payload, context) = event.into_parts();
+        let deadline = Deadline::for_invocation(
+            context.deadline(),
+            deps.deadline_margin,
+            deps.function_timeout,
+        );
+        let now = (deps.clock)();
+        let request = input::parse(&payload, now)?;
+        tracing::info!(
+            run_id = request.run_id.as_str(),
+            trigger = request.trigger.as_str(),
+            dry_run = request.dry_run,
+            budget_ms = deadline.remaining().as_millis() as u64,
+            "audit invocation"
+        );
+        let ports = Ports {
+            genesys: &deps.genesys,
+            secrets: &deps.secrets,
+            records: &deps.records,
+            events: &deps.events,
+            genesys_meter: &deps.genesys,
+            records_meter: &deps.records,
+        };
+        let summary = run_audit(&ports, &deps.config, &request, now, &deadline)
+            .await
+            .inspect_err(|e| {
+                credguard::metrics::emit("audit", &[("AuditRunFailed", 1.0)], &[]);
+                tracing::error!(error_type = e.error_type(), error = %e, "audit run failed")
+            })?;
+        // Alarms watch these: a dry run or a replay of a finished run must not move them.
+        if !summary.dry_run && !summary.already_complete {
+            let count = |s: &str| summary.findings_by_severity.get(s).copied().unwrap_or(0) as f64;
+            let partial = summary.outcome == credguard::records::audit::outcome::PARTIAL;
+            credguard::metrics::emit(
+                "audit",
+                &[
+                    ("AuditRunPartial", if partial { 1.0 } else { 0.0 }),
+                    ("AuditFindingsCritical", count("CRITICAL")),
+                    ("AuditFindingsHigh", count("HIGH")),
+                ],
+                &[],
+            );
+        }
+        let summary = summary.into_result().inspect_err(
+            |e| tracing::warn!(error = %e, "audit run partial; a retry completes it"),
+        )?;
+        Ok::<_, AuditError>(serde_json::to_value(&summary).unwrap_or_default())
+    };
+    credguard::aws::iam::scope(FUNCTION, invocation).await
 }

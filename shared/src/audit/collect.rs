@@ -7,9 +7,10 @@
 
 use super::config::AuditConfig;
 use super::findings::Source;
-use crate::credential::{TAG_CLIENT_ID, TAG_MANAGED, TAG_PARTNER_CLIENT_ID};
+use crate::credential::{TAG_CLIENT_ID, TAG_MANAGED, TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID};
 use crate::deadline::Deadline;
 use crate::genesys::models::OAuthClient;
+use crate::genesys::ops::ROLE_BATCH;
 use crate::genesys::{GenesysError, UsageSummary, UsageWindow};
 use crate::ports::genesys::{AuthorizationDirectory, ClientDirectory, UsageReports};
 use crate::ports::records::RecordStore;
@@ -19,12 +20,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::{stream, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Optional per-secret override of `AUDIT_SECRET_MAX_AGE_DAYS`: the secret's own `maxAgeDays`
-/// lives in its value, which the audit never reads.
-pub const TAG_MAX_AGE_DAYS: &str = "credguard:max-age-days";
-
-/// Roles per lookup (`GET /api/v2/authorization/roles?id=..&id=..`): one request each.
-pub const ROLE_BATCH: usize = 100;
 const ROLE_LOOKUPS_IN_FLIGHT: usize = 4;
 const SECRETS_IN_FLIGHT: usize = 8;
 
@@ -64,6 +59,12 @@ impl Missing {
         format!("{}: {}", self.source.as_str(), self.detail)
     }
 }
+
+/// Everything a run asks of Genesys (read-only: `oauth:client:view`, `authorization:role:view`,
+/// `usage:organization:view`).
+pub trait AuditGenesys: ClientDirectory + AuthorizationDirectory + UsageReports {}
+
+impl<T: ClientDirectory + AuthorizationDirectory + UsageReports> AuditGenesys for T {}
 
 pub struct Inventory {
     pub clients: Vec<OAuthClient>,
@@ -110,7 +111,7 @@ pub async fn collect<G, S, R>(
     d: &Deadline,
 ) -> Result<Inventory, GenesysError>
 where
-    G: ClientDirectory + AuthorizationDirectory + UsageReports,
+    G: AuditGenesys,
     S: SecretStore,
     R: RecordStore,
 {

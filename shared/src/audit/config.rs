@@ -3,7 +3,7 @@
 //! with one environment variable per setting or with one JSON document in `AUDIT_CONFIG_JSON`
 //! (individual variables win over the document).
 
-use super::findings::codes;
+use super::findings::{builtin, codes};
 use super::permissions::valid_pattern;
 use crate::config::{ConfigError, EnvSource, Vars};
 use crate::genesys::UsageApi;
@@ -109,24 +109,26 @@ fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// The built-in permission rules; their severity, title and remediation are the catalogue's.
 fn default_rules() -> Vec<PermissionRule> {
+    let rule = |code: &str, permissions: &[&str], scopes: &[&str]| {
+        let info = builtin(code);
+        PermissionRule {
+            code: info.code.into(),
+            severity: info.severity,
+            permissions: strings(permissions),
+            scopes: strings(scopes),
+            title: info.title.into(),
+            remediation: info.remediation.into(),
+        }
+    };
     vec![
-        PermissionRule {
-            code: codes::ADMIN_PERMISSION.into(),
-            severity: Severity::Critical,
-            permissions: strings(DEFAULT_ADMIN_PERMISSIONS),
-            scopes: vec![],
-            title: "Client holds admin-level permissions".into(),
-            remediation: "Replace the admin role with a role granting only the permissions this integration uses.".into(),
-        },
-        PermissionRule {
-            code: codes::CREDENTIAL_ADMIN_PERMISSION.into(),
-            severity: Severity::High,
-            permissions: strings(DEFAULT_CREDENTIAL_ADMIN_PERMISSIONS),
-            scopes: strings(DEFAULT_CREDENTIAL_ADMIN_SCOPES),
-            title: "Client can create or change credentials, roles or grants".into(),
-            remediation: "Remove OAuth client, role and grant administration unless this client is a credential tool; if it is, manage its own secret with credguard.".into(),
-        },
+        rule(codes::ADMIN_PERMISSION, DEFAULT_ADMIN_PERMISSIONS, &[]),
+        rule(
+            codes::CREDENTIAL_ADMIN_PERMISSION,
+            DEFAULT_CREDENTIAL_ADMIN_PERMISSIONS,
+            DEFAULT_CREDENTIAL_ADMIN_SCOPES,
+        ),
     ]
 }
 

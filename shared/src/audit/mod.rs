@@ -6,7 +6,9 @@
 //!   their latest rotation records; never a secret value;
 //! - [`rules`] raise [`findings`] (stable codes) under [`config`] (thresholds, patterns);
 //! - [`changes`]: comparison with the previous complete run;
-//! - [`run`]: one idempotent run (records, events, partial failures); [`error`].
+//! - [`run`]: one idempotent run (records, events, partial failures), taking [`request`]s and
+//!   returning a [`summary`]; inside it a pass (`produce`) evaluates and writes through the
+//!   batch `writer`, counting in a `tally`, with items shaped by `mapping`; [`error`].
 
 pub mod changes;
 pub mod collect;
@@ -14,10 +16,15 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod findings;
-pub mod meter;
+mod mapping;
 pub mod permissions;
+mod produce;
+pub mod request;
 pub mod rules;
 pub mod run;
+pub mod summary;
+mod tally;
+mod writer;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -28,4 +35,6 @@ mod tests;
 pub use config::AuditConfig;
 pub use error::AuditError;
 pub use findings::{Finding, Source, Subject};
-pub use run::{run_audit, AuditRequest, Ports, RequestMeter, RunId, RunSummary, Trigger};
+pub use run::{
+    run_audit, AuditGenesys, AuditRequest, Ports, RequestMeter, RunId, RunSummary, Trigger,
+};

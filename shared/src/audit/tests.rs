@@ -668,7 +668,7 @@ async fn stale_means_older_than_the_maximum_age_plus_grace() {
     w.g.client(w.cc("c", &["r-read"], 100));
     w.used("c", 1);
     w.managed("team/c", Some("c"), 10);
-    w.s.set_tag("team/c", super::collect::TAG_MAX_AGE_DAYS, "7");
+    w.s.set_tag("team/c", crate::credential::TAG_MAX_AGE_DAYS, "7");
     w.run("2026-11-21").await.unwrap();
     let f = w.findings("2026-11-21");
     assert_eq!(

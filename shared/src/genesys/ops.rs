@@ -104,8 +104,8 @@ pub const UPDATE_CREDENTIAL: Op = Op::new(
     IdempotentWrite,
 );
 
-/// Roles per request when resolving ids in bulk.
-const ROLE_BATCH: usize = 100;
+/// Roles per request when resolving ids in bulk (`GET /api/v2/authorization/roles?id=..&id=..`).
+pub const ROLE_BATCH: usize = 100;
 
 /// A path parameter must be one plain segment: no `/`, no `..`, nothing needing encoding.
 pub(crate) fn segment(op: Op, value: &str) -> Result<&str, GenesysError> {

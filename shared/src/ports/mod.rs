@@ -6,5 +6,6 @@
 pub mod events;
 pub mod functions;
 pub mod genesys;
+pub mod meter;
 pub mod records;
 pub mod secrets;

@@ -4,10 +4,11 @@
 //! stable names for exports; evidence is a JSON string so its shape never changes the table's
 //! schema. No secret or token value is ever written.
 
-use super::{from_item, to_item};
+use super::{for_each_item, from_item, to_item};
 use crate::ports::records::{Item, Query, RecordStore, StoreError, GSI1, SK};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::ops::ControlFlow;
 
 pub const SCHEMA_VERSION: u32 = 1;
 pub const RUN_SK: &str = "RUN";
@@ -51,18 +52,47 @@ pub mod outcome {
     pub const FAILED: &str = "failed";
 }
 
+/// The attributes every item of a run carries: its key, type, run and TTL.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct RunRecord {
+pub struct RunItem {
     pub pk: String,
     pub sk: String,
-    pub gsi1pk: String,
-    pub gsi1sk: String,
     pub record_type: String,
     pub schema_version: u32,
     pub run_id: String,
     /// `YYYY-MM-DD` (UTC) the run is for.
     pub run_date: String,
+    pub expires_at: i64,
+}
+
+impl RunItem {
+    pub fn new(
+        run_id: &str,
+        run_date: &str,
+        sk: String,
+        record_type: &str,
+        expires_at: i64,
+    ) -> Self {
+        Self {
+            pk: run_pk(run_id),
+            sk,
+            record_type: record_type.into(),
+            schema_version: SCHEMA_VERSION,
+            run_id: run_id.into(),
+            run_date: run_date.into(),
+            expires_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RunRecord {
+    #[serde(flatten)]
+    pub item: RunItem,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
     /// `schedule` or `manual`.
     pub trigger: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,18 +145,13 @@ pub struct RunRecord {
     pub events_published: bool,
     pub finding_events_sent: u64,
     pub finding_events_suppressed: u64,
-    pub expires_at: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClientRecord {
-    pub pk: String,
-    pub sk: String,
-    pub record_type: String,
-    pub schema_version: u32,
-    pub run_id: String,
-    pub run_date: String,
+    #[serde(flatten)]
+    pub item: RunItem,
     pub client_id: String,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -181,18 +206,13 @@ pub struct ClientRecord {
     pub findings_count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highest_severity: Option<String>,
-    pub expires_at: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct FindingRecord {
-    pub pk: String,
-    pub sk: String,
-    pub record_type: String,
-    pub schema_version: u32,
-    pub run_id: String,
-    pub run_date: String,
+    #[serde(flatten)]
+    pub item: RunItem,
     /// `client:<id>` or `secret:<name>`.
     pub subject: String,
     pub subject_type: String,
@@ -213,18 +233,13 @@ pub struct FindingRecord {
     pub first_seen_run_id: String,
     /// Not raised by the previous complete run.
     pub is_new: bool,
-    pub expires_at: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ChangeRecord {
-    pub pk: String,
-    pub sk: String,
-    pub record_type: String,
-    pub schema_version: u32,
-    pub run_id: String,
-    pub run_date: String,
+    #[serde(flatten)]
+    pub item: RunItem,
     pub previous_run_id: String,
     /// `CLIENT_ADDED`, `CLIENT_REMOVED`, `ACCESS_CHANGED`, `FINDING_NEW`, `FINDING_RESOLVED`,
     /// `SEVERITY_CHANGED`.
@@ -243,7 +258,6 @@ pub struct ChangeRecord {
     pub previous_severity: Option<String>,
     /// JSON object, as a string (e.g. roles before and after).
     pub detail: String,
-    pub expires_at: i64,
 }
 
 /// The newest rotation record of a managed secret, read as raw JSON: the rotation function
@@ -295,30 +309,24 @@ impl<'a, S: RecordStore> AuditRecords<'a, S> {
         &self,
         run_id: &str,
     ) -> Result<Option<RunRecord>, StoreError> {
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(Query {
-                    index: Some(GSI1),
-                    pk: AUDIT_RUNS.into(),
-                    descending: true,
-                    limit: Some(50),
-                    cursor,
-                    ..Query::default()
-                })
-                .await?;
-            for item in page.items {
-                let run: RunRecord = from_item(item)?;
-                if run.run_id.as_str() < run_id && run.outcome == outcome::COMPLETE {
-                    return Ok(Some(run));
-                }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(None),
-            }
-        }
+        let runs = Query {
+            index: Some(GSI1),
+            pk: AUDIT_RUNS.into(),
+            descending: true,
+            limit: Some(50),
+            ..Query::default()
+        };
+        for_each_item(self.store, runs, |item| {
+            let run: RunRecord = from_item(item)?;
+            Ok(
+                if run.item.run_id.as_str() < run_id && run.outcome == outcome::COMPLETE {
+                    ControlFlow::Break(run)
+                } else {
+                    ControlFlow::Continue(())
+                },
+            )
+        })
+        .await
     }
 
     /// Calls `f` with every item of a run whose sort key starts with `prefix`, page by page,
@@ -329,25 +337,16 @@ impl<'a, S: RecordStore> AuditRecords<'a, S> {
         prefix: &str,
         mut f: impl FnMut(Item) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(Query {
-                    pk: run_pk(run_id),
-                    sk_prefix: Some(prefix.to_owned()),
-                    cursor,
-                    ..Query::default()
-                })
-                .await?;
-            for item in page.items {
-                f(item)?;
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(()),
-            }
-        }
+        let items = Query {
+            pk: run_pk(run_id),
+            sk_prefix: Some(prefix.to_owned()),
+            ..Query::default()
+        };
+        for_each_item(self.store, items, |item| {
+            f(item).map(ControlFlow::<()>::Continue)
+        })
+        .await?;
+        Ok(())
     }
 
     /// The sort keys of everything a run holds besides its summary.
@@ -407,12 +406,9 @@ mod tests {
 
     fn run(id: &str, outcome: &str) -> RunRecord {
         RunRecord {
-            pk: run_pk(id),
-            sk: RUN_SK.into(),
+            item: RunItem::new(id, &id[..10], RUN_SK.into(), TYPE_RUN, 0),
             gsi1pk: AUDIT_RUNS.into(),
             gsi1sk: id.into(),
-            record_type: TYPE_RUN.into(),
-            run_id: id.into(),
             outcome: outcome.into(),
             ..RunRecord::default()
         }
@@ -431,7 +427,7 @@ mod tests {
             repo.put_run(&run(id, o)).await.unwrap();
         }
         let prev = repo.previous_complete_run("2026-11-21").await.unwrap();
-        assert_eq!(prev.unwrap().run_id, "2026-11-19");
+        assert_eq!(prev.unwrap().item.run_id, "2026-11-19");
         assert!(repo
             .previous_complete_run("2026-11-18")
             .await

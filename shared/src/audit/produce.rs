@@ -1,0 +1,161 @@
+//! One pass over what was collected: every client and managed secret is evaluated, compared
+//! with the baseline and written as it goes (through the [`Writer`]), while the [`Tally`]
+//! counts. Nothing is held for the whole org but the counts and the keys written.
+
+use super::changes::{access_of, Baseline, Change, Differ};
+use super::collect::Inventory;
+use super::config::AuditConfig;
+use super::events;
+use super::findings::Finding;
+use super::mapping::RunItems;
+use super::rules::Rules;
+use super::tally::Tally;
+use super::writer::{DynStore, Writer};
+use crate::deadline::Deadline;
+use crate::ports::events::Severity;
+use crate::ports::records::{Item, RecordStore, StoreError};
+use crate::records::audit::item;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{BTreeSet, HashSet};
+
+pub(super) struct Context<'a> {
+    pub cfg: &'a AuditConfig,
+    pub items: RunItems<'a>,
+    /// Findings the earlier attempt of this run already announced.
+    pub announced: HashSet<String>,
+}
+
+/// What a pass produced, before the run's outcome is recorded.
+pub(super) struct Produced {
+    /// What could not be collected or recorded (`missing`), and the sources behind it.
+    pub missing: Vec<String>,
+    pub missing_sources: BTreeSet<String>,
+    pub tally: Tally,
+    /// The sort keys written, when an earlier attempt's leftovers must be found.
+    pub written_keys: Option<HashSet<String>>,
+}
+
+/// Where a run's items go: the writer, the tally, and (when retrying) the keys written.
+struct Sink<'a> {
+    writer: Writer<'a>,
+    tally: Tally,
+    keys: Option<HashSet<String>>,
+}
+
+impl Sink<'_> {
+    async fn write(&mut self, sk: &str, record: Item) -> Result<bool, StoreError> {
+        if let Some(k) = self.keys.as_mut() {
+            k.insert(sk.to_owned());
+        }
+        self.writer.push(record).await
+    }
+
+    /// Written as it is found: changes are never all held in memory.
+    async fn change(&mut self, ctx: &Context<'_>, c: Change) -> Result<(), StoreError> {
+        self.tally.change(&c);
+        let rec = ctx.items.change(&c);
+        self.write(&rec.item.sk, item(&rec)).await?;
+        Ok(())
+    }
+
+    async fn finding(
+        &mut self,
+        ctx: &Context<'_>,
+        differ: &mut Differ,
+        f: &Finding,
+    ) -> Result<(), StoreError> {
+        let h = differ.finding(f, ctx.items.run_id);
+        let rec = ctx.items.finding(f, &h.first_seen_run_id, h.is_new);
+        self.tally.finding(f);
+        let t = &mut self.tally;
+        if h.is_new && f.severity >= Severity::High && !ctx.announced.contains(&rec.item.sk) {
+            if t.events.len() < ctx.cfg.max_finding_events {
+                t.events.push(events::finding_event(
+                    ctx.items.run_id,
+                    f,
+                    &h.first_seen_run_id,
+                ));
+            } else {
+                t.events_suppressed += 1;
+            }
+        }
+        self.write(&rec.item.sk, item(&rec)).await?;
+        if let Some(c) = h.change {
+            self.change(ctx, c).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Evaluates, compares and (unless `records` is `None`: a dry run) writes.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn produce<R: RecordStore>(
+    ctx: &Context<'_>,
+    inv: &Inventory,
+    baseline: Option<Baseline>,
+    records: Option<&R>,
+    deadline: Deadline,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    retrying: bool,
+) -> Result<Produced, StoreError> {
+    let rules = Rules::new(ctx.cfg, inv, today, now);
+    let mut differ = Differ::new(baseline);
+    let dyn_store: Option<&dyn DynStore> = records.map(|r| r as &dyn DynStore);
+    let mut sink = Sink {
+        writer: Writer::new(dyn_store, deadline),
+        tally: Tally::default(),
+        keys: retrying.then(HashSet::new),
+    };
+
+    for c in &inv.clients {
+        let a = rules.client(c);
+        let access = access_of(c);
+        if let Some(change) = differ.client(&c.id, &c.name, &access) {
+            sink.change(ctx, change).await?;
+        }
+        for f in &a.findings {
+            sink.finding(ctx, &mut differ, f).await?;
+        }
+        let rec = ctx.items.client(c, &a, &access);
+        if sink.write(&rec.item.sk, item(&rec)).await? {
+            sink.tally.clients_recorded += 1;
+        }
+    }
+    for s in inv.secrets.iter().flatten() {
+        for f in rules.secret(s) {
+            sink.finding(ctx, &mut differ, &f).await?;
+        }
+    }
+    for change in differ.finish(|s| inv.complete(s)) {
+        sink.change(ctx, change).await?;
+    }
+    sink.writer.finish().await?;
+    let Sink {
+        writer,
+        tally,
+        keys,
+    } = sink;
+
+    let mut missing: Vec<String> = inv.missing.iter().map(|m| m.text()).collect();
+    let mut missing_sources: BTreeSet<String> = inv
+        .missing_sources()
+        .into_iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    if writer.dropped > 0 {
+        missing.push(format!(
+            "records: time budget ran out, {} items not written ({} of {} clients recorded)",
+            writer.dropped,
+            tally.clients_recorded,
+            inv.clients.len()
+        ));
+        missing_sources.insert("records".into());
+    }
+    Ok(Produced {
+        missing,
+        missing_sources,
+        tally,
+        written_keys: keys,
+    })
+}
