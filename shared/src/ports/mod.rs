@@ -3,6 +3,7 @@
 //! (`testing`). Domain code takes the narrowest trait it needs, which also keeps each
 //! function's permissions (IAM and Genesys) obvious.
 
+pub mod audit_trail;
 pub mod events;
 pub mod functions;
 pub mod genesys;
