@@ -3,7 +3,7 @@
 //! with one environment variable per setting or with one JSON document in `AUDIT_CONFIG_JSON`
 //! (individual variables win over the document).
 
-use super::findings::{builtin, codes};
+use super::findings::{builtin, codes, Source, CATALOG};
 use super::permissions::valid_pattern;
 use crate::config::{ConfigError, EnvSource, Vars};
 use crate::genesys::UsageApi;
@@ -27,6 +27,14 @@ pub const AUDIT_CREDENTIAL_ADMIN_PERMISSIONS: &str = "AUDIT_CREDENTIAL_ADMIN_PER
 pub const AUDIT_CREDENTIAL_ADMIN_SCOPES: &str = "AUDIT_CREDENTIAL_ADMIN_SCOPES";
 pub const AUDIT_SEVERITY_OVERRIDES: &str = "AUDIT_SEVERITY_OVERRIDES";
 pub const AUDIT_DISABLED_CODES: &str = "AUDIT_DISABLED_CODES";
+pub const AUDIT_TRAIL_SERVICE_NAME: &str = "AUDIT_TRAIL_SERVICE_NAME";
+pub const AUDIT_TRAIL_FIRST_RUN_DAYS: &str = "AUDIT_TRAIL_FIRST_RUN_DAYS";
+pub const AUDIT_CREDGUARD_CLIENT_IDS: &str = "AUDIT_CREDGUARD_CLIENT_IDS";
+pub const AUDIT_ROTATION_ADMIN_CLIENT_ID: &str = "AUDIT_ROTATION_ADMIN_CLIENT_ID";
+pub const AUDIT_DUE_SOON_DAYS: &str = "AUDIT_DUE_SOON_DAYS";
+pub const AUDIT_MAX_CREDENTIAL_READS: &str = "AUDIT_MAX_CREDENTIAL_READS";
+pub const AUDIT_SECURITY_HUB_REFRESH_DAYS: &str = "AUDIT_SECURITY_HUB_REFRESH_DAYS";
+pub const AUDIT_OWNER_TAG: &str = "AUDIT_OWNER_TAG";
 
 pub const DEFAULT_ADMIN_PERMISSIONS: &[&str] = &["*:*:*", "directory:organization:admin"];
 pub const DEFAULT_CREDENTIAL_ADMIN_PERMISSIONS: &[&str] = &[
@@ -82,6 +90,26 @@ pub struct AuditConfig {
     pub permission_rules: Vec<PermissionRule>,
     pub severity_overrides: BTreeMap<String, Severity>,
     pub disabled_codes: BTreeSet<String>,
+    /// The audit service name OAuth client events are filed under (check it with
+    /// `GET /api/v2/audits/query/servicemapping`).
+    pub trail_service_name: String,
+    /// Days of audit trail read by a run with no previous complete run (1..=30).
+    pub trail_first_run_days: u32,
+    /// Further OAuth clients whose changes are credguard's (e.g. the rotation and revocation
+    /// admin clients, when they differ from the audit's own).
+    pub credguard_client_ids: BTreeSet<String>,
+    /// The client rotation acts as (its roles are checked for due rotations); default: the
+    /// audit's own client.
+    pub rotation_admin_client_id: Option<String>,
+    /// `ROTATION_DUE_BLOCKED` for rotations due within this many days.
+    pub due_soon_days: u32,
+    /// Integration credentials read per run to learn the client they embed.
+    pub max_credential_reads: usize,
+    /// A Security Hub finding that did not change is imported again after this many days
+    /// (Security Hub drops findings not updated for 90 days).
+    pub security_hub_refresh_days: u32,
+    /// The secret tag naming who must act on a rotation notice (copied into it).
+    pub owner_tag: String,
 }
 
 impl Default for AuditConfig {
@@ -101,6 +129,14 @@ impl Default for AuditConfig {
             permission_rules: default_rules(),
             severity_overrides: BTreeMap::new(),
             disabled_codes: BTreeSet::new(),
+            trail_service_name: "PeoplePermissions".into(),
+            trail_first_run_days: 7,
+            credguard_client_ids: BTreeSet::new(),
+            rotation_admin_client_id: None,
+            due_soon_days: 7,
+            max_credential_reads: 200,
+            security_hub_refresh_days: 30,
+            owner_tag: "owner".into(),
         }
     }
 }
@@ -171,6 +207,14 @@ struct Document {
     permission_rules: Option<Vec<RuleDocument>>,
     severities: Option<BTreeMap<String, String>>,
     disabled_codes: Option<Vec<String>>,
+    trail_service_name: Option<String>,
+    trail_first_run_days: Option<u32>,
+    credguard_client_ids: Option<Vec<String>>,
+    rotation_admin_client_id: Option<String>,
+    due_soon_days: Option<u32>,
+    max_credential_reads: Option<usize>,
+    security_hub_refresh_days: Option<u32>,
+    owner_tag: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -239,6 +283,22 @@ impl AuditConfig {
             c.severity_overrides.insert(code.trim().to_owned(), sev);
         }
         c.disabled_codes.extend(v.list(AUDIT_DISABLED_CODES));
+        if let Some(name) = v.optional(AUDIT_TRAIL_SERVICE_NAME) {
+            c.trail_service_name = name;
+        }
+        c.trail_first_run_days = v.parsed(AUDIT_TRAIL_FIRST_RUN_DAYS, c.trail_first_run_days)?;
+        c.credguard_client_ids
+            .extend(v.list(AUDIT_CREDGUARD_CLIENT_IDS));
+        if let Some(id) = v.optional(AUDIT_ROTATION_ADMIN_CLIENT_ID) {
+            c.rotation_admin_client_id = Some(id);
+        }
+        c.due_soon_days = v.parsed(AUDIT_DUE_SOON_DAYS, c.due_soon_days)?;
+        c.max_credential_reads = v.parsed(AUDIT_MAX_CREDENTIAL_READS, c.max_credential_reads)?;
+        c.security_hub_refresh_days =
+            v.parsed(AUDIT_SECURITY_HUB_REFRESH_DAYS, c.security_hub_refresh_days)?;
+        if let Some(tag) = v.optional(AUDIT_OWNER_TAG) {
+            c.owner_tag = tag;
+        }
         c.validate()?;
         Ok(c)
     }
@@ -337,6 +397,29 @@ impl AuditConfig {
         }
         self.disabled_codes
             .extend(d.disabled_codes.unwrap_or_default());
+        if let Some(x) = d.trail_service_name {
+            self.trail_service_name = x;
+        }
+        if let Some(x) = d.trail_first_run_days {
+            self.trail_first_run_days = x;
+        }
+        self.credguard_client_ids
+            .extend(d.credguard_client_ids.unwrap_or_default());
+        if let Some(x) = d.rotation_admin_client_id {
+            self.rotation_admin_client_id = Some(x).filter(|x| !x.is_empty());
+        }
+        if let Some(x) = d.due_soon_days {
+            self.due_soon_days = x;
+        }
+        if let Some(x) = d.max_credential_reads {
+            self.max_credential_reads = x;
+        }
+        if let Some(x) = d.security_hub_refresh_days {
+            self.security_hub_refresh_days = x;
+        }
+        if let Some(x) = d.owner_tag {
+            self.owner_tag = x;
+        }
         Ok(())
     }
 
@@ -370,6 +453,21 @@ impl AuditConfig {
         }
         if self.retention_days == 0 {
             return Err(invalid(AUDIT_RETENTION_DAYS, "must be at least 1"));
+        }
+        if !(1..=30).contains(&self.trail_first_run_days) {
+            return Err(invalid(
+                AUDIT_TRAIL_FIRST_RUN_DAYS,
+                "must be 1..=30 (one audit query spans 30 days at most)",
+            ));
+        }
+        if self.trail_service_name.trim().is_empty() {
+            return Err(invalid(AUDIT_TRAIL_SERVICE_NAME, "must not be empty"));
+        }
+        if !(1..=89).contains(&self.security_hub_refresh_days) {
+            return Err(invalid(
+                AUDIT_SECURITY_HUB_REFRESH_DAYS,
+                "must be 1..=89 (Security Hub drops findings not updated for 90 days)",
+            ));
         }
         for r in &self.permission_rules {
             if !valid_code(&r.code) {
@@ -409,6 +507,13 @@ impl AuditConfig {
 
     pub fn enabled(&self, code: &str) -> bool {
         !self.disabled_codes.contains(code)
+    }
+
+    /// Whether any enabled built-in code needs `source` (a source no code needs is not read).
+    pub fn needs(&self, source: Source) -> bool {
+        CATALOG
+            .iter()
+            .any(|c| c.source == source && self.enabled(c.code))
     }
 }
 
@@ -494,6 +599,36 @@ mod tests {
                 Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name, "{pairs:?}"),
                 other => panic!("{pairs:?}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn sources_no_enabled_code_needs_are_not_read() {
+        let c = env(&[]).unwrap();
+        assert!(c.needs(Source::Trail) && c.needs(Source::Credentials));
+        let c = env(&[(
+            AUDIT_DISABLED_CODES,
+            "SECRET_RESET_OUTSIDE_CREDGUARD,ADMIN_ACCESS_GRANTED",
+        )])
+        .unwrap();
+        assert!(!c.needs(Source::Trail) && c.needs(Source::Credentials));
+        let c = env(&[
+            (AUDIT_CREDGUARD_CLIENT_IDS, "a, b"),
+            (
+                AUDIT_CONFIG_JSON,
+                r#"{"credguardClientIds": ["c"], "dueSoonDays": 14}"#,
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.credguard_client_ids.len(), 3);
+        assert_eq!(c.due_soon_days, 14);
+        for (name, bad) in [
+            (AUDIT_TRAIL_FIRST_RUN_DAYS, "31"),
+            (AUDIT_SECURITY_HUB_REFRESH_DAYS, "90"),
+        ] {
+            assert!(
+                matches!(env(&[(name, bad)]), Err(ConfigError::Invalid { name: n, .. }) if n == name)
+            );
         }
     }
 

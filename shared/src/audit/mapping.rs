@@ -4,12 +4,14 @@
 use super::changes::Change;
 use super::findings::{Finding, Subject};
 use super::rules::{highest, Assessment};
+use super::trail::{TrailEvent, TrailIndex};
 use crate::genesys::models::OAuthClient;
 use crate::records::audit::{
-    change_sk, client_sk, finding_sk, ChangeRecord, ClientRecord, FindingRecord, RunItem,
-    TYPE_CHANGE, TYPE_CLIENT, TYPE_FINDING,
+    change_sk, client_sk, finding_sk, trail_sk, ChangeRecord, ClientRecord, FindingRecord, RunItem,
+    TrailRecord, TYPE_CHANGE, TYPE_CLIENT, TYPE_FINDING, TYPE_TRAIL,
 };
 use crate::records::iso;
+use serde_json::json;
 
 /// Permissions listed per client record (a DynamoDB item holds 400 KB).
 const MAX_PERMISSIONS_RECORDED: usize = 500;
@@ -86,17 +88,11 @@ impl RunItems<'_> {
     }
 
     pub fn finding(&self, f: &Finding, first_seen: &str, is_new: bool) -> FindingRecord {
-        let (client_name, secret_name) = match &f.subject {
-            Subject::Client { name, .. } => (Some(name.clone()), None),
-            Subject::Secret { name, .. } => (None, Some(name.clone())),
-        };
-        FindingRecord {
+        let mut rec = FindingRecord {
             item: self.item(finding_sk(&f.subject.key(), &f.code), TYPE_FINDING),
             subject: f.subject.key(),
             subject_type: f.subject.kind().into(),
             client_id: f.subject.client_id().map(str::to_owned),
-            client_name,
-            secret_name,
             code: f.code.clone(),
             severity: f.severity.as_str().into(),
             title: f.title.clone(),
@@ -105,10 +101,33 @@ impl RunItems<'_> {
             source: f.source.as_str().into(),
             first_seen_run_id: first_seen.into(),
             is_new,
+            ..FindingRecord::default()
+        };
+        match &f.subject {
+            Subject::Client { name, .. } => rec.client_name = Some(name.clone()),
+            Subject::Secret { name, arn, .. } => {
+                rec.secret_name = Some(name.clone());
+                rec.secret_arn = Some(arn.clone()).filter(|a| !a.is_empty());
+            }
+            Subject::Credential { id, name, .. } => {
+                rec.credential_id = Some(id.clone());
+                rec.credential_name = Some(name.clone());
+            }
         }
+        rec
     }
 
     pub fn change(&self, c: &Change) -> ChangeRecord {
+        let actor = c.actor.as_ref();
+        let mut detail = c.detail.clone();
+        if let (Some(a), Some(d)) = (actor, detail.as_object_mut()) {
+            d.insert(
+                "changedBy".into(),
+                json!({"userId": a.user_id, "userName": a.user_name, "clientId": a.client_id,
+                       "at": a.at, "action": a.action, "auditEventId": a.event_id,
+                       "byCredguard": a.by_credguard}),
+            );
+        }
         ChangeRecord {
             item: self.item(
                 change_sk(c.kind.as_str(), &c.subject, c.code.as_deref()),
@@ -123,7 +142,48 @@ impl RunItems<'_> {
             code: c.code.clone(),
             severity: c.severity.map(|s| s.as_str().to_owned()),
             previous_severity: c.previous_severity.map(|s| s.as_str().to_owned()),
-            detail: c.detail.to_string(),
+            detail: detail.to_string(),
+            changed_by_user_id: actor.and_then(|a| a.user_id.clone()),
+            changed_by_user_name: actor.and_then(|a| a.user_name.clone()),
+            changed_by_client_id: actor.and_then(|a| a.client_id.clone()),
+            changed_at: actor.map(|a| a.at.clone()),
+            changed_by_credguard: actor.map(|a| a.by_credguard),
+            audit_event_id: actor.map(|a| a.event_id.clone()),
+        }
+    }
+
+    pub fn trail_event(&self, e: &TrailEvent, trail: &TrailIndex<'_>) -> TrailRecord {
+        let a = trail.attribute(e);
+        let at = iso(e.at);
+        TrailRecord {
+            item: self.item(trail_sk(&at, &e.id), TYPE_TRAIL),
+            event_id: e.id.clone(),
+            event_date: at,
+            service_name: e.service.clone(),
+            entity_type: e.entity_type.clone(),
+            entity_id: e.entity_id.clone(),
+            entity_name: e.entity_name.clone(),
+            action: e.action.clone(),
+            status: e.status.clone(),
+            user_id: e.user_id.clone(),
+            user_name: e.user_name.clone(),
+            actor_client_id: e.client_id.clone(),
+            remote_ip: e.remote_ip.clone(),
+            properties: e.properties.clone(),
+            secret_reset: e.is_secret_reset(),
+            by_credguard: a.by_credguard(),
+            rotation_token: a.rotation_token().map(str::to_owned),
+            managed_secret_names: e
+                .entity_id
+                .as_deref()
+                .map(|c| {
+                    trail
+                        .managed_secrets(c)
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

@@ -6,16 +6,17 @@ use super::changes::{access_of, Baseline, Change, Differ};
 use super::collect::Inventory;
 use super::config::AuditConfig;
 use super::events;
-use super::findings::Finding;
+use super::findings::{codes, Finding};
 use super::mapping::RunItems;
 use super::rules::Rules;
 use super::tally::Tally;
+use super::trail::TrailIndex;
 use super::writer::{DynStore, Writer};
 use crate::deadline::Deadline;
 use crate::ports::events::Severity;
 use crate::ports::records::{Item, RecordStore, StoreError};
 use crate::records::audit::item;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashSet};
 
 pub(super) struct Context<'a> {
@@ -50,8 +51,17 @@ impl Sink<'_> {
         self.writer.push(record).await
     }
 
-    /// Written as it is found: changes are never all held in memory.
-    async fn change(&mut self, ctx: &Context<'_>, c: Change) -> Result<(), StoreError> {
+    /// Written as it is found: changes are never all held in memory. A client change is
+    /// attributed to whoever the trail says made it.
+    async fn change(
+        &mut self,
+        ctx: &Context<'_>,
+        trail: Option<&TrailIndex<'_>>,
+        mut c: Change,
+    ) -> Result<(), StoreError> {
+        if c.actor.is_none() {
+            c.actor = trail.and_then(|t| t.actor_of(&c));
+        }
         self.tally.change(&c);
         let rec = ctx.items.change(&c);
         self.write(&rec.item.sk, item(&rec)).await?;
@@ -68,38 +78,47 @@ impl Sink<'_> {
         let rec = ctx.items.finding(f, &h.first_seen_run_id, h.is_new);
         self.tally.finding(f);
         let t = &mut self.tally;
-        if h.is_new && f.severity >= Severity::High && !ctx.announced.contains(&rec.item.sk) {
+        let notice = codes::NOTICES.contains(&f.code.as_str());
+        let announce = if notice {
+            true
+        } else {
+            h.is_new && f.severity >= Severity::High
+        };
+        if announce && !ctx.announced.contains(&rec.item.sk) {
             if t.events.len() < ctx.cfg.max_finding_events {
-                t.events.push(events::finding_event(
-                    ctx.items.run_id,
-                    f,
-                    &h.first_seen_run_id,
-                ));
+                t.events.push(if notice {
+                    events::notice_event(ctx.items.run_id, f)
+                } else {
+                    events::finding_event(ctx.items.run_id, f, &h.first_seen_run_id)
+                });
             } else {
                 t.events_suppressed += 1;
             }
         }
         self.write(&rec.item.sk, item(&rec)).await?;
         if let Some(c) = h.change {
-            self.change(ctx, c).await?;
+            self.change(ctx, None, c).await?;
         }
         Ok(())
     }
 }
 
 /// Evaluates, compares and (unless `records` is `None`: a dry run) writes.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn produce<R: RecordStore>(
     ctx: &Context<'_>,
     inv: &Inventory,
-    baseline: Option<Baseline>,
+    mut baseline: Option<Baseline>,
     records: Option<&R>,
     deadline: Deadline,
-    today: NaiveDate,
     now: DateTime<Utc>,
     retrying: bool,
 ) -> Result<Produced, StoreError> {
-    let rules = Rules::new(ctx.cfg, inv, today, now);
+    let carried = baseline
+        .as_mut()
+        .map(Baseline::take_carried)
+        .unwrap_or_default();
+    let rules = Rules::new(ctx.cfg, inv, now, &carried);
+    let trail = rules.trail();
     let mut differ = Differ::new(baseline);
     let dyn_store: Option<&dyn DynStore> = records.map(|r| r as &dyn DynStore);
     let mut sink = Sink {
@@ -109,10 +128,13 @@ pub(super) async fn produce<R: RecordStore>(
     };
 
     for c in &inv.clients {
-        let a = rules.client(c);
+        let mut a = rules.client(c);
         let access = access_of(c);
-        if let Some(change) = differ.client(&c.id, &c.name, &access) {
-            sink.change(ctx, change).await?;
+        let change = differ.client(&c.id, &c.name, &access);
+        let granted = rules.admin_grant(c, &a, change.as_ref());
+        a.findings.extend(granted);
+        if let Some(change) = change {
+            sink.change(ctx, trail, change).await?;
         }
         for f in &a.findings {
             sink.finding(ctx, &mut differ, f).await?;
@@ -127,8 +149,20 @@ pub(super) async fn produce<R: RecordStore>(
             sink.finding(ctx, &mut differ, &f).await?;
         }
     }
-    for change in differ.finish(|s| inv.complete(s)) {
-        sink.change(ctx, change).await?;
+    for f in rules.credentials() {
+        sink.finding(ctx, &mut differ, &f).await?;
+    }
+    if let Some(t) = trail {
+        for e in &t.trail().events {
+            let rec = ctx.items.trail_event(e, t);
+            if sink.write(&rec.item.sk, item(&rec)).await? {
+                sink.tally.trail_events += 1;
+            }
+        }
+    }
+    let finished = differ.finish(|s| inv.complete(s));
+    for change in finished.changes {
+        sink.change(ctx, trail, change).await?;
     }
     sink.writer.finish().await?;
     let Sink {

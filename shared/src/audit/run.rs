@@ -7,8 +7,8 @@
 //! of clients: records are written in batches while clients are evaluated.
 
 use super::changes::Baseline;
-use super::collect::collect;
 pub use super::collect::AuditGenesys;
+use super::collect::{collect, Scope};
 use super::config::AuditConfig;
 use super::error::AuditError;
 use super::events;
@@ -185,7 +185,6 @@ where
         recording: Option<Recording>,
     ) -> Result<Produced, AuditError> {
         let run_id = self.run_id();
-        let today = self.now.date_naive();
         let writes = recording.is_some();
         let collect_deadline = match recording {
             Some(_) => self
@@ -194,25 +193,26 @@ where
             None => *self.deadline,
         };
         let p = self.ports;
-        let inv = collect(
-            p.genesys,
-            p.secrets,
-            p.records,
-            self.cfg,
-            today,
-            &collect_deadline,
-        )
-        .await
-        .map_err(|e| {
-            run.missing = vec![format!("clients: {} ({e})", e.kind())];
-            run.missing_sources = vec![Source::Clients.as_str().into()];
-            AuditError::ClientListing(e)
-        })?;
+        let repo = self.repo();
+        let previous = repo.previous_complete_run(run_id).await?;
+        let scope = Scope {
+            cfg: self.cfg,
+            now: self.now,
+            previous_run_at: previous
+                .as_ref()
+                .and_then(|r| DateTime::parse_from_rfc3339(&r.attempt_started_at).ok())
+                .map(|t| t.with_timezone(&Utc)),
+        };
+        let inv = collect(p.genesys, p.secrets, p.records, &scope, &collect_deadline)
+            .await
+            .map_err(|e| {
+                run.missing = vec![format!("clients: {} ({e})", e.kind())];
+                run.missing_sources = vec![Source::Clients.as_str().into()];
+                AuditError::ClientListing(e)
+            })?;
         for m in &inv.missing {
             tracing::warn!(run_id, source = m.source.as_str(), detail = %m.detail, "audit source missing");
         }
-        let repo = self.repo();
-        let previous = repo.previous_complete_run(run_id).await?;
         let baseline = match &previous {
             Some(p) => Some(Baseline::load(&repo, &p.item.run_id).await?),
             None => None,
@@ -238,7 +238,6 @@ where
             baseline,
             writes.then_some(p.records),
             *self.deadline,
-            today,
             self.now,
             retrying,
         )
@@ -247,6 +246,8 @@ where
         run.managed_secrets_seen = inv.secrets.as_ref().map_or(0, |s| s.len() as u64);
         run.usage_first_day = Some(inv.window.first_day.to_string());
         run.usage_last_day = Some(inv.window.last_day.to_string());
+        run.trail_from = inv.trail.as_ref().map(|t| iso(t.from));
+        run.trail_to = inv.trail.as_ref().map(|t| iso(t.to));
         produced.tally.record_into(run, previous_run_id);
         Ok(produced)
     }

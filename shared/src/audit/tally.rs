@@ -15,6 +15,7 @@ pub(super) struct Tally {
     pub changes: BTreeMap<&'static str, u64>,
     pub changes_total: usize,
     pub clients_recorded: u64,
+    pub trail_events: u64,
     /// Finding events to publish (new HIGH/CRITICAL findings, up to the cap).
     pub events: Vec<SecurityEvent>,
     pub events_suppressed: u64,
@@ -61,5 +62,6 @@ impl Tally {
         run.findings_resolved = c(ChangeKind::FindingResolved);
         run.severity_changed = c(ChangeKind::SeverityChanged);
         run.clients_recorded = self.clients_recorded;
+        run.trail_events = self.trail_events;
     }
 }

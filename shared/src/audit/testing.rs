@@ -1,14 +1,28 @@
-//! An in-memory Genesys for audit unit tests: clients, roles, scopes and usage, with failures
-//! that can be switched on per source.
+//! An in-memory Genesys for audit unit tests: clients, roles, scopes, usage, the audit trail
+//! and integration credentials, with failures that can be switched on per source.
 
 use crate::deadline::Deadline;
-use crate::genesys::models::{OAuthClient, OAuthScope, Role};
-use crate::genesys::ops::{LIST_CLIENTS, LIST_ROLES, LIST_SCOPES, USAGE_JOB_SUBMIT};
+use crate::genesys::models::{
+    AuditLogMessage, AuditQueryRequest, Credential, CredentialInfo, OAuthClient, OAuthScope,
+    Receipt, Role,
+};
+use crate::genesys::ops::{
+    AUDIT_QUERY_SUBMIT, GET_CREDENTIAL, LIST_CLIENTS, LIST_CREDENTIALS, LIST_ROLES, LIST_SCOPES,
+    USAGE_JOB_SUBMIT,
+};
 use crate::genesys::{GenesysError, UsageSummary, UsageWindow};
-use crate::ports::genesys::{AuthorizationDirectory, ClientDirectory, UsageReports};
+use crate::ports::audit_trail::AuditTrail;
+use crate::ports::genesys::{
+    AuthorizationDirectory, ClientDirectory, IntegrationCredentials, UsageReports,
+};
+use crate::redact::SecretString;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+/// The client the fake says the audit acts as.
+pub const ACTING_CLIENT: &str = "credguard-audit";
 
 #[derive(Default)]
 struct State {
@@ -20,6 +34,9 @@ struct State {
     failures: HashMap<&'static str, (u32, u16)>,
     calls: HashMap<&'static str, u64>,
     windows: Vec<UsageWindow>,
+    trail: Vec<Value>,
+    queries: Vec<AuditQueryRequest>,
+    credentials: Vec<Value>,
 }
 
 #[derive(Clone, Default)]
@@ -80,9 +97,27 @@ impl FakeGenesys {
         self
     }
 
-    /// The next `times` calls of `source` (`clients`, `roles`, `scopes`, `usage`) fail.
+    /// The next `times` calls of `source` (`clients`, `roles`, `scopes`, `usage`, `trail`,
+    /// `credentials`) fail.
     pub fn fail(&self, source: &'static str, status: u16, times: u32) -> &Self {
         self.with(|s| s.failures.insert(source, (times, status)));
+        self
+    }
+
+    /// An audit trail message (`AuditLogMessage` JSON).
+    pub fn trail_event(&self, json: Value) -> &Self {
+        self.with(|s| s.trail.push(json));
+        self
+    }
+
+    /// The audit queries made so far.
+    pub fn trail_queries(&self) -> Vec<AuditQueryRequest> {
+        self.with(|s| s.queries.clone())
+    }
+
+    /// An integration credential (`Credential` JSON, as a read returns it).
+    pub fn credential(&self, json: Value) -> &Self {
+        self.with(|s| s.credentials.push(json));
         self
     }
 
@@ -153,6 +188,97 @@ impl UsageReports for FakeGenesys {
         self.enter("usage", USAGE_JOB_SUBMIT)?;
         self.with(|s| s.windows.push(window.clone()));
         Ok(self.with(|s| s.usage.clone()))
+    }
+}
+
+fn interval(q: &AuditQueryRequest) -> (DateTime<Utc>, DateTime<Utc>) {
+    let (a, b) = q.interval.split_once('/').expect("start/end");
+    let t = |x: &str| {
+        DateTime::parse_from_rfc3339(x)
+            .expect("ISO")
+            .with_timezone(&Utc)
+    };
+    (t(a), t(b))
+}
+
+/// Filters as the simulator applies them: properties all match, a property given twice matches
+/// either value.
+fn matches(m: &Value, q: &AuditQueryRequest) -> bool {
+    let (from, to) = interval(q);
+    let at = m["eventDate"]
+        .as_str()
+        .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+        .map(|d| d.with_timezone(&Utc));
+    let field = |p: &str| match p {
+        "EntityType" => m["entityType"].as_str(),
+        "Action" => m["action"].as_str(),
+        "EntityId" => m["entity"]["id"].as_str(),
+        "ClientId" => m["client"]["id"].as_str(),
+        "UserId" => m["user"]["id"].as_str(),
+        _ => None,
+    };
+    at.is_some_and(|t| t >= from && t < to)
+        && q.filters.iter().all(|f| {
+            q.filters
+                .iter()
+                .filter(|g| g.property == f.property)
+                .any(|g| field(&g.property) == Some(g.value.as_str()))
+        })
+}
+
+impl AuditTrail for FakeGenesys {
+    async fn audit_messages(
+        &self,
+        query: &AuditQueryRequest,
+        _d: &Deadline,
+    ) -> Result<Vec<AuditLogMessage>, GenesysError> {
+        self.enter("trail", AUDIT_QUERY_SUBMIT)?;
+        self.with(|s| s.queries.push(query.clone()));
+        let found: Vec<Value> = self.with(|s| {
+            s.trail
+                .iter()
+                .filter(|m| matches(m, query))
+                .cloned()
+                .collect()
+        });
+        Ok(found
+            .into_iter()
+            .map(|m| serde_json::from_value(m).expect("AuditLogMessage JSON"))
+            .collect())
+    }
+
+    async fn acting_client_id(&self) -> Result<String, GenesysError> {
+        Ok(ACTING_CLIENT.into())
+    }
+}
+
+impl IntegrationCredentials for FakeGenesys {
+    async fn list_credentials(&self, _d: &Deadline) -> Result<Vec<CredentialInfo>, GenesysError> {
+        self.enter("credentials", LIST_CREDENTIALS)?;
+        Ok(self.with(|s| {
+            s.credentials
+                .iter()
+                .map(|c| serde_json::from_value(c.clone()).expect("CredentialInfo JSON"))
+                .collect()
+        }))
+    }
+
+    async fn get_credential(&self, id: &str, _d: &Deadline) -> Result<Credential, GenesysError> {
+        self.enter("credential reads", GET_CREDENTIAL)?;
+        self.with(|s| s.credentials.iter().find(|c| c["id"] == id).cloned())
+            .map(|c| serde_json::from_value(c).expect("Credential JSON"))
+            .ok_or_else(|| api_error(GET_CREDENTIAL, 404))
+    }
+
+    async fn update_oauth_credential(
+        &self,
+        _id: &str,
+        _name: &str,
+        _client_id: &str,
+        _client_secret: &SecretString,
+        _d: &Deadline,
+    ) -> Result<Receipt, GenesysError> {
+        unreachable!("the audit never changes a credential")
     }
 }
 

@@ -19,10 +19,12 @@ pub const TYPE_RUN: &str = "auditRun";
 pub const TYPE_CLIENT: &str = "auditClient";
 pub const TYPE_FINDING: &str = "auditFinding";
 pub const TYPE_CHANGE: &str = "auditChange";
+pub const TYPE_TRAIL: &str = "auditTrailEvent";
 
 pub const CLIENT_PREFIX: &str = "CLIENT#";
 pub const FINDING_PREFIX: &str = "FINDING#";
 pub const CHANGE_PREFIX: &str = "CHANGE#";
+pub const TRAIL_PREFIX: &str = "TRAIL#";
 
 pub fn run_pk(run_id: &str) -> String {
     format!("AUDIT#{run_id}")
@@ -34,6 +36,11 @@ pub fn client_sk(client_id: &str) -> String {
 
 pub fn finding_sk(subject: &str, code: &str) -> String {
     format!("{FINDING_PREFIX}{subject}#{code}")
+}
+
+/// Events sort by time within a run.
+pub fn trail_sk(event_date: &str, event_id: &str) -> String {
+    format!("{TRAIL_PREFIX}{event_date}#{event_id}")
 }
 
 pub fn change_sk(kind: &str, subject: &str, code: Option<&str>) -> String {
@@ -145,6 +152,17 @@ pub struct RunRecord {
     pub events_published: bool,
     pub finding_events_sent: u64,
     pub finding_events_suppressed: u64,
+    /// The window of Genesys's audit trail this run read (previous complete run to now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trail_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trail_to: Option<String>,
+    /// Audit trail events recorded with this run.
+    pub trail_events: u64,
+    /// Security Hub: findings imported (new or changed), left as they were, archived.
+    pub security_hub_imported: u64,
+    pub security_hub_unchanged: u64,
+    pub security_hub_archived: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -213,7 +231,7 @@ pub struct ClientRecord {
 pub struct FindingRecord {
     #[serde(flatten)]
     pub item: RunItem,
-    /// `client:<id>` or `secret:<name>`.
+    /// `client:<id>`, `secret:<name>` or `credential:<id>`.
     pub subject: String,
     pub subject_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -222,6 +240,12 @@ pub struct FindingRecord {
     pub client_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_name: Option<String>,
     pub code: String,
     pub severity: String,
     pub title: String,
@@ -233,6 +257,14 @@ pub struct FindingRecord {
     pub first_seen_run_id: String,
     /// Not raised by the previous complete run.
     pub is_new: bool,
+    /// Security Hub: the finding's id there, the digest of what was imported and when (a
+    /// finding whose digest did not change is not imported again until it needs refreshing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub_imported_at: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -258,26 +290,105 @@ pub struct ChangeRecord {
     pub previous_severity: Option<String>,
     /// JSON object, as a string (e.g. roles before and after).
     pub detail: String,
+    /// Who made the change, from Genesys's audit trail (client changes only; absent when the
+    /// trail has no event for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_by_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_by_user_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_by_client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_by_credguard: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_event_id: Option<String>,
 }
 
-/// The newest rotation record of a managed secret, read as raw JSON: the rotation function
-/// owns that type, the audit tolerates any attribute being absent.
+/// One event of Genesys's audit trail about an OAuth client or a token deletion, recorded with
+/// the run that read it. Property names only, never their values.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TrailRecord {
+    #[serde(flatten)]
+    pub item: RunItem,
+    pub event_id: String,
+    pub event_date: String,
+    pub service_name: String,
+    pub entity_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_name: Option<String>,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The person behind the change, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// The OAuth client that made the call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_client_id: Option<String>,
+    pub remote_ip: Vec<String>,
+    /// Names of the properties that changed.
+    pub properties: Vec<String>,
+    pub secret_reset: bool,
+    /// Made by credguard (one of its clients, or explained by one of its rotation records).
+    pub by_credguard: bool,
+    /// The rotation attempt that explains it, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_token: Option<String>,
+    /// Managed secrets holding the client the event is about.
+    pub managed_secret_names: Vec<String>,
+}
+
+/// A recent rotation record of a managed secret, read as raw JSON: the rotation function owns
+/// that type, the audit tolerates any attribute being absent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LatestRotation {
+pub struct RecentRotation {
+    pub token: Option<String>,
     pub outcome: Option<String>,
     pub started_at: Option<String>,
+    pub updated_at: Option<String>,
     pub finished_at: Option<String>,
     pub error_code: Option<String>,
+    /// The client whose secret the attempt produced (alternating: the idle partner).
+    pub client_id: Option<String>,
+    pub previous_client_id: Option<String>,
+    pub created_client_id: Option<String>,
+    pub dependents_updated: Vec<String>,
+    pub dependents_failed: Vec<String>,
 }
 
-impl LatestRotation {
+impl RecentRotation {
     fn from_item(item: &Item) -> Self {
         let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::to_owned);
+        let list = |k: &str| -> Vec<String> {
+            item.get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         Self {
+            token: text("token"),
             outcome: text("outcome"),
             started_at: text("startedAt"),
+            updated_at: text("updatedAt"),
             finished_at: text("finishedAt"),
             error_code: text("errorCode"),
+            client_id: text("clientId"),
+            previous_client_id: text("previousClientId"),
+            created_client_id: text("createdClientId"),
+            dependents_updated: list("dependentsUpdated"),
+            dependents_failed: list("dependentsFailed"),
         }
     }
 }
@@ -352,7 +463,7 @@ impl<'a, S: RecordStore> AuditRecords<'a, S> {
     /// The sort keys of everything a run holds besides its summary.
     pub async fn item_keys(&self, run_id: &str) -> Result<Vec<String>, StoreError> {
         let mut keys = Vec::new();
-        for prefix in [CLIENT_PREFIX, FINDING_PREFIX, CHANGE_PREFIX] {
+        for prefix in [CLIENT_PREFIX, FINDING_PREFIX, CHANGE_PREFIX, TRAIL_PREFIX] {
             self.for_each(run_id, prefix, |item| {
                 if let Some(sk) = item.get(SK).and_then(Value::as_str) {
                     keys.push(sk.to_owned());
@@ -374,22 +485,31 @@ impl<'a, S: RecordStore> AuditRecords<'a, S> {
             .await
     }
 
-    /// The newest rotation record of a secret (gsi1 `SECRET#<name>#ROTATIONS`, descending).
-    pub async fn latest_rotation(
+    /// The newest rotation records of a secret, newest first (gsi1
+    /// `SECRET#<name>#ROTATIONS`, descending).
+    pub async fn recent_rotations(
         &self,
         secret_name: &str,
-    ) -> Result<Option<LatestRotation>, StoreError> {
-        let page = self
-            .store
-            .query(Query {
-                index: Some(GSI1),
-                pk: format!("SECRET#{secret_name}#ROTATIONS"),
-                descending: true,
-                limit: Some(1),
-                ..Query::default()
+        limit: usize,
+    ) -> Result<Vec<RecentRotation>, StoreError> {
+        let newest_first = Query {
+            index: Some(GSI1),
+            pk: format!("SECRET#{secret_name}#ROTATIONS"),
+            descending: true,
+            limit: Some(limit as u32),
+            ..Query::default()
+        };
+        let mut out = Vec::with_capacity(limit);
+        for_each_item(self.store, newest_first, |item| {
+            out.push(RecentRotation::from_item(&item));
+            Ok(if out.len() >= limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             })
-            .await?;
-        Ok(page.items.first().map(LatestRotation::from_item))
+        })
+        .await?;
+        Ok(out)
     }
 }
 
@@ -440,7 +560,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn latest_rotation_tolerates_missing_attributes() {
+    async fn recent_rotations_tolerate_missing_attributes() {
         let store = MemoryRecords::default();
         for (token, started, extra) in [
             (
@@ -468,11 +588,17 @@ mod tests {
                 .unwrap();
         }
         let repo = AuditRecords::new(&store);
-        let latest = repo.latest_rotation("team/a").await.unwrap().unwrap();
+        let recent = repo.recent_rotations("team/a", 2).await.unwrap();
+        assert_eq!(recent.len(), 2);
+        let latest = &recent[0];
         assert_eq!(latest.outcome.as_deref(), Some("failed"));
         assert_eq!(latest.error_code.as_deref(), Some("GenesysForbidden"));
         assert_eq!(latest.finished_at, None);
-        assert!(repo.latest_rotation("team/b").await.unwrap().is_none());
+        assert_eq!(
+            recent[1].started_at.as_deref(),
+            Some("2026-11-05T00:00:00.000Z")
+        );
+        assert!(repo.recent_rotations("team/b", 2).await.unwrap().is_empty());
     }
 
     #[test]

@@ -5,3 +5,4 @@ mod changes;
 mod common;
 mod faults;
 mod org;
+mod security;
