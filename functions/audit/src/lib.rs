@@ -5,10 +5,13 @@
 pub mod input;
 
 use chrono::{DateTime, Utc};
-use credguard::audit::{run_audit, AuditConfig, AuditError, AuditGenesys, Ports, RequestMeter};
+use credguard::audit::{
+    run_audit, AuditConfig, AuditError, AuditGenesys, Hub, Ports, RequestMeter,
+};
 use credguard::aws::dynamodb::DynamoRecords;
 use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::aws::secretsmanager::SecretsManager;
+use credguard::aws::securityhub::{ProductArn, SecurityHub};
 use credguard::config::CommonConfig;
 use credguard::deadline::Deadline;
 use credguard::genesys::client::ClientInitError;
@@ -16,6 +19,7 @@ use credguard::genesys::GenesysClient;
 use credguard::ports::events::EventPublisher;
 use credguard::ports::records::RecordStore;
 use credguard::ports::secrets::SecretStore;
+use credguard::ports::security_hub::FindingsHub;
 use credguard::secret_cache::admin_genesys_client;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -39,6 +43,23 @@ pub struct Deps<G, S, R, E> {
     /// Stands in for a missing or bogus invocation deadline (local emulators).
     pub function_timeout: Duration,
     pub clock: Clock,
+    /// AWS Security Hub, when findings go there too (`SECURITY_HUB_PRODUCT_ARN`).
+    pub hub: Option<HubTarget>,
+}
+
+/// Where findings go in a findings hub, and the records table they come from (it names them).
+pub struct HubTarget {
+    pub port: Arc<dyn FindingsHub>,
+    pub records_table: String,
+}
+
+/// Why the function cannot be wired.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error(transparent)]
+    Genesys(#[from] ClientInitError),
+    #[error("SECURITY_HUB_PRODUCT_ARN: {0}")]
+    SecurityHub(String),
 }
 
 /// An invocation as the runtime delivers it, `budget` before its deadline (tests, bench, demo).
@@ -65,9 +86,19 @@ pub fn wire(
     aws: &aws_config::SdkConfig,
     common: &CommonConfig,
     config: AuditConfig,
-) -> Result<AwsDeps, ClientInitError> {
+) -> Result<AwsDeps, WireError> {
     let secrets = SecretsManager::new(aws);
     let (genesys, _) = admin_genesys_client(&secrets, &common.genesys, common.secret_cache_ttl)?;
+    let hub = match config.security_hub_product_arn.as_deref() {
+        None => None,
+        Some(arn) => {
+            let product = ProductArn::parse(arn).map_err(WireError::SecurityHub)?;
+            Some(HubTarget {
+                port: Arc::new(SecurityHub::new(aws, product)),
+                records_table: common.records_table.clone(),
+            })
+        }
+    };
     Ok(Deps {
         genesys,
         secrets,
@@ -77,6 +108,7 @@ pub fn wire(
         deadline_margin: common.deadline_margin,
         function_timeout: common.function_timeout,
         clock: system_clock(),
+        hub,
     })
 }
 
@@ -112,6 +144,11 @@ where
             budget_ms = deadline.remaining().as_millis() as u64,
             "audit invocation"
         );
+        let hub = deps.hub.as_ref().map(|h| Hub {
+            port: h.port.as_ref(),
+            id_prefix: format!("credguard/{}", h.records_table),
+            records_table: h.records_table.clone(),
+        });
         let ports = Ports {
             genesys: &deps.genesys,
             secrets: &deps.secrets,
@@ -119,6 +156,7 @@ where
             events: &deps.events,
             genesys_meter: &deps.genesys,
             records_meter: &deps.records,
+            hub: hub.as_ref(),
         };
         let summary = run_audit(&ports, &deps.config, &request, now, &deadline)
             .await

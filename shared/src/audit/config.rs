@@ -35,6 +35,9 @@ pub const AUDIT_DUE_SOON_DAYS: &str = "AUDIT_DUE_SOON_DAYS";
 pub const AUDIT_MAX_CREDENTIAL_READS: &str = "AUDIT_MAX_CREDENTIAL_READS";
 pub const AUDIT_SECURITY_HUB_REFRESH_DAYS: &str = "AUDIT_SECURITY_HUB_REFRESH_DAYS";
 pub const AUDIT_OWNER_TAG: &str = "AUDIT_OWNER_TAG";
+/// Set (by the template, when `SecurityHubFindings` is on) to the account's default Security Hub
+/// product ARN: findings are imported there too.
+pub const SECURITY_HUB_PRODUCT_ARN: &str = "SECURITY_HUB_PRODUCT_ARN";
 
 pub const DEFAULT_ADMIN_PERMISSIONS: &[&str] = &["*:*:*", "directory:organization:admin"];
 pub const DEFAULT_CREDENTIAL_ADMIN_PERMISSIONS: &[&str] = &[
@@ -110,6 +113,8 @@ pub struct AuditConfig {
     pub security_hub_refresh_days: u32,
     /// The secret tag naming who must act on a rotation notice (copied into it).
     pub owner_tag: String,
+    /// Findings also go to AWS Security Hub, under this product (`SECURITY_HUB_PRODUCT_ARN`).
+    pub security_hub_product_arn: Option<String>,
 }
 
 impl Default for AuditConfig {
@@ -137,6 +142,7 @@ impl Default for AuditConfig {
             max_credential_reads: 200,
             security_hub_refresh_days: 30,
             owner_tag: "owner".into(),
+            security_hub_product_arn: None,
         }
     }
 }
@@ -299,6 +305,7 @@ impl AuditConfig {
         if let Some(tag) = v.optional(AUDIT_OWNER_TAG) {
             c.owner_tag = tag;
         }
+        c.security_hub_product_arn = v.optional(SECURITY_HUB_PRODUCT_ARN);
         c.validate()?;
         Ok(c)
     }

@@ -20,6 +20,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod findings;
+pub mod hub;
 mod mapping;
 pub mod permissions;
 mod produce;
@@ -41,5 +42,5 @@ pub use config::AuditConfig;
 pub use error::AuditError;
 pub use findings::{Finding, Source, Subject};
 pub use run::{
-    run_audit, AuditGenesys, AuditRequest, Ports, RequestMeter, RunId, RunSummary, Trigger,
+    run_audit, AuditGenesys, AuditRequest, Hub, Ports, RequestMeter, RunId, RunSummary, Trigger,
 };

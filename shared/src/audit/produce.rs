@@ -7,6 +7,7 @@ use super::collect::Inventory;
 use super::config::AuditConfig;
 use super::events;
 use super::findings::{codes, Finding};
+use super::hub::{Hub, HubSync, SecretsByClient};
 use super::mapping::RunItems;
 use super::rules::Rules;
 use super::tally::Tally;
@@ -34,6 +35,8 @@ pub(super) struct Produced {
     pub tally: Tally,
     /// The sort keys written, when an earlier attempt's leftovers must be found.
     pub written_keys: Option<HashSet<String>>,
+    /// Security Hub: findings imported, left as they were, archived.
+    pub hub_counts: (u64, u64, u64),
 }
 
 /// Where a run's items go: the writer, the tally, and (when retrying) the keys written.
@@ -41,6 +44,7 @@ struct Sink<'a> {
     writer: Writer<'a>,
     tally: Tally,
     keys: Option<HashSet<String>>,
+    hub: HubSync<'a>,
 }
 
 impl Sink<'_> {
@@ -75,7 +79,12 @@ impl Sink<'_> {
         f: &Finding,
     ) -> Result<(), StoreError> {
         let h = differ.finding(f, ctx.items.run_id);
-        let rec = ctx.items.finding(f, &h.first_seen_run_id, h.is_new);
+        let mut rec = ctx.items.finding(f, &h.first_seen_run_id, h.is_new);
+        if let Some(hub) = self.hub.finding(f, &rec, &h.hub).await {
+            rec.security_hub_id = Some(hub.id);
+            rec.hub_digest = Some(hub.digest);
+            rec.hub_imported_at = Some(hub.imported_at);
+        }
         self.tally.finding(f);
         let t = &mut self.tally;
         let notice = codes::NOTICES.contains(&f.code.as_str());
@@ -103,16 +112,36 @@ impl Sink<'_> {
     }
 }
 
-/// Evaluates, compares and (unless `records` is `None`: a dry run) writes.
+/// The managed secrets holding each client (current or partner).
+fn secrets_by_client(inv: &Inventory) -> SecretsByClient {
+    let mut out = SecretsByClient::new();
+    for s in inv.secrets.iter().flatten() {
+        for c in [&s.client_id, &s.partner_client_id].into_iter().flatten() {
+            out.entry(c.clone())
+                .or_default()
+                .push((s.name.clone(), s.arn.clone()));
+        }
+    }
+    out
+}
+
+/// Where a pass's results go besides the records: the findings hub, when recording with one.
+pub(super) struct Outputs<'a, R> {
+    pub records: Option<&'a R>,
+    pub hub: Option<&'a Hub<'a>>,
+}
+
+/// Evaluates, compares and (unless `out.records` is `None`: a dry run) writes.
 pub(super) async fn produce<R: RecordStore>(
     ctx: &Context<'_>,
     inv: &Inventory,
     mut baseline: Option<Baseline>,
-    records: Option<&R>,
+    out: Outputs<'_, R>,
     deadline: Deadline,
     now: DateTime<Utc>,
     retrying: bool,
 ) -> Result<Produced, StoreError> {
+    let records = out.records;
     let carried = baseline
         .as_mut()
         .map(Baseline::take_carried)
@@ -125,6 +154,13 @@ pub(super) async fn produce<R: RecordStore>(
         writer: Writer::new(dyn_store, deadline),
         tally: Tally::default(),
         keys: retrying.then(HashSet::new),
+        hub: HubSync::new(
+            out.hub,
+            secrets_by_client(inv),
+            ctx.items.run_id,
+            now,
+            ctx.cfg.security_hub_refresh_days,
+        ),
     };
 
     for c in &inv.clients {
@@ -164,11 +200,16 @@ pub(super) async fn produce<R: RecordStore>(
     for change in finished.changes {
         sink.change(ctx, trail, change).await?;
     }
+    for prev in &finished.resolved {
+        sink.hub.resolved(prev).await;
+    }
     sink.writer.finish().await?;
+    sink.hub.finish().await;
     let Sink {
         writer,
         tally,
         keys,
+        hub,
     } = sink;
 
     let mut missing: Vec<String> = inv.missing.iter().map(|m| m.text()).collect();
@@ -186,10 +227,15 @@ pub(super) async fn produce<R: RecordStore>(
         ));
         missing_sources.insert("records".into());
     }
+    if !hub.failures.is_empty() {
+        missing.extend(hub.failures);
+        missing_sources.insert("securityHub".into());
+    }
     Ok(Produced {
         missing,
         missing_sources,
         tally,
         written_keys: keys,
+        hub_counts: (hub.imported, hub.unchanged, hub.archived),
     })
 }

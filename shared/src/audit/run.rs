@@ -13,8 +13,9 @@ use super::config::AuditConfig;
 use super::error::AuditError;
 use super::events;
 use super::findings::Source;
+pub use super::hub::Hub;
 use super::mapping::RunItems;
-use super::produce::{produce, Context, Produced};
+use super::produce::{produce, Context, Outputs, Produced};
 pub use super::request::{AuditRequest, RunId, Trigger};
 pub use super::summary::RunSummary;
 use crate::deadline::Deadline;
@@ -41,6 +42,8 @@ pub struct Ports<'a, G, S, R, E> {
     pub events: &'a E,
     pub genesys_meter: &'a dyn RequestMeter,
     pub records_meter: &'a dyn RequestMeter,
+    /// AWS Security Hub, when findings go there too.
+    pub hub: Option<&'a Hub<'a>>,
 }
 
 /// Share of the remaining time collection may use when recording; the rest is for writing.
@@ -236,7 +239,10 @@ where
             &ctx,
             &inv,
             baseline,
-            writes.then_some(p.records),
+            Outputs {
+                records: writes.then_some(p.records),
+                hub: p.hub.filter(|_| writes),
+            },
             *self.deadline,
             self.now,
             retrying,
@@ -249,6 +255,11 @@ where
         run.trail_from = inv.trail.as_ref().map(|t| iso(t.from));
         run.trail_to = inv.trail.as_ref().map(|t| iso(t.to));
         produced.tally.record_into(run, previous_run_id);
+        (
+            run.security_hub_imported,
+            run.security_hub_unchanged,
+            run.security_hub_archived,
+        ) = produced.hub_counts;
         Ok(produced)
     }
 

@@ -293,3 +293,82 @@ impl super::run::RequestMeter for crate::testing::MemoryRecords {
         0
     }
 }
+
+/// An in-memory findings hub: the findings by id as last imported, the ids resolved, and
+/// failures that can be switched on.
+#[derive(Clone, Default)]
+pub struct MemoryHub {
+    state: Arc<Mutex<HubState>>,
+}
+
+#[derive(Default)]
+struct HubState {
+    findings: HashMap<String, crate::ports::security_hub::HubFinding>,
+    resolved: std::collections::BTreeSet<String>,
+    imports: u64,
+    fail_imports: u32,
+}
+
+impl MemoryHub {
+    fn with<T>(&self, f: impl FnOnce(&mut HubState) -> T) -> T {
+        f(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn findings(&self) -> HashMap<String, crate::ports::security_hub::HubFinding> {
+        self.with(|s| s.findings.clone())
+    }
+
+    pub fn resolved(&self) -> std::collections::BTreeSet<String> {
+        self.with(|s| s.resolved.clone())
+    }
+
+    /// Findings sent so far, over all imports.
+    pub fn imported(&self) -> u64 {
+        self.with(|s| s.imports)
+    }
+
+    /// The next `times` imports fail.
+    pub fn fail_imports(&self, times: u32) {
+        self.with(|s| s.fail_imports = times);
+    }
+}
+
+impl crate::ports::security_hub::FindingsHub for MemoryHub {
+    fn import(
+        &self,
+        findings: Vec<crate::ports::security_hub::HubFinding>,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<Vec<crate::ports::security_hub::HubRejection>, crate::ports::security_hub::HubError>,
+    > {
+        let r = self.with(|s| {
+            if s.fail_imports > 0 {
+                s.fail_imports -= 1;
+                return Err(crate::ports::security_hub::HubError::Unavailable(
+                    "injected".into(),
+                ));
+            }
+            s.imports += findings.len() as u64;
+            for f in findings {
+                if f.active {
+                    // Reopened: no longer resolved.
+                    s.resolved.remove(&f.id);
+                }
+                s.findings.insert(f.id.clone(), f);
+            }
+            Ok(vec![])
+        });
+        Box::pin(async move { r })
+    }
+
+    fn resolve(
+        &self,
+        ids: Vec<String>,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<Vec<crate::ports::security_hub::HubRejection>, crate::ports::security_hub::HubError>,
+    > {
+        self.with(|s| s.resolved.extend(ids));
+        Box::pin(async { Ok(vec![]) })
+    }
+}

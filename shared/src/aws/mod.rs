@@ -6,6 +6,7 @@ pub mod eventbridge;
 pub mod iam;
 pub mod lambda;
 pub mod secretsmanager;
+pub mod securityhub;
 #[cfg(any(test, feature = "testing"))]
 pub mod setup;
 

@@ -10,3 +10,4 @@ pub mod genesys;
 pub mod meter;
 pub mod records;
 pub mod secrets;
+pub mod security_hub;

@@ -7,6 +7,7 @@ pub mod events;
 pub mod lambda_watch;
 pub mod logs;
 pub mod observe;
+pub mod securityhub_gap;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

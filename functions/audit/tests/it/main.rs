@@ -6,3 +6,4 @@ mod common;
 mod faults;
 mod org;
 mod security;
+mod security_hub;

@@ -5,8 +5,9 @@
 use super::config::AuditConfig;
 use super::findings::codes::*;
 use super::run::{run_audit, AuditRequest, Ports, RunId, RunSummary, Trigger};
-use super::testing::FakeGenesys;
+use super::testing::{FakeGenesys, MemoryHub};
 use super::AuditError;
+use super::Hub;
 use crate::credential::{TAG_CLIENT_ID, TAG_MANAGED, TAG_PARTNER_CLIENT_ID};
 use crate::deadline::Deadline;
 use crate::genesys::UsageSummary;
@@ -24,6 +25,9 @@ struct World {
     s: MemorySecrets,
     r: MemoryRecords,
     e: MemoryEvents,
+    /// The findings hub, used when `hub_on`.
+    h: MemoryHub,
+    hub_on: bool,
     cfg: AuditConfig,
     now: DateTime<Utc>,
 }
@@ -39,6 +43,8 @@ impl World {
             s: MemorySecrets::default(),
             r: MemoryRecords::default(),
             e: MemoryEvents::default(),
+            h: MemoryHub::default(),
+            hub_on: false,
             cfg: AuditConfig::default(),
             now: Utc::now(),
         };
@@ -116,6 +122,11 @@ impl World {
         dry_run: bool,
         budget: Duration,
     ) -> Result<RunSummary, AuditError> {
+        let hub = Hub {
+            port: &self.h,
+            id_prefix: "credguard/test-table".into(),
+            records_table: "test-table".into(),
+        };
         let ports = Ports {
             genesys: &self.g,
             secrets: &self.s,
@@ -123,6 +134,7 @@ impl World {
             events: &self.e,
             genesys_meter: &(),
             records_meter: &(),
+            hub: self.hub_on.then_some(&hub),
         };
         let req = AuditRequest {
             run_id: RunId::parse(run_id)?,
@@ -726,6 +738,7 @@ async fn a_run_stopped_by_an_error_after_it_started_is_recorded_failed() {
         events: &w.e,
         genesys_meter: &(),
         records_meter: &(),
+        hub: None,
     };
     let req = AuditRequest {
         run_id: RunId::parse("2026-11-21").unwrap(),

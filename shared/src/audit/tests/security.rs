@@ -502,3 +502,129 @@ async fn genesys_calls_do_not_grow_with_the_clients() {
         assert_eq!(w.items("2026-11-21", "TRAIL#").len(), n);
     }
 }
+
+#[tokio::test]
+async fn security_hub_import_update_and_resolve_across_runs() {
+    let mut w = org();
+    w.hub_on = true;
+    w.g.client(w.cc("admin", &["r-master"], 100));
+    w.used("admin", 1);
+    w.managed("team/admin", Some("admin"), 10);
+    w.g.client(w.cc("wild", &["r-dir"], 100));
+    w.used("wild", 1);
+    let s = w.run("2026-11-20").await.unwrap();
+    assert_eq!(s.outcome, "complete", "{s:?}");
+    let id = |subject: &str, code: &str| format!("credguard/test-table/{subject}/{code}");
+    let hub = w.h.findings();
+    let admin = &hub[&id("client:admin", ADMIN_PERMISSION)];
+    assert!(admin.active);
+    assert_eq!(admin.severity, crate::ports::events::Severity::Critical);
+    assert_eq!(admin.generator_id, "credguard-audit/ADMIN_PERMISSION");
+    let resources: Vec<&str> = admin.resources.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        resources,
+        [
+            "genesys:oauth-client:admin",
+            "arn:aws:secretsmanager:us-east-1:000000000000:secret:team/admin"
+        ],
+        "the client and its managed secret"
+    );
+    assert_eq!(admin.source["credguard/recordsTable"], "test-table");
+    assert_eq!(
+        admin.source["credguard/sk"],
+        "FINDING#client:admin#ADMIN_PERMISSION"
+    );
+    assert!(admin.remediation.contains("role"));
+    assert_eq!(
+        admin.first_seen_at.to_rfc3339(),
+        "2026-11-20T00:00:00+00:00"
+    );
+    let first_import = w.h.imported();
+    assert_eq!(first_import as usize, hub.len());
+    let run = w.items("2026-11-20", "RUN").pop().unwrap();
+    assert_eq!(run["securityHubImported"], first_import);
+    let rec = w
+        .finding("2026-11-20", "client:admin", ADMIN_PERMISSION)
+        .unwrap();
+    assert_eq!(
+        rec["securityHubId"],
+        id("client:admin", ADMIN_PERMISSION).as_str()
+    );
+
+    // Next day: wild loses its wildcard role (resolved), admin's evidence changes (another
+    // admin role: updated), the rest is as it was (not imported again).
+    w.now += Days::days(1);
+    w.g.role("r-root", "Root", &["*:*:*"]);
+    w.g.client(w.cc("admin", &["r-master", "r-root"], 100));
+    w.g.client(w.cc("wild", &["r-read"], 100));
+    w.run("2026-11-21").await.unwrap();
+    let hub2 = w.h.findings();
+    let wildcard = id("client:wild", WILDCARD_PERMISSION);
+    assert!(!hub2[&wildcard].active, "archived");
+    assert_eq!(
+        w.h.resolved(),
+        [wildcard.clone()].into(),
+        "workflow resolved"
+    );
+    let admin2 = &hub2[&id("client:admin", ADMIN_PERMISSION)];
+    assert!(admin2.updated_at > admin.updated_at && admin2.description.contains("Root"));
+    assert_eq!(
+        admin2.first_seen_at, admin.first_seen_at,
+        "first seen stays"
+    );
+    let run = w.items("2026-11-21", "RUN").pop().unwrap();
+    // admin's two permission findings changed (new role) and it has a new one (admin access
+    // granted, by nobody the trail names); wild's wildcard is archived; nothing else.
+    assert_eq!(
+        (
+            run["securityHubImported"].as_u64(),
+            run["securityHubArchived"].as_u64()
+        ),
+        (Some(3), Some(1)),
+        "{run:?}"
+    );
+    assert_eq!(run["securityHubUnchanged"].as_u64(), Some(first_import - 3));
+
+    // A finding that comes back is reopened (active, no longer resolved).
+    w.now += Days::days(1);
+    w.g.client(w.cc("wild", &["r-dir"], 100));
+    w.run("2026-11-22").await.unwrap();
+    assert!(w.h.findings()[&wildcard].active);
+    assert!(w.h.resolved().is_empty());
+}
+
+#[tokio::test]
+async fn unchanged_findings_are_refreshed_and_a_failed_import_makes_the_run_partial() {
+    let mut w = org();
+    w.hub_on = true;
+    w.cfg.security_hub_refresh_days = 5;
+    w.g.client(w.cc("wild", &["r-dir"], 100));
+    w.used("wild", 1);
+    w.run("2026-11-20").await.unwrap();
+    let n = w.h.imported();
+    assert!(n > 0);
+    w.now += Days::days(1);
+    w.run("2026-11-21").await.unwrap();
+    assert_eq!(w.h.imported(), n, "nothing changed: nothing imported");
+    w.now += Days::days(5);
+    w.run("2026-11-26").await.unwrap();
+    assert_eq!(w.h.imported(), 2 * n, "refreshed after 5 days");
+    w.now += Days::days(1);
+    w.h.fail_imports(1);
+    w.g.client(w.cc("pay", &["r-master"], 100));
+    let s = w.run("2026-11-27").await.unwrap();
+    assert_eq!(s.outcome, "partial");
+    assert!(
+        s.missing
+            .iter()
+            .any(|m| m.starts_with("securityHub: import failed")),
+        "{:?}",
+        s.missing
+    );
+    let s = w.run("2026-11-27").await.unwrap();
+    assert_eq!(s.outcome, "complete", "the retry imports again");
+    assert!(w
+        .h
+        .findings()
+        .contains_key("credguard/test-table/client:pay/ADMIN_PERMISSION"));
+}
