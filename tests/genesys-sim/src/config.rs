@@ -25,6 +25,11 @@ pub struct SimConfig {
     pub max_roles_page_size: usize,
     /// Addition: also apply the propagation delay to the secret of a newly created client.
     pub propagation_delay_on_create: bool,
+    /// Status polls of an audit query answered `Running` before `Succeeded`.
+    pub audit_polls_before_complete: u32,
+    /// How a secret regeneration is logged: `Update` (a `secret` property change) or `Rotate`
+    /// (undocumented upstream; API-FACTS §2.5 says to accept both).
+    pub audit_secret_reset_action: String,
     /// Listener ports for `start` (0 = ephemeral); not part of the runtime document.
     #[serde(skip)]
     pub api_port: u16,
@@ -44,6 +49,8 @@ impl Default for SimConfig {
             clients_list_page_size: None,
             max_roles_page_size: 500,
             propagation_delay_on_create: false,
+            audit_polls_before_complete: 1,
+            audit_secret_reset_action: "Update".into(),
             api_port: 0,
             login_port: 0,
         }
@@ -85,6 +92,9 @@ impl SimConfig {
         }
         if self.max_roles_page_size == 0 {
             return Err("maxRolesPageSize must be at least 1".into());
+        }
+        if crate::audits::ResetAs::parse(&self.audit_secret_reset_action).is_none() {
+            return Err("auditSecretResetAction must be Update or Rotate".into());
         }
         if self.clients_list_page_size == Some(0) {
             return Err("clientsListPageSize must be at least 1 (or null)".into());

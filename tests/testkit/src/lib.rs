@@ -8,6 +8,8 @@ pub mod iam;
 pub mod lambda_watch;
 pub mod logs;
 pub mod observe;
+pub mod securityhub_gap;
+pub mod sigv4;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
