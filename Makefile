@@ -1,7 +1,7 @@
 # credguard: the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup build lint template-checks test demo bench package sam-build local-up local-down clean
+.PHONY: help setup build function-bins lint template-checks test demo bench package sam-build local-up local-down clean
 
 # cargo-lambda finds zig via `python3 -m ziglang`, so the venv's python comes first.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
@@ -31,7 +31,7 @@ template-checks: setup ## cfn-lint, sam validate --lint, checkov (zero unexplain
 	sam validate --lint -t template.yaml
 	.venv-scan/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 
-test: setup build ## The stack as AWS deploys it, every test (moto enforcing each function's IAM), unused permissions
+test: setup build function-bins ## The stack as AWS deploys it, every test (moto enforcing each function's IAM), unused permissions
 	python infra/checks/deploy_truth.py --policies target/iam-policies
 	python -m unittest discover -s infra/checks -p 'test_*.py'
 	rm -rf target/iam-observed
@@ -40,8 +40,15 @@ test: setup build ## The stack as AWS deploys it, every test (moto enforcing eac
 
 FUNCTIONS := -p credguard-rotation -p credguard-revocation
 
-demo: setup ## Run the main job end to end on the local stack (simulator + moto)
-	$(CARGO) build -p genesys-sim -p credguard-e2e $(FUNCTIONS) --bins
+# The function binaries exactly as `cargo lambda watch` builds them (`cargo run --bin`, without
+# the test crates' features), so that its first invocation does not compile the dependencies
+# again under a request's timeout.
+function-bins:
+	$(CARGO) build -p credguard-revocation --bins
+	$(CARGO) build -p credguard-rotation --bins
+
+demo: setup function-bins ## Run the main job end to end on the local stack (simulator + moto)
+	$(CARGO) build -p genesys-sim -p credguard-e2e --bins
 	SIM_ARGS="--propagation-delay-ms 1500" infra/local/with-stack.sh --sim -- target/debug/demo
 
 bench: setup ## Print the rerunnable figures (Genesys client, rotation, revocation, audit)

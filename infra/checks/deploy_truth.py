@@ -42,6 +42,9 @@ SCENARIOS = {
     },
 }
 
+# The defaults plus the options the integration tests exercise (their permissions are conditional).
+TESTED_OPTIONS = {"SecurityHubFindings": "true"}
+
 # moto names some actions after the API operation rather than the IAM action.
 MOTO_ALIASES = {"lambda:InvokeFunction": ["lambda:Invoke"]}
 
@@ -86,7 +89,9 @@ def main(argv):
     if "--policies" in argv:
         out = cfn.pathlib.Path(argv[argv.index("--policies") + 1])
         out.mkdir(parents=True, exist_ok=True)
-        for binary, policy in function_policies(cfn.Stack(cfn.transform(sam))).items():
+        params = {k: v for k, v in TESTED_OPTIONS.items() if k in sam.get("Parameters", {})}
+        stack = cfn.Stack(cfn.transform(sam, params), params)
+        for binary, policy in function_policies(stack).items():
             (out / f"{binary}.json").write_text(json.dumps(policy, indent=1) + "\n")
     took = time.monotonic() - started
     if found:

@@ -606,3 +606,70 @@ async fn integration_credentials_are_listed_across_pages() {
         pages
     );
 }
+
+#[tokio::test]
+async fn audit_queries_poll_then_follow_the_cursor_and_name_the_caller() {
+    use credguard::genesys::models::{AuditQueryFilter, AuditQueryRequest};
+    use credguard::ports::audit_trail::AuditTrail;
+    let sim = sim(SimConfig {
+        rate_limit_per_minute: 10_000,
+        ..SimConfig::default()
+    })
+    .await;
+    let client = admin_client(&sim, fast_options());
+    let d = deadline();
+    // 501 resets: two pages of up to 500.
+    for _ in 0..501 {
+        client.regenerate_secret(HR_SYNC, &d).await.unwrap();
+    }
+    let now = sim.control().now();
+    let query = AuditQueryRequest {
+        interval: format!(
+            "{}/{}",
+            (now - chrono::Duration::hours(1)).to_rfc3339(),
+            (now + chrono::Duration::hours(1)).to_rfc3339()
+        ),
+        service_name: Some("PeoplePermissions".into()),
+        filters: vec![AuditQueryFilter {
+            property: "EntityType".into(),
+            value: "OAuthClient".into(),
+        }],
+        sort: vec![],
+    };
+    sim.control().clear_calls();
+    let messages = client.audit_messages(&query, &d).await.unwrap();
+    assert_eq!(messages.len(), 501);
+    let counts = sim.control().calls().counts;
+    let n = |op: &str| counts.get(op).copied().unwrap_or(0);
+    assert_eq!(n("POST /api/v2/audits/query"), 1);
+    assert_eq!(
+        n("GET /api/v2/audits/query/{transactionId}"),
+        2,
+        "Running, Succeeded"
+    );
+    assert_eq!(n("GET /api/v2/audits/query/{transactionId}/results"), 2);
+    let m = &messages[0];
+    assert_eq!(m.action.as_deref(), Some("Update"));
+    assert_eq!(
+        m.entity.as_ref().and_then(|e| e.id.as_deref()),
+        Some(HR_SYNC)
+    );
+    assert_eq!(
+        m.client.as_ref().and_then(|c| c.id.as_deref()),
+        Some(credguard_testkit::ADMIN_CLIENT_ID)
+    );
+    assert!(m.event_date.is_some());
+    assert_eq!(m.property_changes[0].property.as_deref(), Some("secret"));
+    assert_eq!(
+        client.acting_client_id().await.unwrap(),
+        credguard_testkit::ADMIN_CLIENT_ID
+    );
+
+    // An interval over 30 days is refused by the service (a 400, not retried).
+    let long = AuditQueryRequest {
+        interval: "2026-01-01T00:00:00Z/2026-03-01T00:00:00Z".into(),
+        ..query.clone()
+    };
+    let e = client.audit_messages(&long, &d).await.unwrap_err();
+    assert_eq!(e.status(), Some(400));
+}

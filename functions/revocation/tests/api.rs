@@ -554,6 +554,28 @@ async fn bad_input_is_refused_before_any_genesys_call() {
     anonymous["requestContext"]["identity"]["userArn"] = serde_json::Value::Null;
     anonymous["requestContext"]["identity"]["caller"] = serde_json::Value::Null;
     assert_eq!(env.call(&anonymous).await.status, 401);
+    // What API Gateway may still pass on, answered in JSON rather than failing the invocation.
+    let mut non_ascii = rest_event("POST", &user_path, Some(&json!({"reason": "x"})), None);
+    non_ascii["headers"]["Idempotency-Key"] = "clé-ü".into();
+    assert_eq!(
+        env.call(&non_ascii).await.body["error"]["code"],
+        "invalid_idempotency_key",
+        "invalid, not missing"
+    );
+    let mut crlf = rest_event("POST", &user_path, Some(&json!({"reason": "x"})), None);
+    crlf["headers"]["Idempotency-Key"] = "k\r\nInjected: 1".into();
+    assert_eq!(
+        env.call(&crlf).await.body["error"]["code"],
+        "invalid_idempotency_key"
+    );
+    let mut bad_base64 = rest_event("POST", &user_path, None, Some("k9"));
+    bad_base64["body"] = "%%% not base64 %%%".into();
+    bad_base64["isBase64Encoded"] = true.into();
+    let a = env.call(&bad_base64).await;
+    assert_eq!(
+        (a.status, a.body["error"]["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
     assert_eq!(env.genesys_calls(), 0, "no Genesys call for bad input");
 }
 

@@ -1,10 +1,12 @@
 //! Change detection against the previous complete run: clients added and removed, access
 //! changed (roles, divisions or scopes), findings new and resolved, severities changed.
 //!
-//! The previous run is loaded as a compact snapshot (ids, access lists, finding keys); entries
-//! are crossed off as the current run observes them, and what is left at the end was removed or
-//! resolved. A finding is only reported resolved when the current run had the data behind it.
+//! The previous run is loaded as a compact snapshot (ids, access lists, finding keys, and the
+//! evidence of the findings a rule carries forward); entries are crossed off as the current run
+//! observes them, and what is left at the end was removed or resolved. A finding is only
+//! reported resolved when the current run had the data behind it.
 
+use super::catalogue::codes;
 use super::findings::{Finding, Source};
 use crate::ports::events::Severity;
 use crate::ports::records::{RecordStore, StoreError};
@@ -50,6 +52,49 @@ pub struct Change {
     pub severity: Option<Severity>,
     pub previous_severity: Option<Severity>,
     pub detail: Value,
+    /// Who made it, from Genesys's audit trail (client changes, when the trail names someone).
+    pub actor: Option<Actor>,
+}
+
+/// Who made a change, as the audit trail tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub event_id: String,
+    pub at: String,
+    pub action: String,
+    pub user_id: Option<String>,
+    pub user_name: Option<String>,
+    pub client_id: Option<String>,
+    pub by_credguard: bool,
+}
+
+/// Codes whose findings a rule may carry forward from the previous run (their evidence is
+/// loaded with the baseline).
+pub const CARRIED_CODES: [&str; 2] = [
+    codes::SECRET_RESET_OUTSIDE_CREDGUARD,
+    codes::ADMIN_ACCESS_GRANTED,
+];
+
+/// What the previous complete run leaves the rules: whether there was one, and the evidence of
+/// its findings of [`CARRIED_CODES`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Carried {
+    pub baseline: bool,
+    /// Keyed by `<subject>#<code>`.
+    evidence: HashMap<String, Value>,
+}
+
+impl Carried {
+    pub fn evidence(&self, subject: &str, code: &str) -> Option<&Value> {
+        self.evidence.get(&format!("{subject}#{code}"))
+    }
+}
+
+/// What the previous run did with a finding in Security Hub.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HubState {
+    pub digest: Option<String>,
+    pub imported_at: Option<String>,
 }
 
 /// What a client could do, as comparable strings: `role:<roleId>@<divisionId>`, `scope:<id>`.
@@ -71,15 +116,18 @@ struct PrevClient {
     access: Vec<String>,
 }
 
-struct PrevFinding {
-    subject: String,
-    subject_type: String,
-    client_id: Option<String>,
-    name: Option<String>,
-    code: String,
-    severity: Option<Severity>,
+pub struct PrevFinding {
+    pub subject: String,
+    pub subject_type: String,
+    pub client_id: Option<String>,
+    pub name: Option<String>,
+    pub secret_arn: Option<String>,
+    pub code: String,
+    pub title: String,
+    pub severity: Option<Severity>,
     source: Option<Source>,
-    first_seen_run_id: String,
+    pub first_seen_run_id: String,
+    pub hub: HubState,
 }
 
 /// The previous complete run, reduced to what comparison needs.
@@ -88,6 +136,7 @@ pub struct Baseline {
     clients: HashMap<String, PrevClient>,
     /// Keyed by `<subject>#<code>`.
     findings: HashMap<String, PrevFinding>,
+    carried: Carried,
 }
 
 fn severity(raw: &str) -> Option<Severity> {
@@ -121,19 +170,32 @@ impl Baseline {
         })
         .await?;
         let mut findings = HashMap::new();
+        let mut carried = HashMap::new();
         repo.for_each(run_id, FINDING_PREFIX, |item| {
             let f: FindingRecord = from_item(item)?;
+            let key = format!("{}#{}", f.subject, f.code);
+            if CARRIED_CODES.contains(&f.code.as_str()) {
+                if let Ok(e) = serde_json::from_str(&f.evidence) {
+                    carried.insert(key.clone(), e);
+                }
+            }
             findings.insert(
-                format!("{}#{}", f.subject, f.code),
+                key,
                 PrevFinding {
                     severity: severity(&f.severity),
                     source: Source::parse(&f.source),
-                    name: f.client_name.or(f.secret_name),
+                    name: f.client_name.or(f.secret_name).or(f.credential_name),
                     subject: f.subject,
                     subject_type: f.subject_type,
                     client_id: f.client_id,
+                    secret_arn: f.secret_arn,
                     code: f.code,
+                    title: f.title,
                     first_seen_run_id: f.first_seen_run_id,
+                    hub: HubState {
+                        digest: f.hub_digest,
+                        imported_at: f.hub_imported_at,
+                    },
                 },
             );
             Ok(())
@@ -143,7 +205,16 @@ impl Baseline {
             run_id: run_id.to_owned(),
             clients,
             findings,
+            carried: Carried {
+                baseline: true,
+                evidence: carried,
+            },
         })
+    }
+
+    /// What the rules may carry forward (taken out; the comparison does not need it).
+    pub fn take_carried(&mut self) -> Carried {
+        std::mem::take(&mut self.carried)
     }
 }
 
@@ -152,6 +223,15 @@ pub struct FindingHistory {
     pub first_seen_run_id: String,
     pub is_new: bool,
     pub change: Option<Change>,
+    /// What the previous run did with it in Security Hub.
+    pub hub: HubState,
+}
+
+/// What [`Differ::finish`] leaves: the changes, and the findings that were resolved (for
+/// Security Hub to archive).
+pub struct Finished {
+    pub changes: Vec<Change>,
+    pub resolved: Vec<PrevFinding>,
 }
 
 pub struct Differ {
@@ -176,6 +256,7 @@ impl Differ {
             severity: None,
             previous_severity: None,
             detail,
+            actor: None,
         };
         match b.clients.remove(id) {
             None => Some(change(ChangeKind::ClientAdded, json!({"access": access}))),
@@ -199,6 +280,7 @@ impl Differ {
                 first_seen_run_id: run_id.to_owned(),
                 is_new: true,
                 change: None,
+                hub: HubState::default(),
             };
         };
         let subject = f.subject.key();
@@ -207,14 +289,12 @@ impl Differ {
             subject: subject.clone(),
             subject_type: f.subject.kind().into(),
             client_id: f.subject.client_id().map(str::to_owned),
-            name: Some(match &f.subject {
-                super::findings::Subject::Client { name, .. } => name.clone(),
-                super::findings::Subject::Secret { name, .. } => name.clone(),
-            }),
+            name: Some(f.subject.name().to_owned()),
             code: Some(f.code.clone()),
             severity: Some(f.severity),
             previous_severity,
             detail,
+            actor: None,
         };
         match b.findings.remove(&format!("{subject}#{}", f.code)) {
             None => FindingHistory {
@@ -225,6 +305,7 @@ impl Differ {
                     None,
                     json!({"title": f.title, "evidence": f.evidence}),
                 )),
+                hub: HubState::default(),
             },
             Some(prev) => FindingHistory {
                 change: (prev.severity != Some(f.severity)).then(|| {
@@ -240,16 +321,21 @@ impl Differ {
                     prev.first_seen_run_id
                 },
                 is_new: false,
+                hub: prev.hub,
             },
         }
     }
 
     /// Clients and findings of the previous run the current one did not see. `complete` says
     /// whether the current run had a source: without it, absence proves nothing.
-    pub fn finish(self, complete: impl Fn(Source) -> bool) -> Vec<Change> {
+    pub fn finish(self, complete: impl Fn(Source) -> bool) -> Finished {
         let Some(b) = self.baseline else {
-            return vec![];
+            return Finished {
+                changes: vec![],
+                resolved: vec![],
+            };
         };
+        let mut resolved = Vec::new();
         let mut out = Vec::new();
         let removed: std::collections::HashSet<String> = b.clients.keys().cloned().collect();
         for (id, prev) in b.clients {
@@ -263,6 +349,7 @@ impl Differ {
                 severity: None,
                 previous_severity: None,
                 detail: json!({"access": prev.access}),
+                actor: None,
             });
         }
         for (_, prev) in b.findings {
@@ -276,19 +363,24 @@ impl Differ {
             }
             out.push(Change {
                 kind: ChangeKind::FindingResolved,
-                subject: prev.subject,
-                subject_type: prev.subject_type,
-                client_id: prev.client_id,
-                name: prev.name,
-                code: Some(prev.code),
+                subject: prev.subject.clone(),
+                subject_type: prev.subject_type.clone(),
+                client_id: prev.client_id.clone(),
+                name: prev.name.clone(),
+                code: Some(prev.code.clone()),
                 severity: None,
                 previous_severity: prev.severity,
                 detail: json!({"firstSeenRunId": prev.first_seen_run_id, "clientRemoved": subject_gone}),
+                actor: None,
             });
+            resolved.push(prev);
         }
         out.sort_by(|a, b| {
             (a.kind.as_str(), &a.subject, &a.code).cmp(&(b.kind.as_str(), &b.subject, &b.code))
         });
-        out
+        Finished {
+            changes: out,
+            resolved,
+        }
     }
 }

@@ -1,23 +1,23 @@
 //! Security events of a run: a summary ("Audit Completed"), one event per new HIGH or CRITICAL
-//! finding ("Audit Finding"), and a summary of changes ("Audit Changes"). Ids, names, codes and
-//! counts only; never a secret value.
+//! finding ("Audit Finding"), one per rotation notice while it holds ("Audit Rotation Notice"),
+//! and a summary of changes ("Audit Changes"). Ids, names, codes and counts only; never a
+//! secret value.
 
 use super::changes::Change;
-use super::findings::Finding;
+use super::findings::{Finding, Subject};
 use crate::ports::events::{SecurityEvent, Severity};
 use serde_json::{json, Value};
 
 pub const DETAIL_COMPLETED: &str = "Audit Completed";
 pub const DETAIL_FINDING: &str = "Audit Finding";
 pub const DETAIL_CHANGES: &str = "Audit Changes";
+pub const DETAIL_NOTICE: &str = "Audit Rotation Notice";
 /// Changes listed in the changes event (the full list is in the records).
 pub const CHANGES_IN_EVENT: usize = 50;
 
 pub fn finding_event(run_id: &str, f: &Finding, first_seen_run_id: &str) -> SecurityEvent {
-    let (subject_name, secret_name, resources) = match &f.subject {
-        super::findings::Subject::Client { name, .. } => (name.clone(), None, vec![]),
-        super::findings::Subject::Secret { name, arn, .. } => (
-            name.clone(),
+    let (secret_name, resources) = match &f.subject {
+        Subject::Secret { name, arn, .. } => (
             Some(name.clone()),
             if arn.starts_with("arn:") {
                 vec![arn.clone()]
@@ -25,7 +25,9 @@ pub fn finding_event(run_id: &str, f: &Finding, first_seen_run_id: &str) -> Secu
                 vec![]
             },
         ),
+        Subject::Client { .. } | Subject::Credential { .. } => (None, vec![]),
     };
+    let subject_name = f.subject.name();
     SecurityEvent {
         detail_type: DETAIL_FINDING.into(),
         severity: f.severity,
@@ -42,6 +44,34 @@ pub fn finding_event(run_id: &str, f: &Finding, first_seen_run_id: &str) -> Secu
             "evidence": f.evidence,
             "remediation": f.remediation,
             "firstSeenRunId": first_seen_run_id,
+        }),
+    }
+}
+
+/// A rotation due soon that cannot happen, or overdue: sent in every run while it holds, like
+/// Key Vault's near-expiry event, for the people who must act.
+pub fn notice_event(run_id: &str, f: &Finding) -> SecurityEvent {
+    let resources = match &f.subject {
+        Subject::Secret { arn, .. } if arn.starts_with("arn:") => vec![arn.clone()],
+        _ => vec![],
+    };
+    SecurityEvent {
+        detail_type: DETAIL_NOTICE.into(),
+        severity: f.severity,
+        resources,
+        detail: json!({
+            "runId": run_id,
+            "code": f.code,
+            "title": f.title,
+            "subject": f.subject.key(),
+            "secretName": f.subject.name(),
+            "clientId": f.subject.client_id(),
+            "dueAt": f.evidence["dueAt"],
+            "dueInHours": f.evidence.get("dueInHours"),
+            "overdueHours": f.evidence.get("overdueHours"),
+            "blockers": f.evidence["blockers"],
+            "owner": f.evidence.get("owner"),
+            "remediation": f.remediation,
         }),
     }
 }

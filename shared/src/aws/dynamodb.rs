@@ -173,6 +173,12 @@ impl DynamoRecords {
     }
 }
 
+impl crate::ports::meter::RequestMeter for DynamoRecords {
+    fn requests(&self) -> u64 {
+        self.request_count()
+    }
+}
+
 impl RecordStore for DynamoRecords {
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
         let (expr, names, values) = condition_parts(&condition);

@@ -7,6 +7,7 @@ pub mod dynamodb;
 pub mod eventbridge;
 pub mod lambda;
 pub mod secretsmanager;
+pub mod securityhub;
 #[cfg(any(test, feature = "testing"))]
 pub mod setup;
 

@@ -375,6 +375,13 @@ impl GenesysClient {
     }
 }
 
+/// Attempts (retries included) count as requests in run summaries and `make bench`.
+impl crate::ports::meter::RequestMeter for GenesysClient {
+    fn requests(&self) -> u64 {
+        self.stats().attempts
+    }
+}
+
 fn api_error(op: Op, status: u16, body: &[u8], correlation_id: Option<String>) -> GenesysError {
     let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
     GenesysError::Api {

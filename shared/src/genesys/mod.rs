@@ -4,8 +4,10 @@
 //! - [`login`], [`token`]: the client-credentials grant and the cached, single-flight token;
 //! - [`policy`], [`pacer`]: what is retried and how requests are paced (one place);
 //! - [`client`]: the one send loop; [`ops`]: every operation with its call class;
-//! - [`usage`]: the asynchronous usage queries; [`models`]: the API's JSON.
+//! - [`usage`]: the asynchronous usage queries; [`audits`]: the asynchronous audit query;
+//!   [`models`]: the API's JSON.
 
+pub mod audits;
 pub mod client;
 pub mod error;
 pub mod login;

@@ -75,6 +75,12 @@ pub const USAGE_JOB_RESULTS: Op =
 pub const ORG_USAGE_QUERY: Op = Op::new("POST", "/api/v2/usage/query", IdempotentWrite);
 pub const ORG_USAGE_RESULTS: Op = Op::new("GET", "/api/v2/usage/query/{executionId}/results", Read);
 
+// Submitting an audit query twice only costs a second query: safe to retry.
+pub const AUDIT_QUERY_SUBMIT: Op = Op::new("POST", "/api/v2/audits/query", IdempotentWrite);
+pub const AUDIT_QUERY_STATUS: Op = Op::new("GET", "/api/v2/audits/query/{transactionId}", Read);
+pub const AUDIT_QUERY_RESULTS: Op =
+    Op::new("GET", "/api/v2/audits/query/{transactionId}/results", Read);
+
 pub const LIST_CREDENTIALS: Op = Op::new("GET", "/api/v2/integrations/credentials", Read);
 pub const GET_CREDENTIAL: Op = Op::new(
     "GET",
@@ -87,8 +93,8 @@ pub const UPDATE_CREDENTIAL: Op = Op::new(
     IdempotentWrite,
 );
 
-/// Roles per request when resolving ids in bulk.
-const ROLE_BATCH: usize = 100;
+/// Roles per request when resolving ids in bulk (`GET /api/v2/authorization/roles?id=..&id=..`).
+pub const ROLE_BATCH: usize = 100;
 
 /// A path parameter must be one plain segment: no `/`, no `..`, nothing needing encoding.
 pub(crate) fn segment(op: Op, value: &str) -> Result<&str, GenesysError> {

@@ -89,6 +89,11 @@ impl TokenProvider {
         }
     }
 
+    /// The client id of the credential the tokens are granted for (its source's cached copy).
+    pub async fn client_id(&self) -> Result<String, LoginError> {
+        Ok(self.source.load(false).await?.client_id)
+    }
+
     /// Token grants made so far (figures, tests).
     pub fn grant_count(&self) -> u64 {
         self.grants.load(Ordering::Relaxed)

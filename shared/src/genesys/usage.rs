@@ -111,7 +111,7 @@ const METRICS: [&str; 4] = ["Requests", "Status400", "Status429", "Status500"];
 
 impl GenesysClient {
     /// Sleeps between polls, or fails if the deadline does not allow another poll.
-    async fn poll_pause(&self, op: Op, d: &Deadline) -> Result<(), GenesysError> {
+    pub(super) async fn poll_pause(&self, op: Op, d: &Deadline) -> Result<(), GenesysError> {
         if d.cannot_afford(self.usage_poll_interval, std::time::Duration::from_secs(1)) {
             return Err(GenesysError::QueryFailed {
                 op,

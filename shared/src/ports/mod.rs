@@ -3,9 +3,12 @@
 //! (`testing`). Domain code takes the narrowest trait it needs, which also keeps each
 //! function's permissions (IAM and Genesys) obvious.
 
+pub mod audit_trail;
 pub mod events;
 pub mod functions;
 pub mod genesys;
+pub mod meter;
 pub mod records;
 pub mod secrets;
 pub mod stacks;
+pub mod security_hub;

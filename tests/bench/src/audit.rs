@@ -2,8 +2,11 @@
 //! through the real handler, against the simulator and moto. Each size runs in its own child
 //! process, and the simulator in another, so the peak RSS printed is the audit's own.
 //!
-//! Figures: wall time of the invocation, Genesys HTTP requests (the client's own counters),
-//! DynamoDB requests (the adapter's counter), peak RSS (`VmHWM`) of the audit process.
+//! Figures: wall time of the invocation, Genesys HTTP requests (the client's own counters, and
+//! the simulator's count of the audit trail's), DynamoDB requests (the adapter's counter), peak
+//! RSS (`VmHWM`) of the audit process. Before the run an operator resets the secrets of
+//! [`TRAIL_EVENTS`] clients, so the audit trail holds that many events at both sizes: the
+//! Genesys calls depend on the events (one result page per 500), not on the clients.
 
 use credguard::audit::AuditConfig;
 use credguard::aws::secretsmanager::SecretsManager;
@@ -12,6 +15,7 @@ use credguard::credential::{TAG_CLIENT_ID, TAG_MANAGED};
 use credguard::redact::SecretString;
 use credguard_testkit::events::EventTap;
 use credguard_testkit::{aws, create_records_table, unique};
+use futures::StreamExt;
 use genesys_sim::{RoleDivision, Seed, SeedClient, SeedUsageRow, SimConfig};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
@@ -48,6 +52,12 @@ const ROLES: [(&str, &str, &[&str]); 5] = [
     ),
 ];
 const AUDITOR: &str = "be0c0000-0000-4000-9000-0000000000aa";
+/// A person's tool that resets secrets before the run (the trail's events).
+const OPERATOR_ID: &str = "be0c0000-0000-4000-8000-000000000002";
+const OPERATOR_SECRET: &str = "bench-only-operator-secret";
+/// Secret resets in the audit trail of the run: two result pages of 500 (and one more for the
+/// token deletions query, which finds none).
+const TRAIL_EVENTS: usize = 600;
 /// Managed secrets per run (the synthetic org's first clients).
 const MANAGED: usize = 25;
 
@@ -65,18 +75,25 @@ fn seed(n: usize) -> Seed {
             "oauth:client:view",
             "authorization:role:view",
             "usage:organization:view",
+            "audits:audit:view",
+            "integrations:integration:view",
         ],
     );
     for (id, name, perms) in ROLES {
         s = s.role(id, name, perms);
     }
     let home = s.home_division_id().unwrap_or_default().to_owned();
-    s = s.client(
-        SeedClient::client_credentials(Some(ADMIN_ID), "credguard audit", ADMIN_SECRET)
-            .with_role(AUDITOR),
-    );
+    s = s
+        .client(
+            SeedClient::client_credentials(Some(ADMIN_ID), "credguard audit", ADMIN_SECRET)
+                .with_role(AUDITOR),
+        )
+        .client(
+            SeedClient::client_credentials(Some(OPERATOR_ID), "operator tool", OPERATOR_SECRET)
+                .with_role(ROLES[2].0),
+        );
     s = s.synthetic_clients(n, ROLES[0].0);
-    for (i, c) in s.clients.iter_mut().skip(1).enumerate() {
+    for (i, c) in s.clients.iter_mut().skip(2).enumerate() {
         c.id = Some(client_id(i));
         // Mostly readers and reporting, some client managers, a rare admin.
         let role = match i % 500 {
@@ -120,11 +137,52 @@ fn vm_hwm_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The operator resets `TRAIL_EVENTS` clients' secrets (the audit trail of the run).
+async fn reset_secrets(api: &str, login: &str, n: usize) {
+    let http = reqwest::Client::new();
+    let grant: Value = http
+        .post(format!("{login}/oauth/token"))
+        .basic_auth(OPERATOR_ID, Some(OPERATOR_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("token JSON");
+    let token = grant["access_token"].as_str().expect("token").to_owned();
+    let resets = (0..TRAIL_EVENTS.min(n)).map(|i| {
+        let (http, token) = (&http, &token);
+        async move {
+            let r = http
+                .post(format!(
+                    "{api}/api/v2/oauth/clients/{}/secret",
+                    client_id(i)
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("reset");
+            assert!(r.status().is_success(), "reset {i}: {}", r.status());
+        }
+    });
+    futures::stream::iter(resets)
+        .buffer_unordered(8)
+        .collect::<Vec<()>>()
+        .await;
+}
+
 /// Child: hosts the simulator until its stdin closes.
 async fn sim_host(n: usize) {
-    let sim = genesys_sim::start(SimConfig::default(), seed(n))
+    let config = SimConfig {
+        // The operator's resets come fast; the audit's own calls stay far below Genesys's limit.
+        rate_limit_per_minute: 100_000,
+        ..SimConfig::default()
+    };
+    let sim = genesys_sim::start(config, seed(n))
         .await
         .expect("simulator starts");
+    reset_secrets(&sim.api_url(), &sim.login_url(), n).await;
     println!(
         "{}",
         json!({"api": sim.api_url(), "login": sim.login_url()})
@@ -176,6 +234,11 @@ async fn audit_child(n: usize, api: &str, login: &str) {
         .expect("audit config");
     let mut deps = credguard_audit::wire(&aws, &common, config).expect("wiring");
     deps.deadline_margin = Duration::from_secs(5);
+    let http = reqwest::Client::new();
+    http.delete(format!("{api}/__sim/calls"))
+        .send()
+        .await
+        .expect("clear the simulator's call log");
     let rss_before = vm_hwm_kib();
     let ddb_before = deps.records.request_count();
     let started = Instant::now();
@@ -190,12 +253,28 @@ async fn audit_child(n: usize, api: &str, login: &str) {
     let wall = started.elapsed();
     let stats = deps.genesys.stats();
     let events = tap.drain().await.len();
+    let calls: Value = http
+        .get(format!("{api}/__sim/calls"))
+        .send()
+        .await
+        .expect("call log")
+        .json()
+        .await
+        .expect("call log JSON");
+    let trail_requests: u64 = calls["counts"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(op, _)| op.contains("/api/v2/audits/query"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
     println!(
         "{}",
         json!({
             "clients": n,
             "wallMs": wall.as_millis() as u64,
             "genesysRequests": stats.attempts,
+            "trailRequests": trail_requests,
             "tokenGrants": stats.token_grants,
             "retries": stats.retries,
             "dynamodbRequests": deps.records.request_count() - ddb_before,
@@ -272,8 +351,16 @@ pub async fn run() {
     }
     println!("== audit (one nightly run through the handler; simulator + moto; each size in its own process)");
     println!(
-        "{:>8} {:>10} {:>9} {:>9} {:>12} {:>10} {:>9} {:>8}",
-        "clients", "wall", "genesys", "dynamodb", "peak RSS", "RSS before", "findings", "events"
+        "{:>8} {:>10} {:>9} {:>7} {:>9} {:>12} {:>10} {:>9} {:>8}",
+        "clients",
+        "wall",
+        "genesys",
+        "trail",
+        "dynamodb",
+        "peak RSS",
+        "RSS before",
+        "findings",
+        "events"
     );
     for n in [1_000, 10_000] {
         let r = tokio::task::spawn_blocking(move || measure(n))
@@ -282,10 +369,11 @@ pub async fn run() {
         let n_of = |v: &Value| v.as_u64().unwrap_or(0);
         let mib = |k: &Value| format!("{:.1} MiB", k.as_u64().unwrap_or(0) as f64 / 1024.0);
         println!(
-            "{:>8} {:>10} {:>9} {:>9} {:>12} {:>10} {:>9} {:>8}",
+            "{:>8} {:>10} {:>9} {:>7} {:>9} {:>12} {:>10} {:>9} {:>8}",
             n,
             format!("{:.2} s", r["wallMs"].as_u64().unwrap_or(0) as f64 / 1000.0),
             n_of(&r["genesysRequests"]),
+            n_of(&r["trailRequests"]),
             n_of(&r["dynamodbRequests"]),
             mib(&r["peakRssKiB"]),
             mib(&r["rssBeforeKiB"]),
@@ -293,7 +381,8 @@ pub async fn run() {
             n_of(&r["events"]),
         );
     }
-    println!("genesys = HTTP requests to the API host (plus 1 token grant); dynamodb = requests of the run");
+    println!("genesys = HTTP requests to the API host (plus 1 token grant); trail = those of the audit trail");
+    println!("({TRAIL_EVENTS} events: 2 queries, each submit + status polls + one page per 500); dynamodb = requests of the run");
     println!("(batched writes of 25 items); peak RSS = VmHWM of the audit process (simulator in another);");
     println!("RSS before = VmHWM after setup, before the run; events = finding events (capped) + summary");
 }

@@ -14,19 +14,14 @@ use credguard::testing::QueuedJobs;
 use credguard_revocation::{handle, Deps, SelfIdentity};
 use credguard_testkit::{admin_client, aws, create_records_table, fast_options, unique};
 use genesys_sim::{Seed, SeedUser, SimConfig};
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 const SAM: &str = "e5e50000-0002-4f00-9000-000000000002";
 
 fn invocation(payload: Value) -> LambdaEvent<Value> {
-    let mut ctx = Context::default();
-    ctx.deadline = (std::time::SystemTime::now() + Duration::from_secs(900))
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after epoch")
-        .as_millis() as u64;
-    LambdaEvent::new(payload, ctx)
+    credguard_testkit::invocation(payload, Duration::from_secs(900))
 }
 
 fn rest(method: &str, path: &str, body: Option<&Value>, key: &str) -> Value {

@@ -15,7 +15,7 @@ use credguard_rotation::{handle, Deps};
 use credguard_testkit::observe::{CallCounter, Observed};
 use credguard_testkit::{admin_client, aws, create_records_table, endpoints, fast_options, unique};
 use genesys_sim::{Seed, SimConfig};
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -23,12 +23,7 @@ const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
 const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
 
 fn invocation(payload: Value) -> LambdaEvent<Value> {
-    let mut ctx = Context::default();
-    ctx.deadline = (std::time::SystemTime::now() + Duration::from_secs(600))
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after epoch")
-        .as_millis() as u64;
-    LambdaEvent::new(payload, ctx)
+    credguard_testkit::invocation(payload, Duration::from_secs(600))
 }
 
 pub async fn run() {

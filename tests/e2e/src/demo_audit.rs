@@ -131,11 +131,12 @@ pub async fn run(endpoints: &Endpoints, admin_secret: &str, table: &str) {
     });
     println!(
         "\n{:<9} {:<30} {:<34} evidence",
-        "severity", "code", "client / secret"
+        "severity", "code", "client / secret / credential"
     );
     for f in &findings {
         let who = match text(f, "subjectType").as_str() {
             "secret" => text(f, "secretName"),
+            "credential" => text(f, "credentialName"),
             _ => text(f, "clientName"),
         };
         let evidence: String = text(f, "evidence").chars().take(70).collect();

@@ -128,6 +128,7 @@ fn route(ctl: &SimControl, method: &Method, segs: &[&str], body: &[u8]) -> Admin
             ok(json!({"added": n}))
         }
         ("GET", ["state"]) => ok(ctl.state_dump()),
+        ("GET", ["audits"]) => ok(json!({"entities": ctl.audit_log()})),
         ("GET", ["integrations", "credentials", id]) => ctl
             .credential_view(id)
             .map(|v| Reply::ok(&v))

@@ -28,6 +28,11 @@ pub struct SimConfig {
     /// Inferred alternative: `GET` of an integration credential returns no field at all (not
     /// even `clientId`), so nobody can tell which client an OAuth credential embeds.
     pub redact_all_credential_fields: bool,
+    /// Status polls of an audit query answered `Running` before `Succeeded`.
+    pub audit_polls_before_complete: u32,
+    /// How a secret regeneration is logged: `Update` (a `secret` property change) or `Rotate`
+    /// (undocumented upstream; API-FACTS §2.5 says to accept both).
+    pub audit_secret_reset_action: String,
     /// Listener ports for `start` (0 = ephemeral); not part of the runtime document.
     #[serde(skip)]
     pub api_port: u16,
@@ -48,6 +53,8 @@ impl Default for SimConfig {
             max_roles_page_size: 500,
             propagation_delay_on_create: false,
             redact_all_credential_fields: false,
+            audit_polls_before_complete: 1,
+            audit_secret_reset_action: "Update".into(),
             api_port: 0,
             login_port: 0,
         }
@@ -89,6 +96,9 @@ impl SimConfig {
         }
         if self.max_roles_page_size == 0 {
             return Err("maxRolesPageSize must be at least 1".into());
+        }
+        if crate::audits::ResetAs::parse(&self.audit_secret_reset_action).is_none() {
+            return Err("auditSecretResetAction must be Update or Rotate".into());
         }
         if self.clients_list_page_size == Some(0) {
             return Err("clientsListPageSize must be at least 1 (or null)".into());

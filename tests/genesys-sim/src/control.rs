@@ -193,6 +193,16 @@ impl SimControl {
         }
     }
 
+    /// The audit service's log, oldest first, as `AuditLogMessage` JSON.
+    pub fn audit_log(&self) -> Vec<Value> {
+        self.shared
+            .lock()
+            .audit_log
+            .iter()
+            .map(|e| e.json())
+            .collect()
+    }
+
     pub fn clear_calls(&self) {
         self.shared.lock().calls.clear();
     }

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod admin;
+pub mod audits;
 pub mod auth;
 pub mod clock;
 pub mod config;

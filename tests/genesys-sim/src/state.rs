@@ -212,6 +212,9 @@ pub struct State {
     pub usage_jobs: HashMap<String, crate::routes::usage::UsageJob>,
     pub credentials: HashMap<String, IntegrationCredential>,
     pub credential_order: Vec<String>,
+    /// The audit service's log (append-only) and its queries.
+    pub audit_log: Vec<crate::audits::AuditEntry>,
+    pub audit_queries: HashMap<String, crate::routes::audits::AuditQueryJob>,
     pub rate: RateLimiter,
     pub faults: FaultStore,
     pub calls: CallLog,
@@ -267,6 +270,8 @@ impl State {
             usage_jobs: HashMap::new(),
             credentials: HashMap::new(),
             credential_order: Vec::new(),
+            audit_log: Vec::new(),
+            audit_queries: HashMap::new(),
             rate: RateLimiter::default(),
             faults: FaultStore::default(),
             calls: CallLog::default(),

@@ -8,6 +8,8 @@ pub mod iam;
 pub mod lambda_watch;
 pub mod logs;
 pub mod observe;
+pub mod securityhub_gap;
+pub mod sigv4;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
@@ -46,6 +48,20 @@ pub fn admin_credentials_env() -> Vec<(&'static str, String)> {
             (k, v)
         })
         .collect()
+}
+
+/// A Lambda invocation of `payload` that Lambda would stop `ends_in` from now.
+pub fn invocation(
+    payload: serde_json::Value,
+    ends_in: Duration,
+) -> lambda_runtime::LambdaEvent<serde_json::Value> {
+    let mut ctx = lambda_runtime::Context::default();
+    ctx.request_id = format!("{:032x}", rand::random::<u128>());
+    ctx.deadline = (std::time::SystemTime::now() + ends_in)
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after epoch")
+        .as_millis() as u64;
+    lambda_runtime::LambdaEvent::new(payload, ctx)
 }
 
 /// `prefix-<8 hex>`: lets tests share one emulator without seeing each other's data.

@@ -58,6 +58,23 @@ pub fn secret_of(id: &str) -> String {
     format!("it-secret-{id}-MUST-NOT-LEAK")
 }
 
+/// `"<subject> <code>"` of the events of `detail_type`, sorted.
+pub fn announced(events: &[Value], detail_type: &str) -> Vec<String> {
+    let mut out: Vec<String> = events
+        .iter()
+        .filter(|e| e["detail-type"] == detail_type)
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["detail"]["subject"].as_str().unwrap_or_default(),
+                e["detail"]["code"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The scheduled event as EventBridge Scheduler delivers it (run id 2026-11-21).
 pub fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -93,6 +110,8 @@ pub fn seed() -> Seed {
                 "oauth:client:view",
                 "authorization:role:view",
                 "usage:organization:view",
+                "audits:audit:view",
+                "integrations:integration:view",
             ],
         )
         .role(R_READ, "Reader", &["directory:user:view"])
@@ -210,6 +229,8 @@ pub struct Options {
     /// Days the audit's clock and the simulator's clock are moved forward.
     pub days_later: i64,
     pub clients_page_size: Option<usize>,
+    /// The org, when not [`seed`].
+    pub seed: Option<Seed>,
 }
 
 impl Default for Options {
@@ -217,6 +238,7 @@ impl Default for Options {
         Self {
             days_later: 2,
             clients_page_size: Some(7),
+            seed: None,
         }
     }
 }
@@ -260,10 +282,11 @@ pub async fn org(options: Options) -> Org {
     let sim = genesys_sim::start(
         SimConfig {
             usage_polls_before_complete: 0,
+            audit_polls_before_complete: 0,
             clients_list_page_size: options.clients_page_size,
             ..SimConfig::default()
         },
-        seed(),
+        options.seed.unwrap_or_else(seed),
     )
     .await
     .expect("simulator starts");

@@ -5,3 +5,5 @@ mod changes;
 mod common;
 mod faults;
 mod org;
+mod security;
+mod security_hub;

@@ -56,24 +56,14 @@ async fn nightly_run_records_exactly_the_expected_findings() {
     assert_eq!(run["findingsCritical"], 1);
     assert_eq!(run["trigger"], "schedule");
     assert_eq!(run["scheduledAt"], "2026-11-21T02:00:00.000Z");
-    // Genesys calls: token + 3 client pages (7 per page) + scopes + 1 role lookup + usage
-    // (submit + 1 poll): O(1) in clients.
-    assert!(run["genesysRequests"].as_u64().unwrap() <= 8, "{run:?}");
+    // Genesys calls: 3 client pages (7 per page) + scopes + 1 role lookup + usage (submit +
+    // 1 poll) + 2 audit trail queries (submit + 1 status + 1 page each) + the credential
+    // listing: O(1) in clients.
+    assert!(run["genesysRequests"].as_u64().unwrap() <= 14, "{run:?}");
 
     // Events: one per new HIGH/CRITICAL finding, and the summary.
     let events = org.tap.drain().await;
-    let mut findings: Vec<String> = events
-        .iter()
-        .filter(|e| e["detail-type"] == "Audit Finding")
-        .map(|e| {
-            format!(
-                "{} {}",
-                e["detail"]["subject"].as_str().unwrap(),
-                e["detail"]["code"].as_str().unwrap()
-            )
-        })
-        .collect();
-    findings.sort();
+    let findings = announced(&events, "Audit Finding");
     let p = &org.prefix;
     let mut expected = vec![
         format!("client:{ADMIN_STAR} ADMIN_PERMISSION"),

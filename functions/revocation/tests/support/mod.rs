@@ -19,7 +19,7 @@ use credguard_testkit::{
     admin_client, aws, create_records_table, fast_options, unique, ADMIN_CLIENT_ID,
 };
 use genesys_sim::{Seed, SimConfig, SimHandle};
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -134,12 +134,7 @@ pub struct Answer {
 
 /// An invocation with a minute to run.
 pub fn invocation(payload: Value) -> LambdaEvent<Value> {
-    let mut ctx = Context::default();
-    ctx.deadline = (std::time::SystemTime::now() + Duration::from_secs(60))
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after epoch")
-        .as_millis() as u64;
-    LambdaEvent::new(payload, ctx)
+    credguard_testkit::invocation(payload, Duration::from_secs(60))
 }
 
 impl Env {

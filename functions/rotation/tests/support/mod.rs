@@ -21,7 +21,7 @@ use credguard_testkit::events::EventTap;
 use credguard_testkit::iam::function_aws;
 use credguard_testkit::{admin_client, aws, create_records_table, endpoints, fast_options, unique};
 use genesys_sim::{Seed, SimConfig, SimHandle};
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -65,13 +65,7 @@ pub fn invocation(payload: Value) -> LambdaEvent<Value> {
 
 /// An invocation Lambda stops `ends_in` from now.
 pub fn invocation_ending_in(payload: Value, ends_in: Duration) -> LambdaEvent<Value> {
-    let mut ctx = Context::default();
-    ctx.request_id = uuid::Uuid::new_v4().to_string();
-    ctx.deadline = (std::time::SystemTime::now() + ends_in)
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after epoch")
-        .as_millis() as u64;
-    LambdaEvent::new(payload, ctx)
+    credguard_testkit::invocation(payload, ends_in)
 }
 
 pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {

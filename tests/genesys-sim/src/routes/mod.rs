@@ -9,6 +9,7 @@ use crate::errors::ApiError;
 use crate::server::{Reply, Req};
 use crate::state::{Caller, State};
 
+pub mod audits;
 pub mod integrations;
 pub mod oauth_clients;
 pub mod roles;
@@ -51,6 +52,7 @@ const USAGE_ORG_JOBS: &[&str] = &["usage:organization:view"];
 const USAGE_ORG_OLD: &[&str] = &["oauth:client:view", "usage:organization:view"];
 const ROLE_VIEW: &[&str] = &["authorization:role:view"];
 const INTEGRATION_VIEW: &[&str] = &["integrations:integration:view"];
+const AUDIT_VIEW: &[&str] = &["audits:audit:view"];
 const NONE: &[&str] = &[];
 
 fn op(
@@ -241,6 +243,34 @@ fn build() -> Vec<Op> {
             USAGE_ORG_OLD,
             NoBody,
             usage::org_results,
+        ),
+        op(
+            post.clone(),
+            "/api/v2/audits/query",
+            AUDIT_VIEW,
+            Json,
+            audits::submit,
+        ),
+        op(
+            get.clone(),
+            "/api/v2/audits/query/{transactionId}",
+            AUDIT_VIEW,
+            NoBody,
+            audits::status,
+        ),
+        op(
+            get.clone(),
+            "/api/v2/audits/query/{transactionId}/results",
+            AUDIT_VIEW,
+            NoBody,
+            audits::results,
+        ),
+        op(
+            get.clone(),
+            "/api/v2/audits/query/servicemapping",
+            AUDIT_VIEW,
+            NoBody,
+            audits::mapping,
         ),
         op(
             get.clone(),

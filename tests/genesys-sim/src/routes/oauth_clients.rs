@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use chrono::Duration;
 use serde::Deserialize;
 
+use crate::audits;
 use crate::errors::ApiError;
 use crate::ids;
 use crate::seed::RoleDivision;
@@ -242,6 +243,7 @@ pub fn create(st: &mut State, req: &Req, caller: &Caller) -> Result<Reply, ApiEr
         secret_regenerations: 0,
     };
     let body = client_json(st, &client, Some(&secret));
+    st.audit_client(caller, &client, "Create", audits::created(&client));
     st.client_order.push(client.id.clone());
     st.clients.insert(client.id.clone(), client);
     Ok(Reply::ok(&body))
@@ -264,6 +266,7 @@ pub fn update(st: &mut State, req: &Req, caller: &Caller) -> Result<Reply, ApiEr
         // "Access tokens created by the client are invalid and new ones cannot be created."
         st.kill_client_tokens(&id);
     }
+    let before = st.clients.get(&id).ok_or_else(|| not_found(&id))?.clone();
     let c = st.clients.get_mut(&id).ok_or_else(|| not_found(&id))?;
     c.name = v.name;
     c.grant = v.grant;
@@ -278,8 +281,9 @@ pub fn update(st: &mut State, req: &Req, caller: &Caller) -> Result<Reply, ApiEr
     }
     c.date_modified = Some(now);
     c.modified_by = Some(who);
-    let c = st.clients.get(&id).ok_or_else(|| not_found(&id))?;
-    Ok(Reply::ok(&client_json(st, c, None)))
+    let after = c.clone();
+    st.audit_client(caller, &after, "Update", audits::diff(&before, &after));
+    Ok(Reply::ok(&client_json(st, &after, None)))
 }
 
 pub fn delete(st: &mut State, req: &Req, caller: &Caller) -> Result<Reply, ApiError> {
@@ -288,8 +292,10 @@ pub fn delete(st: &mut State, req: &Req, caller: &Caller) -> Result<Reply, ApiEr
     if c.state == ClientState::Inactive {
         return Ok(Reply::no_content());
     }
+    let deleted = c.clone();
+    st.audit_client(caller, &deleted, "Delete", vec![]);
     let now = st.now();
-    if now - c.date_created < Duration::days(30) {
+    if now - deleted.date_created < Duration::days(30) {
         st.remove_client(&id);
     } else {
         let who = st.caller_ref(caller);
@@ -320,6 +326,7 @@ pub fn regenerate_secret(st: &mut State, req: &Req, caller: &Caller) -> Result<R
     c.secret_regenerations += 1;
     c.date_modified = Some(now);
     c.modified_by = Some(who);
-    let c = st.clients.get(&id).ok_or_else(|| not_found(&id))?;
-    Ok(Reply::ok(&client_json(st, c, Some(&secret))))
+    let after = c.clone();
+    st.audit_secret_reset(caller, &after);
+    Ok(Reply::ok(&client_json(st, &after, Some(&secret))))
 }

@@ -3,8 +3,10 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use crate::audits::ENTITY_TOKEN;
 use crate::clock::fmt_dt;
 use crate::errors::ApiError;
+use crate::seed::EntityRef;
 use crate::server::{Reply, Req};
 use crate::state::{Caller, State, Subject};
 use crate::views::entity_ref;
@@ -76,14 +78,22 @@ pub fn head_me(_st: &mut State, _req: &Req, _c: &Caller) -> Result<Reply, ApiErr
 
 pub fn delete_me(st: &mut State, _req: &Req, caller: &Caller) -> Result<Reply, ApiError> {
     st.tokens.remove(&caller.token_hash);
+    // The entity is whoever the token belonged to (the token itself is never named) [inferred].
+    let owner = st.caller_ref(caller);
+    st.audit(caller, ENTITY_TOKEN, owner, "Delete", vec![]);
     Ok(Reply::no_content())
 }
 
-pub fn delete_user_tokens(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
+pub fn delete_user_tokens(st: &mut State, req: &Req, caller: &Caller) -> Result<Reply, ApiError> {
     let id = req.param("userId");
     if !st.users.contains_key(id) {
         return Err(ApiError::not_found(format!("User {id} not found.")).with_entity(id));
     }
     st.kill_user_tokens(id);
+    let user = EntityRef {
+        id: id.to_string(),
+        name: st.users.get(id).map(|u| u.name.clone()),
+    };
+    st.audit(caller, ENTITY_TOKEN, user, "Delete", vec![]);
     Ok(Reply::no_content())
 }

@@ -3,6 +3,7 @@
 mod common;
 
 mod admin;
+mod audits;
 mod binary;
 mod clients;
 mod errors;

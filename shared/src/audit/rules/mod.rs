@@ -1,17 +1,33 @@
-//! The rules: pure functions from what was collected to findings. Every finding names its
-//! evidence (ids, dates, counts) and a short remediation; none depends on data a run could not
-//! collect (those are skipped and the run says so).
+//! The rules: pure functions from what was collected (and what the previous run carried) to
+//! findings. Every finding names its evidence (ids, dates, counts) and a short remediation; none
+//! depends on data a run could not collect (those are skipped and the run says so).
+//!
+//! - this module: the client and secret rules over the inventory;
+//! - [`facts`](facts): a client's roles, permissions, usage and managers; `usage`: idle clients;
+//! - `platform`: dated platform rules from the catalogue; `trail`: changes made outside
+//!   credguard; `notices`: rotations due soon that cannot happen, or overdue; `dependents`:
+//!   integration credentials a rotation would break.
 
-use super::collect::{Inventory, ManagedSecret, RoleInfo};
+mod dependents;
+mod facts;
+mod notices;
+mod platform;
+mod trail;
+mod usage;
+
+use super::changes::Carried;
+use super::collect::{Inventory, ManagedSecret};
 use super::config::AuditConfig;
 use super::findings::{builtin, codes, Finding, Source, Subject};
 use super::permissions::{granting, is_wildcard};
+use super::trail::TrailIndex;
 use crate::genesys::models::{ClientState, GrantType, OAuthClient};
 use crate::genesys::UsageSummary;
 use crate::ports::events::Severity;
+use crate::rotation::RotationConfig;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// What is known about one client besides the API's own fields (recorded with the client).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -41,8 +57,16 @@ pub struct Rules<'a> {
     inv: &'a Inventory,
     today: NaiveDate,
     now: DateTime<Utc>,
-    client_ids: HashSet<&'a str>,
+    clients: HashMap<&'a str, &'a OAuthClient>,
     managed_by: HashMap<&'a str, Vec<&'a ManagedSecret>>,
+    /// The trail, when it was read.
+    trail: Option<TrailIndex<'a>>,
+    /// What the previous complete run raised that a rule may carry forward.
+    carried: &'a Carried,
+    /// The client rotation acts as, when known and listed.
+    rotation_admin: Option<&'a OAuthClient>,
+    /// Rotation's due-time rule, with the audit's maximum age as the default.
+    rotation: RotationConfig,
 }
 
 fn is_client_credentials(c: &OAuthClient) -> bool {
@@ -53,8 +77,8 @@ impl<'a> Rules<'a> {
     pub fn new(
         cfg: &'a AuditConfig,
         inv: &'a Inventory,
-        today: NaiveDate,
         now: DateTime<Utc>,
+        carried: &'a Carried,
     ) -> Self {
         let mut managed_by: HashMap<&str, Vec<&ManagedSecret>> = HashMap::new();
         for s in inv.secrets.iter().flatten() {
@@ -62,14 +86,40 @@ impl<'a> Rules<'a> {
                 managed_by.entry(id.as_str()).or_default().push(s);
             }
         }
+        let clients: HashMap<&str, &OAuthClient> =
+            inv.clients.iter().map(|c| (c.id.as_str(), c)).collect();
+        let mut credguard: HashSet<String> = cfg.credguard_client_ids.iter().cloned().collect();
+        credguard.extend(inv.acting_client_id.iter().cloned());
+        credguard.extend(cfg.rotation_admin_client_id.iter().cloned());
+        let trail = inv
+            .trail
+            .as_ref()
+            .map(|t| TrailIndex::new(t, credguard, inv.secrets.as_deref().unwrap_or_default()));
+        let rotation_admin = cfg
+            .rotation_admin_client_id
+            .as_ref()
+            .or(inv.acting_client_id.as_ref())
+            .and_then(|id| clients.get(id.as_str()).copied());
         Self {
             cfg,
             inv,
-            today,
+            today: now.date_naive(),
             now,
-            client_ids: inv.clients.iter().map(|c| c.id.as_str()).collect(),
+            clients,
             managed_by,
+            trail,
+            carried,
+            rotation_admin,
+            rotation: RotationConfig {
+                max_age_days: cfg.secret_max_age_days,
+                ..RotationConfig::default()
+            },
         }
+    }
+
+    /// The trail, indexed, when this run read it.
+    pub fn trail(&self) -> Option<&TrailIndex<'a>> {
+        self.trail.as_ref()
     }
 
     fn finding(&self, subject: &Subject, code: &str, evidence: Value) -> Option<Finding> {
@@ -117,6 +167,7 @@ impl<'a> Rules<'a> {
                 json!({"state": "disabled", "dateModified": c.date_modified.map(crate::records::iso)}),
             ));
         }
+        out.extend(self.platform(&subject, c));
 
         // Permissions (roles) and scopes.
         let mut admin_hit = false;
@@ -223,118 +274,6 @@ impl<'a> Rules<'a> {
         }
     }
 
-    fn usage_finding(
-        &self,
-        subject: &Subject,
-        c: &OAuthClient,
-        usage: Option<&UsageSummary>,
-    ) -> Option<Finding> {
-        let window = &self.inv.window;
-        let window_days = self.cfg.usage_window_days;
-        match usage.and_then(|u| u.last_used) {
-            Some(last) => {
-                let idle = (self.today - last).num_days();
-                (idle > i64::from(self.cfg.unused_days)).then(|| {
-                    self.finding(
-                        subject,
-                        codes::UNUSED,
-                        json!({"lastUsedDate": last.to_string(), "idleDays": idle, "policyDays": self.cfg.unused_days}),
-                    )
-                })?
-            }
-            None => {
-                let created = c.date_created.map(|t| t.date_naive());
-                match created {
-                    // The window saw the client's whole life: it was never used.
-                    Some(created) if created >= window.first_day => {
-                        let age = (self.today - created).num_days();
-                        (age >= i64::from(self.cfg.new_client_grace_days)).then(|| {
-                            self.finding(
-                                subject,
-                                codes::NEVER_USED,
-                                json!({"dateCreated": created.to_string(), "ageDays": age, "usageWindowDays": window_days}),
-                            )
-                        })?
-                    }
-                    // Older than the window: unused for the whole window at least.
-                    _ => self.finding(
-                        subject,
-                        codes::UNUSED,
-                        json!({"lastUsedDate": null, "idleDaysAtLeast": window_days, "policyDays": self.cfg.unused_days,
-                               "dateCreated": created.map(|d| d.to_string())}),
-                    ),
-                }
-            }
-        }
-    }
-
-    fn client_roles<'c>(&'c self, c: &'c OAuthClient) -> impl Iterator<Item = &'c RoleInfo> + 'c {
-        let ids: BTreeSet<&str> = c
-            .role_divisions
-            .iter()
-            .map(|rd| rd.role_id.as_str())
-            .chain(c.role_ids.iter().map(String::as_str))
-            .collect();
-        ids.into_iter().filter_map(|id| self.inv.roles.get(id))
-    }
-
-    fn facts(&self, c: &OAuthClient) -> ClientFacts {
-        let role_ids: BTreeSet<&str> = c
-            .role_divisions
-            .iter()
-            .map(|rd| rd.role_id.as_str())
-            .chain(c.role_ids.iter().map(String::as_str))
-            .collect();
-        let mut f = ClientFacts {
-            roles_resolved: true,
-            ..ClientFacts::default()
-        };
-        let mut permissions = BTreeSet::new();
-        for id in &role_ids {
-            match self.inv.roles.get(*id) {
-                Some(r) => {
-                    f.role_names
-                        .push(r.name.clone().unwrap_or_else(|| r.id.clone()));
-                    permissions.extend(r.permissions.iter().cloned());
-                }
-                None if self.inv.unresolved_roles.contains(*id) => f.roles_resolved = false,
-                None => f.orphaned_role_ids.push((*id).to_owned()),
-            }
-        }
-        f.role_ids = role_ids.into_iter().map(str::to_owned).collect();
-        f.permissions = permissions.into_iter().collect();
-        let divisions: BTreeSet<&str> = c
-            .role_divisions
-            .iter()
-            .map(|rd| rd.division_id.as_str())
-            .collect();
-        f.all_divisions = divisions.contains("*");
-        f.division_ids = divisions.into_iter().map(str::to_owned).collect();
-        if let Some(known) = &self.inv.scopes {
-            f.unknown_scopes = c
-                .scope
-                .iter()
-                .filter(|s| !known.contains(*s))
-                .cloned()
-                .collect();
-        }
-        f.usage = self
-            .inv
-            .usage
-            .as_ref()
-            .map(|u| u.get(&c.id).cloned().unwrap_or_default());
-        if let Some(secrets) = self.managed_by.get(c.id.as_str()) {
-            f.managed_by = secrets.iter().map(|s| s.name.clone()).collect();
-            f.secret_last_rotated_at = secrets.iter().filter_map(|s| s.current_created).max();
-            f.last_rotation_outcome = secrets
-                .iter()
-                .filter_map(|s| s.latest_rotation.as_ref())
-                .max_by(|a, b| a.started_at.cmp(&b.started_at))
-                .and_then(|r| r.outcome.clone());
-        }
-        f
-    }
-
     pub fn secret(&self, s: &ManagedSecret) -> Vec<Finding> {
         let subject = Subject::Secret {
             name: s.name.clone(),
@@ -353,7 +292,7 @@ impl<'a> Rules<'a> {
                     [("current", &s.client_id), ("partner", &s.partner_client_id)]
                         .into_iter()
                         .filter_map(|(role, id)| id.as_deref().map(|id| (role, id)))
-                        .filter(|(_, id)| !self.client_ids.contains(id))
+                        .filter(|(_, id)| !self.clients.contains_key(id))
                         .collect();
                 if !gone.is_empty() {
                     let ids: Vec<Value> = gone
@@ -368,7 +307,12 @@ impl<'a> Rules<'a> {
                 }
             }
         }
-        if let Some(created) = s.current_created {
+        out.extend(self.reset_outside(&subject, s));
+        let notices = self.notices(&subject, s);
+        let overdue = notices.iter().any(|f| f.code == codes::ROTATION_OVERDUE);
+        out.extend(notices);
+        // An overdue rotation says more than the credential's age: one finding, not two.
+        if let Some(created) = s.current_created.filter(|_| !overdue) {
             let max_days = s.max_age_days.unwrap_or(self.cfg.secret_max_age_days);
             let grace = self.cfg.secret_age_grace_days;
             let age = self.now - created;
@@ -382,7 +326,7 @@ impl<'a> Rules<'a> {
                 ));
             }
         }
-        if let Some(r) = &s.latest_rotation {
+        if let Some(r) = s.latest_rotation() {
             if r.outcome.as_deref() == Some("failed") {
                 out.extend(self.finding(
                     &subject,

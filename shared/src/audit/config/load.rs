@@ -1,15 +1,14 @@
-//! Audit policy: thresholds, permission patterns per severity, severity overrides. Defaults are
-//! documented in the README ("Audit"); everything can be changed without a code edit, either
-//! with one environment variable per setting or with one JSON document in `AUDIT_CONFIG_JSON`
-//! (individual variables win over the document).
+//! Reading the audit policy from the environment: one variable per setting, or one JSON
+//! document in `AUDIT_CONFIG_JSON` (every field optional, unknown fields refused); checked
+//! before a run starts.
 
-use super::findings::codes;
-use super::permissions::valid_pattern;
+use super::{default_rules, parse_severity, AuditConfig, PermissionRule};
+use crate::audit::findings::codes;
+use crate::audit::permissions::valid_pattern;
 use crate::config::{ConfigError, EnvSource, Vars};
-use crate::genesys::UsageApi;
 use crate::ports::events::Severity;
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub const AUDIT_CONFIG_JSON: &str = "AUDIT_CONFIG_JSON";
 pub const AUDIT_USAGE_WINDOW_DAYS: &str = "AUDIT_USAGE_WINDOW_DAYS";
@@ -27,121 +26,17 @@ pub const AUDIT_CREDENTIAL_ADMIN_PERMISSIONS: &str = "AUDIT_CREDENTIAL_ADMIN_PER
 pub const AUDIT_CREDENTIAL_ADMIN_SCOPES: &str = "AUDIT_CREDENTIAL_ADMIN_SCOPES";
 pub const AUDIT_SEVERITY_OVERRIDES: &str = "AUDIT_SEVERITY_OVERRIDES";
 pub const AUDIT_DISABLED_CODES: &str = "AUDIT_DISABLED_CODES";
-
-pub const DEFAULT_ADMIN_PERMISSIONS: &[&str] = &["*:*:*", "directory:organization:admin"];
-pub const DEFAULT_CREDENTIAL_ADMIN_PERMISSIONS: &[&str] = &[
-    "oauth:client:add",
-    "oauth:client:edit",
-    "oauth:client:delete",
-    "authorization:role:add",
-    "authorization:role:edit",
-    "authorization:role:delete",
-    "authorization:grant:add",
-    "authorization:grant:delete",
-];
-/// Scopes of code/implicit/SAML clients that let them administer OAuth clients and roles.
-pub const DEFAULT_CREDENTIAL_ADMIN_SCOPES: &[&str] = &["oauth", "authorization"];
-
-/// A permission rule: raises `code` at `severity` for a client whose roles grant any of
-/// `permissions` (Genesys wildcard semantics) or whose scopes include any of `scopes`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PermissionRule {
-    pub code: String,
-    pub severity: Severity,
-    pub permissions: Vec<String>,
-    pub scopes: Vec<String>,
-    pub title: String,
-    pub remediation: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditConfig {
-    /// Days of usage read (full UTC days before today; one org-wide job per 90 days).
-    pub usage_window_days: u32,
-    pub usage_api: UsageApi,
-    /// `UNUSED` when the last request is older than this.
-    pub unused_days: u32,
-    /// `NEVER_USED` only for clients at least this old.
-    pub new_client_grace_days: u32,
-    pub max_token_validity_seconds: i64,
-    /// `MANAGED_SECRET_STALE` when the current version is older (tag `credguard:max-age-days`
-    /// on a secret overrides it for that secret).
-    pub secret_max_age_days: u32,
-    /// Days past the maximum age before `MANAGED_SECRET_STALE`: the rotation sweep's time to
-    /// act, so a credential due today is not reported before the sweep could run.
-    pub secret_age_grace_days: u32,
-    /// Only managed secrets whose name starts with this are audited (one account, several
-    /// deployments).
-    pub secret_name_prefix: Option<String>,
-    /// TTL of audit records.
-    pub retention_days: u32,
-    /// At most this many individual finding events per run; the rest are counted in the
-    /// summary event.
-    pub max_finding_events: usize,
-    /// Evaluated in order; `ADMIN_PERMISSION` and `CREDENTIAL_ADMIN_PERMISSION` by default.
-    pub permission_rules: Vec<PermissionRule>,
-    pub severity_overrides: BTreeMap<String, Severity>,
-    pub disabled_codes: BTreeSet<String>,
-}
-
-impl Default for AuditConfig {
-    fn default() -> Self {
-        Self {
-            usage_window_days: 90,
-            usage_api: UsageApi::Auto,
-            unused_days: 30,
-            new_client_grace_days: 7,
-            max_token_validity_seconds: 86_400,
-            // Rotation's default `ROTATION_MAX_AGE_DAYS`.
-            secret_max_age_days: 30,
-            secret_age_grace_days: 2,
-            secret_name_prefix: None,
-            retention_days: 400,
-            max_finding_events: 100,
-            permission_rules: default_rules(),
-            severity_overrides: BTreeMap::new(),
-            disabled_codes: BTreeSet::new(),
-        }
-    }
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn default_rules() -> Vec<PermissionRule> {
-    vec![
-        PermissionRule {
-            code: codes::ADMIN_PERMISSION.into(),
-            severity: Severity::Critical,
-            permissions: strings(DEFAULT_ADMIN_PERMISSIONS),
-            scopes: vec![],
-            title: "Client holds admin-level permissions".into(),
-            remediation: "Replace the admin role with a role granting only the permissions this integration uses.".into(),
-        },
-        PermissionRule {
-            code: codes::CREDENTIAL_ADMIN_PERMISSION.into(),
-            severity: Severity::High,
-            permissions: strings(DEFAULT_CREDENTIAL_ADMIN_PERMISSIONS),
-            scopes: strings(DEFAULT_CREDENTIAL_ADMIN_SCOPES),
-            title: "Client can create or change credentials, roles or grants".into(),
-            remediation: "Remove OAuth client, role and grant administration unless this client is a credential tool; if it is, manage its own secret with credguard.".into(),
-        },
-    ]
-}
-
-pub fn parse_severity(raw: &str) -> Result<Severity, String> {
-    match raw.trim().to_ascii_uppercase().as_str() {
-        "INFO" => Ok(Severity::Info),
-        "LOW" => Ok(Severity::Low),
-        "MEDIUM" => Ok(Severity::Medium),
-        "HIGH" => Ok(Severity::High),
-        "CRITICAL" => Ok(Severity::Critical),
-        other => Err(format!(
-            "unknown severity {other:?} (INFO, LOW, MEDIUM, HIGH, CRITICAL)"
-        )),
-    }
-}
+pub const AUDIT_TRAIL_SERVICE_NAME: &str = "AUDIT_TRAIL_SERVICE_NAME";
+pub const AUDIT_TRAIL_FIRST_RUN_DAYS: &str = "AUDIT_TRAIL_FIRST_RUN_DAYS";
+pub const AUDIT_CREDGUARD_CLIENT_IDS: &str = "AUDIT_CREDGUARD_CLIENT_IDS";
+pub const AUDIT_ROTATION_ADMIN_CLIENT_ID: &str = "AUDIT_ROTATION_ADMIN_CLIENT_ID";
+pub const AUDIT_DUE_SOON_DAYS: &str = "AUDIT_DUE_SOON_DAYS";
+pub const AUDIT_MAX_CREDENTIAL_READS: &str = "AUDIT_MAX_CREDENTIAL_READS";
+pub const AUDIT_SECURITY_HUB_REFRESH_DAYS: &str = "AUDIT_SECURITY_HUB_REFRESH_DAYS";
+pub const AUDIT_OWNER_TAG: &str = "AUDIT_OWNER_TAG";
+/// Set (by the template, when `SecurityHubFindings` is on) to the account's default Security Hub
+/// product ARN: findings are imported there too.
+pub const SECURITY_HUB_PRODUCT_ARN: &str = "SECURITY_HUB_PRODUCT_ARN";
 
 fn valid_code(code: &str) -> bool {
     !code.is_empty()
@@ -169,6 +64,14 @@ struct Document {
     permission_rules: Option<Vec<RuleDocument>>,
     severities: Option<BTreeMap<String, String>>,
     disabled_codes: Option<Vec<String>>,
+    trail_service_name: Option<String>,
+    trail_first_run_days: Option<u32>,
+    credguard_client_ids: Option<Vec<String>>,
+    rotation_admin_client_id: Option<String>,
+    due_soon_days: Option<u32>,
+    max_credential_reads: Option<usize>,
+    security_hub_refresh_days: Option<u32>,
+    owner_tag: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,6 +140,23 @@ impl AuditConfig {
             c.severity_overrides.insert(code.trim().to_owned(), sev);
         }
         c.disabled_codes.extend(v.list(AUDIT_DISABLED_CODES));
+        if let Some(name) = v.optional(AUDIT_TRAIL_SERVICE_NAME) {
+            c.trail_service_name = name;
+        }
+        c.trail_first_run_days = v.parsed(AUDIT_TRAIL_FIRST_RUN_DAYS, c.trail_first_run_days)?;
+        c.credguard_client_ids
+            .extend(v.list(AUDIT_CREDGUARD_CLIENT_IDS));
+        if let Some(id) = v.optional(AUDIT_ROTATION_ADMIN_CLIENT_ID) {
+            c.rotation_admin_client_id = Some(id);
+        }
+        c.due_soon_days = v.parsed(AUDIT_DUE_SOON_DAYS, c.due_soon_days)?;
+        c.max_credential_reads = v.parsed(AUDIT_MAX_CREDENTIAL_READS, c.max_credential_reads)?;
+        c.security_hub_refresh_days =
+            v.parsed(AUDIT_SECURITY_HUB_REFRESH_DAYS, c.security_hub_refresh_days)?;
+        if let Some(tag) = v.optional(AUDIT_OWNER_TAG) {
+            c.owner_tag = tag;
+        }
+        c.security_hub_product_arn = v.optional(SECURITY_HUB_PRODUCT_ARN);
         c.validate()?;
         Ok(c)
     }
@@ -335,6 +255,29 @@ impl AuditConfig {
         }
         self.disabled_codes
             .extend(d.disabled_codes.unwrap_or_default());
+        if let Some(x) = d.trail_service_name {
+            self.trail_service_name = x;
+        }
+        if let Some(x) = d.trail_first_run_days {
+            self.trail_first_run_days = x;
+        }
+        self.credguard_client_ids
+            .extend(d.credguard_client_ids.unwrap_or_default());
+        if let Some(x) = d.rotation_admin_client_id {
+            self.rotation_admin_client_id = Some(x).filter(|x| !x.is_empty());
+        }
+        if let Some(x) = d.due_soon_days {
+            self.due_soon_days = x;
+        }
+        if let Some(x) = d.max_credential_reads {
+            self.max_credential_reads = x;
+        }
+        if let Some(x) = d.security_hub_refresh_days {
+            self.security_hub_refresh_days = x;
+        }
+        if let Some(x) = d.owner_tag {
+            self.owner_tag = x;
+        }
         Ok(())
     }
 
@@ -369,6 +312,21 @@ impl AuditConfig {
         if self.retention_days == 0 {
             return Err(invalid(AUDIT_RETENTION_DAYS, "must be at least 1"));
         }
+        if !(1..=30).contains(&self.trail_first_run_days) {
+            return Err(invalid(
+                AUDIT_TRAIL_FIRST_RUN_DAYS,
+                "must be 1..=30 (one audit query spans 30 days at most)",
+            ));
+        }
+        if self.trail_service_name.trim().is_empty() {
+            return Err(invalid(AUDIT_TRAIL_SERVICE_NAME, "must not be empty"));
+        }
+        if !(1..=89).contains(&self.security_hub_refresh_days) {
+            return Err(invalid(
+                AUDIT_SECURITY_HUB_REFRESH_DAYS,
+                "must be 1..=89 (Security Hub drops findings not updated for 90 days)",
+            ));
+        }
         for r in &self.permission_rules {
             if !valid_code(&r.code) {
                 return Err(invalid(
@@ -395,112 +353,5 @@ impl AuditConfig {
             }
         }
         Ok(())
-    }
-
-    /// The severity a finding is recorded with: the override, or the rule's own.
-    pub fn severity_of(&self, code: &str, default: Severity) -> Severity {
-        self.severity_overrides
-            .get(code)
-            .copied()
-            .unwrap_or(default)
-    }
-
-    pub fn enabled(&self, code: &str) -> bool {
-        !self.disabled_codes.contains(code)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Result<AuditConfig, ConfigError> {
-        AuditConfig::from_env(pairs)
-    }
-
-    #[test]
-    fn defaults_are_the_documented_values() {
-        let c = env(&[]).unwrap();
-        assert_eq!(c, AuditConfig::default());
-        assert_eq!(c.usage_window_days, 90);
-        assert_eq!(c.unused_days, 30);
-        assert_eq!(c.max_token_validity_seconds, 86_400);
-        assert_eq!(c.secret_max_age_days, 30);
-        assert_eq!(c.secret_age_grace_days, 2);
-        assert_eq!(c.retention_days, 400);
-        assert_eq!(c.permission_rules[0].code, "ADMIN_PERMISSION");
-        assert_eq!(c.permission_rules[0].severity, Severity::Critical);
-        assert_eq!(c.permission_rules[1].severity, Severity::High);
-    }
-
-    #[test]
-    fn variables_override_the_document() {
-        let doc = r#"{"unusedDays": 20, "usageWindowDays": 60, "severities": {"UNUSED": "low"},
-            "permissionRules": [{"code": "PII_EXPORT", "severity": "high", "permissions": ["analytics:conversationDetail:view"]},
-                                {"code": "ADMIN_PERMISSION", "severity": "HIGH", "permissions": ["*:*:*"]}],
-            "disabledCodes": ["ALL_DIVISIONS"]}"#;
-        let c = env(&[
-            (AUDIT_CONFIG_JSON, doc),
-            (AUDIT_UNUSED_DAYS, "45"),
-            (AUDIT_SEVERITY_OVERRIDES, "NEVER_USED=info"),
-            (AUDIT_CREDENTIAL_ADMIN_PERMISSIONS, "oauth:client:edit"),
-        ])
-        .unwrap();
-        assert_eq!(c.unused_days, 45);
-        assert_eq!(c.usage_window_days, 60);
-        assert_eq!(c.severity_of("UNUSED", Severity::Medium), Severity::Low);
-        assert_eq!(
-            c.severity_of("NEVER_USED", Severity::Medium),
-            Severity::Info
-        );
-        let admin = &c.permission_rules[0];
-        assert_eq!(
-            (admin.severity, admin.permissions.len()),
-            (Severity::High, 1)
-        );
-        assert_eq!(c.permission_rules[1].permissions, vec!["oauth:client:edit"]);
-        assert_eq!(c.permission_rules[2].code, "PII_EXPORT");
-        assert!(!c.enabled("ALL_DIVISIONS"));
-    }
-
-    #[test]
-    fn bad_values_name_the_setting() {
-        for (pairs, name) in [
-            (vec![(AUDIT_UNUSED_DAYS, "120")], AUDIT_UNUSED_DAYS),
-            (
-                vec![(AUDIT_USAGE_WINDOW_DAYS, "400")],
-                AUDIT_USAGE_WINDOW_DAYS,
-            ),
-            (
-                vec![(AUDIT_CONFIG_JSON, r#"{"unusedDay": 3}"#)],
-                AUDIT_CONFIG_JSON,
-            ),
-            (
-                vec![(
-                    AUDIT_CONFIG_JSON,
-                    r#"{"permissionRules": [{"code": "x", "severity": "HIGH"}]}"#,
-                )],
-                AUDIT_CONFIG_JSON,
-            ),
-            (
-                vec![(AUDIT_SEVERITY_OVERRIDES, "UNUSED=urgent")],
-                AUDIT_SEVERITY_OVERRIDES,
-            ),
-            (vec![(AUDIT_USAGE_API, "fast")], AUDIT_USAGE_API),
-        ] {
-            match env(&pairs) {
-                Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name, "{pairs:?}"),
-                other => panic!("{pairs:?}: {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn an_emptied_rule_list_disables_the_rule() {
-        let c = env(&[(AUDIT_ADMIN_PERMISSIONS, " ")]).unwrap();
-        // Blank counts as unset: the default stays.
-        assert_eq!(c.permission_rules[0].permissions.len(), 2);
-        let c = env(&[(AUDIT_ADMIN_PERMISSIONS, "*:*:*")]).unwrap();
-        assert_eq!(c.permission_rules[0].permissions, vec!["*:*:*"]);
     }
 }
