@@ -3,6 +3,7 @@
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use credguard::credential::Strategy;
+use credguard::ports::events::Severity;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -173,9 +174,33 @@ pub struct AuditArgs {
     /// Record nothing: no records table needed, no events (a trial before deploying)
     #[arg(long)]
     pub no_record: bool,
-    /// Run id to record under [default: today's date plus "-cli"]
+    /// Run id to record under [default: the time now plus "-cli"]
     #[arg(long)]
     pub run_id: Option<String>,
+    /// Exit 8 when any finding is at least this severe (a gate for scripts)
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

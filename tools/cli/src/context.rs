@@ -5,6 +5,7 @@
 use crate::args::Global;
 use crate::exit::CliError;
 use crate::output;
+use credguard::audit::AuditConfig;
 use credguard::aws::cloudformation::CloudFormation;
 use credguard::aws::dynamodb::DynamoRecords;
 use credguard::aws::secretsmanager::SecretsManager;
@@ -112,6 +113,25 @@ impl Context {
             }
         }
         RotationConfig::from_env(&Layered(&from_stack)).map_err(|e| CliError::config(e.to_string()))
+    }
+
+    /// The audit's settings as the deployed function has them (the template passes these stack
+    /// parameters to it); the environment wins. Security Hub stays the function's business.
+    pub fn audit_config(&self) -> Result<AuditConfig, CliError> {
+        let mut from_stack = BTreeMap::new();
+        for (var, param) in [
+            ("AUDIT_UNUSED_DAYS", "AuditUnusedDays"),
+            ("AUDIT_SECRET_MAX_AGE_DAYS", "RotationMaxAgeDays"),
+        ] {
+            if let Some(v) = self.parameter(param) {
+                from_stack.insert(var.to_owned(), v);
+            }
+        }
+        from_stack.insert("AUDIT_SECRET_NAME_PREFIX".to_owned(), self.managed_prefix());
+        let mut config = AuditConfig::from_env(&Layered(&from_stack))
+            .map_err(|e| CliError::config(e.to_string()))?;
+        config.security_hub_product_arn = None;
+        Ok(config)
     }
 
     pub fn secrets(&self) -> SecretsManager {
