@@ -13,6 +13,7 @@ pub mod credential;
 pub mod deadline;
 pub mod genesys;
 pub mod metrics;
+pub mod onboarding;
 pub mod ports;
 pub mod records;
 pub mod redact;

@@ -88,6 +88,7 @@ pub fn parse(payload: &Value, now: DateTime<Utc>) -> Result<AuditRequest, AuditE
         trigger: Trigger::Manual,
         scheduled_at: None,
         dry_run: m.dry_run,
+        keep_findings: false,
     })
 }
 
@@ -97,6 +98,7 @@ fn scheduled(at: DateTime<Utc>) -> AuditRequest {
         trigger: Trigger::Schedule,
         scheduled_at: Some(at),
         dry_run: false,
+        keep_findings: false,
     }
 }
 

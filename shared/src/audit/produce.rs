@@ -25,6 +25,8 @@ pub(super) struct Context<'a> {
     pub items: RunItems<'a>,
     /// Findings the earlier attempt of this run already announced.
     pub announced: HashSet<String>,
+    /// Keep every finding for the caller.
+    pub keep_findings: bool,
 }
 
 /// What a pass produced, before the run's outcome is recorded.
@@ -152,7 +154,10 @@ pub(super) async fn produce<R: RecordStore>(
     let dyn_store: Option<&dyn DynStore> = records.map(|r| r as &dyn DynStore);
     let mut sink = Sink {
         writer: Writer::new(dyn_store, deadline),
-        tally: Tally::default(),
+        tally: Tally {
+            kept: ctx.keep_findings.then(Vec::new),
+            ..Tally::default()
+        },
         keys: retrying.then(HashSet::new),
         hub: HubSync::new(
             out.hub,

@@ -47,6 +47,8 @@ impl RunId {
 pub enum Trigger {
     Schedule,
     Manual,
+    /// `credguard audit` from an engineer's terminal.
+    Cli,
 }
 
 impl Trigger {
@@ -54,6 +56,7 @@ impl Trigger {
         match self {
             Self::Schedule => "schedule",
             Self::Manual => "manual",
+            Self::Cli => "cli",
         }
     }
 }
@@ -65,6 +68,9 @@ pub struct AuditRequest {
     pub scheduled_at: Option<DateTime<Utc>>,
     /// Collect and evaluate only: nothing written, nothing published.
     pub dry_run: bool,
+    /// Return every finding with the summary (the CLI prints them; the function returns
+    /// counts only, whatever the org's size).
+    pub keep_findings: bool,
 }
 
 #[cfg(test)]

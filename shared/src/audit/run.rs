@@ -234,6 +234,7 @@ where
                 previous_run_id: previous_run_id.clone(),
             },
             announced,
+            keep_findings: self.req.keep_findings,
         };
         let produced = produce(
             &ctx,
@@ -286,6 +287,7 @@ where
         self.measure(&mut run);
         Ok(RunSummary {
             dry_run: true,
+            findings: produced.tally.kept,
             ..RunSummary::of(&run, produced.tally.by_code)
         })
     }
@@ -422,6 +424,9 @@ where
         run.missing_sources = missing_sources.into_iter().collect();
         run.finished_at = Some(iso(Utc::now()));
         self.measure(run);
-        RunSummary::of(run, tally.by_code)
+        RunSummary {
+            findings: tally.kept,
+            ..RunSummary::of(run, tally.by_code)
+        }
     }
 }

@@ -33,6 +33,10 @@ pub struct RunSummary {
     pub dynamodb_requests: u64,
     pub finding_events_sent: u64,
     pub finding_events_suppressed: u64,
+    /// Every finding, when the request kept them; never part of the function's answer or
+    /// the event (their size grows with the org).
+    #[serde(skip)]
+    pub findings: Option<Vec<super::findings::Finding>>,
 }
 
 const SEVERITIES: [Severity; 5] = [

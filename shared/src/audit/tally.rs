@@ -22,10 +22,15 @@ pub(super) struct Tally {
     /// The first changes, listed in the changes event.
     pub change_sample: Vec<Value>,
     pub highest_new: Option<Severity>,
+    /// Every finding, when the caller asked for them ([`super::AuditRequest::keep_findings`]).
+    pub kept: Option<Vec<Finding>>,
 }
 
 impl Tally {
     pub fn finding(&mut self, f: &Finding) {
+        if let Some(kept) = self.kept.as_mut() {
+            kept.push(f.clone());
+        }
         *self.by_severity.entry(f.severity).or_default() += 1;
         *self.by_code.entry(f.code.clone()).or_default() += 1;
     }

@@ -1,6 +1,8 @@
 //! The AWS adapters: one per service, each implementing a port from `crate::ports`.
 //! Endpoints come from the standard SDK configuration (`AWS_ENDPOINT_URL` locally).
 
+#[cfg(feature = "cloudformation")]
+pub mod cloudformation;
 pub mod dynamodb;
 pub mod eventbridge;
 pub mod lambda;

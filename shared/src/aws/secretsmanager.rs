@@ -2,7 +2,8 @@
 
 use super::{failure, to_chrono, Failure};
 use crate::ports::secrets::{
-    SecretMetadata, SecretStore, SecretVersion, SecretsError, VersionInfo, VersionRef, AWSPENDING,
+    NewSecret, SecretCreator, SecretMetadata, SecretStore, SecretVersion, SecretsError,
+    VersionInfo, VersionRef, AWSPENDING,
 };
 use crate::redact::{ExposeSecret, SecretString};
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
@@ -229,6 +230,29 @@ impl SecretStore for SecretsManager {
             .await
             .map_err(|e| map(failure(&e)))?;
         Ok(())
+    }
+}
+
+impl SecretCreator for SecretsManager {
+    async fn create_secret(&self, secret: &NewSecret<'_>) -> Result<String, SecretsError> {
+        let out = self
+            .client
+            .create_secret()
+            .name(secret.name)
+            .secret_string(secret.value.expose_secret())
+            .set_description(secret.description.map(str::to_owned))
+            .set_kms_key_id(secret.kms_key_id.map(str::to_owned))
+            .set_tags(Some(
+                secret
+                    .tags
+                    .iter()
+                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(|e| map(failure(&e)))?;
+        Ok(out.arn().unwrap_or(secret.name).to_owned())
     }
 }
 

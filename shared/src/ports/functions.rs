@@ -26,3 +26,27 @@ pub trait BackgroundJobs: Send + Sync {
     /// Starts (or continues) bulk revocation `id` without waiting for it.
     fn continue_bulk(&self, id: &str) -> impl Future<Output = Result<(), TriggerError>> + Send;
 }
+
+/// Why a rotation asked of the deployed function did not rotate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RotationCallError {
+    #[error("no rotation function is configured")]
+    NotConfigured,
+    /// The function ran and failed the invocation: it did not rotate (invariant 4).
+    #[error("the rotation function failed: {error_type}: {message}")]
+    Failed { error_type: String, message: String },
+    /// The call itself failed (permissions, network, throttling): the outcome is unknown; the
+    /// same request id may be sent again without rotating twice.
+    #[error("could not call the rotation function: {0}")]
+    Unavailable(String),
+}
+
+/// "Rotate now", waiting for the outcome (an engineer's terminal, not the API, which must
+/// answer within 29 s and hands the work over instead).
+pub trait RotationCall: Send + Sync {
+    /// The function's answer (a `SecretReport`) when it rotated.
+    fn rotate_now(
+        &self,
+        req: &RotateNowRequest,
+    ) -> impl Future<Output = Result<serde_json::Value, RotationCallError>> + Send;
+}

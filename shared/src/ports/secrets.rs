@@ -169,3 +169,25 @@ pub trait SecretStore: Send + Sync {
         token: &str,
     ) -> impl Future<Output = Result<(), SecretsError>> + Send;
 }
+
+/// A new secret: what `credguard adopt` writes. Never part of [`SecretStore`]: the functions
+/// never create secrets, so their roles need no `CreateSecret`.
+#[derive(Clone, Debug)]
+pub struct NewSecret<'a> {
+    pub name: &'a str,
+    pub value: &'a SecretString,
+    pub description: Option<&'a str>,
+    pub tags: &'a [(&'a str, &'a str)],
+    /// A customer managed key; `None` uses Secrets Manager's own key.
+    pub kms_key_id: Option<&'a str>,
+}
+
+/// Creating a secret with its first value and its tags in one call, so a managed secret never
+/// exists without the tags that say when it is due.
+pub trait SecretCreator: Send + Sync {
+    /// `CreateSecret`; returns the new secret's ARN. An existing name is a `Conflict`.
+    fn create_secret(
+        &self,
+        secret: &NewSecret<'_>,
+    ) -> impl Future<Output = Result<String, SecretsError>> + Send;
+}

@@ -10,14 +10,59 @@ use super::attempt::StepCtx;
 use super::config::UnresolvedDependents;
 use super::error::RotationError;
 use super::protocol::RotationGenesys;
+use crate::deadline::Deadline;
 use crate::genesys::models::OAUTH_CLIENT_CREDENTIAL_TYPE;
+use crate::genesys::GenesysError;
+use crate::ports::genesys::IntegrationCredentials;
 use crate::records::rotation::RotationRecord;
 use crate::redact::SecretString;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Dependent {
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Dependent {
     pub id: String,
     pub name: String,
+}
+
+/// The org's OAuth-client integration credentials, as far as Genesys lets us read them: the
+/// one rule both rotation and adoption (`onboarding::dependents`) classify them by.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Survey {
+    /// Credentials whose `clientId` reads back as one of the given clients.
+    pub embedding: Vec<Dependent>,
+    /// Credentials whose `clientId` cannot be read back (redacted): they may embed one.
+    pub unresolved: Vec<Dependent>,
+    /// Credentials that read back naming another client.
+    pub others: Vec<Dependent>,
+}
+
+/// Lists the org's integration credentials and reads each OAuth-client one back.
+pub async fn survey<G: IntegrationCredentials>(
+    genesys: &G,
+    client_ids: &[&str],
+    d: &Deadline,
+) -> Result<Survey, GenesysError> {
+    let mut out = Survey::default();
+    for info in genesys.list_credentials(d).await? {
+        let is_oauth = info
+            .credential_type
+            .as_ref()
+            .and_then(|t| t.name.as_deref())
+            .is_some_and(|n| n.eq_ignore_ascii_case(OAUTH_CLIENT_CREDENTIAL_TYPE));
+        if !is_oauth {
+            continue;
+        }
+        let c = genesys.get_credential(&info.id, d).await?;
+        let dep = Dependent {
+            id: info.id,
+            name: c.name.clone().or(info.name).unwrap_or_default(),
+        };
+        match c.credential_fields.as_ref().and_then(|f| f.get("clientId")) {
+            Some(cid) if client_ids.contains(&cid.as_str()) => out.embedding.push(dep),
+            Some(_) => out.others.push(dep),
+            None => out.unresolved.push(dep),
+        }
+    }
+    Ok(out)
 }
 
 pub(super) async fn resolve<G: RotationGenesys, S, R>(
@@ -45,8 +90,8 @@ pub(super) async fn resolve<G: RotationGenesys, S, R>(
         return Ok(out);
     }
     let policy = cx.config.unresolved_dependents;
-    let listed = match cx.genesys.list_credentials(d).await {
-        Ok(l) => l,
+    let found = match survey(cx.genesys, client_ids, d).await {
+        Ok(s) => s,
         Err(e) if e.status() == Some(403) && policy == UnresolvedDependents::Warn => {
             tracing::warn!(error = %e, "cannot list integration credentials; rotating without checking dependents");
             return Ok(vec![]);
@@ -56,28 +101,8 @@ pub(super) async fn resolve<G: RotationGenesys, S, R>(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut found = Vec::new();
-    let mut unresolved = Vec::new();
-    for info in listed {
-        let is_oauth = info
-            .credential_type
-            .as_ref()
-            .and_then(|t| t.name.as_deref())
-            .is_some_and(|n| n.eq_ignore_ascii_case(OAUTH_CLIENT_CREDENTIAL_TYPE));
-        if !is_oauth {
-            continue;
-        }
-        let c = cx.genesys.get_credential(&info.id, d).await?;
-        match c.credential_fields.as_ref().and_then(|f| f.get("clientId")) {
-            Some(cid) if client_ids.contains(&cid.as_str()) => found.push(Dependent {
-                id: info.id,
-                name: c.name.or(info.name).unwrap_or_default(),
-            }),
-            Some(_) => {}
-            None => unresolved.push(info.id),
-        }
-    }
-    if !unresolved.is_empty() {
+    if !found.unresolved.is_empty() {
+        let unresolved: Vec<String> = found.unresolved.into_iter().map(|d| d.id).collect();
         match policy {
             UnresolvedDependents::Block => {
                 return Err(RotationError::DependentsUnresolved(unresolved))
@@ -90,7 +115,7 @@ pub(super) async fn resolve<G: RotationGenesys, S, R>(
             }
         }
     }
-    Ok(found)
+    Ok(found.embedding)
 }
 
 /// Points each dependent at `client_id` with `secret`. Never fails: what could not be updated

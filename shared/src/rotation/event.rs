@@ -76,6 +76,13 @@ pub struct RotateNowRequest {
     pub request_id: Option<String>,
 }
 
+/// A request id becomes the version id (`ClientRequestToken`) of the attempt it starts, which
+/// Secrets Manager accepts only with 32 to 64 characters: checked before anything happens, not
+/// after a secret was regenerated.
+pub fn valid_request_id(id: &str) -> bool {
+    (32..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 impl RotateNowRequest {
     pub fn intent(&self) -> super::protocol::Intent {
         super::protocol::Intent {
@@ -118,9 +125,16 @@ pub fn parse(payload: &Value) -> Result<Invocation, RotationError> {
             };
             Ok(Invocation::Sweep { dry_run })
         }
-        Some("rotateNow") => serde_json::from_value(payload.clone())
-            .map(Invocation::RotateNow)
-            .map_err(|e| bad(format!("rotateNow: {e}"))),
+        Some("rotateNow") => {
+            let req: RotateNowRequest = serde_json::from_value(payload.clone())
+                .map_err(|e| bad(format!("rotateNow: {e}")))?;
+            if req.request_id.as_deref().is_some_and(|id| !valid_request_id(id)) {
+                return Err(bad(
+                    "rotateNow: requestId must be 32 to 64 letters, digits or '-' (it becomes the version id)".into(),
+                ));
+            }
+            Ok(Invocation::RotateNow(req))
+        }
         Some(other) => Err(bad(format!(
             "unknown action {other:?} (sweep or rotateNow)"
         ))),
@@ -160,6 +174,12 @@ mod tests {
             parse(&json!({"action": "rotateNow", "secretId": "s", "reason": "leak"})).unwrap(),
             Invocation::RotateNow(_)
         ));
+        // The revocation API's ids are UUIDs.
+        let id = "0b6f3c1e-8a52-4d0f-9f4e-2f7c1a9d3e55";
+        assert!(matches!(
+            parse(&json!({"action": "rotateNow", "secretId": "s", "requestId": id})).unwrap(),
+            Invocation::RotateNow(r) if r.request_id.as_deref() == Some(id)
+        ));
     }
 
     #[test]
@@ -170,6 +190,8 @@ mod tests {
             json!({"action": "explode"}),
             json!({"action": "rotateNow"}),
             json!({"action": "rotateNow", "secretId": "s", "surprise": 1}),
+            json!({"action": "rotateNow", "secretId": "s", "requestId": "too-short"}),
+            json!({"action": "rotateNow", "secretId": "s", "requestId": "a/b".repeat(12)}),
             json!({"action": "sweep", "dryRun": "yes"}),
             json!([1, 2]),
             json!(null),

@@ -43,7 +43,7 @@ pub mod alternating;
 mod attempt;
 mod clients;
 pub mod config;
-mod dependents;
+pub mod dependents;
 pub mod driver;
 pub mod error;
 pub mod event;

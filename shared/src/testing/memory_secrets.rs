@@ -1,6 +1,6 @@
 use crate::ports::secrets::{
-    SecretMetadata, SecretStore, SecretVersion, SecretsError, VersionInfo, VersionRef, AWSCURRENT,
-    AWSPENDING, AWSPREVIOUS,
+    NewSecret, SecretCreator, SecretMetadata, SecretStore, SecretVersion, SecretsError,
+    VersionInfo, VersionRef, AWSCURRENT, AWSPENDING, AWSPREVIOUS,
 };
 use crate::redact::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
@@ -145,6 +145,25 @@ fn name_of(secret_id: &str) -> &str {
 
 fn not_found(what: &str) -> SecretsError {
     SecretsError::NotFound(format!("ResourceNotFoundException: {what}"))
+}
+
+impl SecretCreator for MemorySecrets {
+    async fn create_secret(&self, secret: &NewSecret<'_>) -> Result<String, SecretsError> {
+        if self.metadata(secret.name).is_some() {
+            return Err(SecretsError::Conflict(format!(
+                "ResourceExistsException: {} exists",
+                secret.name
+            )));
+        }
+        self.create(secret.name, secret.value.expose_secret());
+        for (k, v) in secret.tags {
+            self.set_tag(secret.name, k, v);
+        }
+        Ok(self
+            .metadata(secret.name)
+            .map(|m| m.arn)
+            .unwrap_or_default())
+    }
 }
 
 impl SecretStore for MemorySecrets {

@@ -25,6 +25,9 @@ pub struct SimConfig {
     pub max_roles_page_size: usize,
     /// Addition: also apply the propagation delay to the secret of a newly created client.
     pub propagation_delay_on_create: bool,
+    /// Inferred alternative: `GET` of an integration credential returns no field at all (not
+    /// even `clientId`), so nobody can tell which client an OAuth credential embeds.
+    pub redact_all_credential_fields: bool,
     /// Status polls of an audit query answered `Running` before `Succeeded`.
     pub audit_polls_before_complete: u32,
     /// How a secret regeneration is logged: `Update` (a `secret` property change) or `Rotate`
@@ -49,6 +52,7 @@ impl Default for SimConfig {
             clients_list_page_size: None,
             max_roles_page_size: 500,
             propagation_delay_on_create: false,
+            redact_all_credential_fields: false,
             audit_polls_before_complete: 1,
             audit_secret_reset_action: "Update".into(),
             api_port: 0,

@@ -48,6 +48,17 @@ impl LambdaWatch {
         env: &mut Vec<(&'a str, String)>,
         extra: impl FnOnce(&str) -> Vec<(&'a str, String)>,
     ) -> std::io::Result<Self> {
+        Self::start_concurrent(env, extra, 1)
+    }
+
+    /// As [`Self::start_with`], with up to `instances` instances of each function at once (a
+    /// function that invokes itself, like the revocation function's background bulk jobs,
+    /// needs a second one while the first waits for the call).
+    pub fn start_concurrent<'a>(
+        env: &mut Vec<(&'a str, String)>,
+        extra: impl FnOnce(&str) -> Vec<(&'a str, String)>,
+        instances: u32,
+    ) -> std::io::Result<Self> {
         let root = workspace_root();
         let port = free_port();
         let url = format!("http://127.0.0.1:{port}");
@@ -80,6 +91,7 @@ impl LambdaWatch {
             .arg(&env_path)
             // As the SAM template's function timeouts (rotation must outlast propagation).
             .args(["--timeout", "900"])
+            .args(["--concurrency", &instances.to_string()])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

@@ -141,6 +141,7 @@ impl World {
             trigger: Trigger::Manual,
             scheduled_at: None,
             dry_run,
+            keep_findings: false,
         };
         run_audit(&ports, &self.cfg, &req, self.now, &Deadline::after(budget)).await
     }
@@ -745,6 +746,7 @@ async fn a_run_stopped_by_an_error_after_it_started_is_recorded_failed() {
         trigger: Trigger::Manual,
         scheduled_at: None,
         dry_run: false,
+        keep_findings: false,
     };
     let deadline = Deadline::after(Duration::from_secs(60));
     let err = run_audit(&ports, &w.cfg, &req, w.now, &deadline)

@@ -67,12 +67,13 @@ fn info_json(c: &IntegrationCredential) -> Value {
     v
 }
 
-/// `Credential` "with sensitive fields redacted": sensitive fields are left out (inferred form).
-fn credential_json(c: &IntegrationCredential) -> Value {
+/// `Credential` "with sensitive fields redacted": sensitive fields are left out (inferred form),
+/// or every field with `redactAllCredentialFields` (the other form the real API may have).
+fn credential_json(c: &IntegrationCredential, redact_all: bool) -> Value {
     let fields: BTreeMap<&String, &String> = c
         .fields
         .iter()
-        .filter(|(k, _)| !is_sensitive(&c.type_name, k))
+        .filter(|(k, _)| !redact_all && !is_sensitive(&c.type_name, k))
         .collect();
     let mut v = json!({
         "id": c.id,
@@ -171,7 +172,10 @@ pub fn list(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
 pub fn get(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
     let id = req.param("credentialId");
     let c = st.credentials.get(id).ok_or_else(|| not_found(id))?;
-    Ok(Reply::ok(&credential_json(c)))
+    Ok(Reply::ok(&credential_json(
+        c,
+        st.config.redact_all_credential_fields,
+    )))
 }
 
 pub fn create(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {

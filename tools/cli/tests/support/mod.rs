@@ -1,0 +1,166 @@
+//! Runs the real `credguard` binary against the Genesys simulator (in-process) and moto (the
+//! local stack `make test` starts), with the caller's own (admin) AWS credentials, as an
+//! engineer would; each test in its own table, fleet tag and simulator.
+
+#![allow(dead_code)]
+
+pub mod recorder;
+
+use credguard::aws::secretsmanager::SecretsManager;
+use credguard::credential::TAG_MANAGED;
+use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
+use credguard::redact::{ExposeSecret, SecretString};
+use credguard_testkit::{aws, create_records_table, unique, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
+use genesys_sim::{Seed, SimConfig, SimHandle};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
+pub const HR_SYNC_SECRET: &str = "DEMO-ONLY-not-a-real-secret-hr-sync";
+pub const REPORTS: &str = "c0ffee00-0003-4a5b-8c6d-000000000003";
+pub const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
+pub const OLD_MIDDLEWARE: &str = "c0ffee00-0005-4a5b-8c6d-000000000005";
+pub const BREAK_GLASS_AUTOMATION: &str = "c0ffee00-0006-4a5b-8c6d-000000000006";
+pub const AGENT_DESKTOP: &str = "c0ffee00-0007-4a5b-8c6d-000000000007";
+pub const DATA_ACTIONS: &str = "c0ffee00-0008-4a5b-8c6d-000000000008";
+pub const DATA_ACTIONS_SECRET: &str = "DEMO-ONLY-not-a-real-secret-data-actions";
+pub const AUDIT_READER: &str = "c0ffee00-0009-4a5b-8c6d-000000000009";
+/// The OAuth integration credential embedding the Data Actions client.
+pub const DATA_ACTIONS_CREDENTIAL: &str = "1c3d5e7f-0001-4a2b-8c9d-00000000da01";
+pub const SAM: &str = "e5e50000-0002-4f00-9000-000000000002";
+
+pub struct Env {
+    pub sim: SimHandle,
+    pub aws: aws_config::SdkConfig,
+    pub sm: SecretsManager,
+    pub table: String,
+    pub fleet: String,
+    pub admin_secret: String,
+    /// Unique per test: names under it are this test's.
+    pub prefix: String,
+    pub extra: Vec<(String, String)>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// Exit code and the `[code]` printed with the error.
+    pub fn refused_with(&self, exit: i32, code: &str) {
+        assert_eq!(self.code, exit, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.stderr.contains(&format!("[{code}]")),
+            "expected [{code}] in:\n{}",
+            self.stderr
+        );
+    }
+}
+
+impl Env {
+    pub async fn new(config: SimConfig) -> Self {
+        let sim = genesys_sim::start(config, Seed::demo()).await.expect("simulator");
+        let aws = aws().await;
+        let sm = SecretsManager::new(&aws);
+        let table = unique("credguard-cli");
+        create_records_table(&aws, &table).await;
+        let prefix = format!("{}/", unique("credguard"));
+        let admin_secret = format!("{prefix}admin");
+        let doc = json!({"schemaVersion": 1, "clientId": ADMIN_CLIENT_ID, "clientSecret": ADMIN_CLIENT_SECRET,
+            "apiBaseUrl": sim.api_url(), "loginBaseUrl": sim.login_url()});
+        sm.create(&admin_secret, &SecretString::from(doc.to_string()), &[])
+            .await
+            .expect("admin secret");
+        Self {
+            fleet: unique("fleet"),
+            sim,
+            aws,
+            sm,
+            table,
+            admin_secret,
+            prefix,
+            extra: vec![],
+        }
+    }
+
+    pub fn name(&self, short: &str) -> String {
+        format!("{}{short}", self.prefix)
+    }
+
+    /// The environment an engineer's shell would have for this deployment.
+    pub fn vars(&self) -> Vec<(String, String)> {
+        let mut v = vec![
+            ("CREDGUARD_ADMIN_SECRET".to_owned(), self.admin_secret.clone()),
+            ("CREDGUARD_RECORDS_TABLE".into(), self.table.clone()),
+            ("CREDGUARD_MANAGED_PREFIX".into(), self.prefix.clone()),
+            ("MANAGED_SECRET_TAG".into(), format!("{TAG_MANAGED}={}", self.fleet)),
+            ("GENESYS_API_BASE_URL".into(), self.sim.api_url()),
+            ("GENESYS_LOGIN_BASE_URL".into(), self.sim.login_url()),
+            ("SWEEP_JITTER_MINUTES".into(), "0".into()),
+        ];
+        v.extend(self.extra.iter().cloned());
+        v
+    }
+
+    /// Runs `credguard args...` with `stdin`, waiting for it (on a blocking thread).
+    pub async fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let vars = self.vars();
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let stdin = stdin.map(str::to_owned);
+        tokio::task::spawn_blocking(move || run_blocking(&args, stdin.as_deref(), &vars))
+            .await
+            .expect("the CLI ran")
+    }
+
+    pub async fn current_doc(&self, name: &str) -> Value {
+        let v = self
+            .sm
+            .get_version(name, VersionRef::Stage(AWSCURRENT))
+            .await
+            .expect("current version");
+        serde_json::from_str(v.value.expose_secret()).expect("JSON document")
+    }
+
+    pub async fn exists(&self, name: &str) -> bool {
+        self.sm.describe(name).await.is_ok()
+    }
+}
+
+pub fn run_blocking(args: &[String], stdin: Option<&str>, vars: &[(String, String)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_credguard"));
+    cmd.args(args)
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env_remove("RUST_LOG")
+        .env_remove("CREDGUARD_STACK")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("credguard starts");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("credguard ends");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
