@@ -96,6 +96,7 @@ impl RunSummary {
             dynamodb_requests: run.dynamodb_requests,
             finding_events_sent: run.finding_events_sent,
             finding_events_suppressed: run.finding_events_suppressed,
+            findings: None,
         }
     }
 

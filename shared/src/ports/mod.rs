@@ -10,5 +10,5 @@ pub mod genesys;
 pub mod meter;
 pub mod records;
 pub mod secrets;
-pub mod stacks;
 pub mod security_hub;
+pub mod stacks;

@@ -128,7 +128,11 @@ pub fn parse(payload: &Value) -> Result<Invocation, RotationError> {
         Some("rotateNow") => {
             let req: RotateNowRequest = serde_json::from_value(payload.clone())
                 .map_err(|e| bad(format!("rotateNow: {e}")))?;
-            if req.request_id.as_deref().is_some_and(|id| !valid_request_id(id)) {
+            if req
+                .request_id
+                .as_deref()
+                .is_some_and(|id| !valid_request_id(id))
+            {
                 return Err(bad(
                     "rotateNow: requestId must be 32 to 64 letters, digits or '-' (it becomes the version id)".into(),
                 ));

@@ -4,7 +4,7 @@
 use super::Missing;
 use crate::audit::config::AuditConfig;
 use crate::audit::findings::Source;
-use crate::credential::{TAG_CLIENT_ID, TAG_MANAGED, TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID};
+use crate::credential::{TAG_CLIENT_ID, TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID};
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::{SecretMetadata, SecretStore, AWSCURRENT};
 use crate::records::audit::{AuditRecords, RecentRotation};
@@ -54,14 +54,14 @@ fn tag(meta: &SecretMetadata, key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Managed secrets (tag `credguard:managed=true`, optionally under a name prefix), each with
+/// Managed secrets (rotation's selection, optionally under a name prefix), each with
 /// the creation date of its current version and its recent rotation records.
 pub(super) async fn managed_secrets<S: SecretStore, R: RecordStore>(
     secrets: &S,
     records: &R,
     cfg: &AuditConfig,
 ) -> (Option<Vec<ManagedSecret>>, Vec<Missing>) {
-    let listed = match secrets.list_tagged(TAG_MANAGED, "true").await {
+    let listed = match cfg.managed.list(secrets).await {
         Ok(l) => l,
         Err(e) => {
             return (

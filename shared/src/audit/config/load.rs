@@ -157,6 +157,7 @@ impl AuditConfig {
             c.owner_tag = tag;
         }
         c.security_hub_product_arn = v.optional(SECURITY_HUB_PRODUCT_ARN);
+        c.managed = crate::rotation::config::ManagedSelection::from_env(env)?;
         c.validate()?;
         Ok(c)
     }

@@ -56,6 +56,9 @@ pub struct AuditConfig {
     /// Days past the maximum age before `MANAGED_SECRET_STALE`: the rotation sweep's time to
     /// act, so a credential due today is not reported before the sweep could run.
     pub secret_age_grace_days: u32,
+    /// Which secrets are managed: rotation's selection, from the same variables
+    /// (`MANAGED_SECRET_TAG` / `MANAGED_SECRET_IDS`), so the audit sees what the sweep rotates.
+    pub managed: crate::rotation::config::ManagedSelection,
     /// Only managed secrets whose name starts with this are audited (one account, several
     /// deployments).
     pub secret_name_prefix: Option<String>,
@@ -103,6 +106,7 @@ impl Default for AuditConfig {
             // Rotation's default `ROTATION_MAX_AGE_DAYS`.
             secret_max_age_days: 30,
             secret_age_grace_days: 2,
+            managed: Default::default(),
             secret_name_prefix: None,
             retention_days: 400,
             max_finding_events: 100,

@@ -40,10 +40,13 @@ impl RecordStore for NoRecords {
     async fn query(&self, _: Query) -> Result<Page, StoreError> {
         Ok(Page::default())
     }
-    async fn put_batch(&self, _: Vec<Item>) -> Result<credguard::ports::records::BatchStats, StoreError> {
+    async fn put_batch(
+        &self,
+        _: Vec<Item>,
+    ) -> Result<credguard::ports::records::BatchStats, StoreError> {
         Err(StoreError::Unavailable("no records table".into()))
     }
-    async fn delete(&self, _: &str, _: &str) -> Result<(), StoreError> {
+    async fn delete(&self, _: &str, _: &str, _: Condition) -> Result<(), StoreError> {
         Err(StoreError::Unavailable("no records table".into()))
     }
 }
@@ -127,9 +130,15 @@ where
     } else {
         "auditing the org"
     });
-    Box::pin(run_audit(&ports, config, request, Utc::now(), &Deadline::after(RUN_BUDGET)))
-        .await
-        .map_err(|e| CliError::new(Exit::Failure, e.error_type(), e.to_string()))
+    Box::pin(run_audit(
+        &ports,
+        config,
+        request,
+        Utc::now(),
+        &Deadline::after(RUN_BUDGET),
+    ))
+    .await
+    .map_err(|e| CliError::new(Exit::Failure, e.error_type(), e.to_string()))
 }
 
 fn finding_json(f: &Finding) -> Value {
@@ -164,26 +173,47 @@ fn print(ctx: &Context, summary: &RunSummary, fail_on: Option<Severity>) -> Resu
         println!(
             "audit run {}{}: {} client(s), {} managed secret(s), {} finding(s){}",
             summary.run_id,
-            if summary.dry_run { " (not recorded)" } else { "" },
+            if summary.dry_run {
+                " (not recorded)"
+            } else {
+                ""
+            },
             summary.clients_seen,
             summary.managed_secrets_seen,
             summary.findings_total,
-            if by_severity.is_empty() { String::new() } else { format!(" ({})", by_severity.join(", ")) },
+            if by_severity.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", by_severity.join(", "))
+            },
         );
         let rows = findings
             .iter()
             .map(|f| {
                 let subject = match f.subject.client_id() {
                     Some(id) if f.subject.kind() != "secret" => {
-                        format!("{} {} ({})", f.subject.kind(), f.subject.name(), output::short(id))
+                        format!(
+                            "{} {} ({})",
+                            f.subject.kind(),
+                            f.subject.name(),
+                            output::short(id)
+                        )
                     }
                     _ => format!("{} {}", f.subject.kind(), f.subject.name()),
                 };
-                vec![f.severity.as_str().to_owned(), f.code.clone(), subject, f.title.clone()]
+                vec![
+                    f.severity.as_str().to_owned(),
+                    f.code.clone(),
+                    subject,
+                    f.title.clone(),
+                ]
             })
             .collect::<Vec<_>>();
         if !rows.is_empty() {
-            println!("{}", output::table(&["severity", "code", "subject", "finding"], rows));
+            println!(
+                "{}",
+                output::table(&["severity", "code", "subject", "finding"], rows)
+            );
         }
         if !summary.dry_run {
             output::note(format!(

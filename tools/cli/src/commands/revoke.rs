@@ -245,7 +245,13 @@ async fn per_user(api: &RevocationApi, id: &str) -> Result<Vec<Value>, CliError>
             query.push(("after", a.as_str()));
         }
         let page = api
-            .call_with_query(route("GET", "getRevocationUsers", false), &[id], &query, None, None)
+            .call_with_query(
+                route("GET", "getRevocationUsers", false),
+                &[id],
+                &query,
+                None,
+                None,
+            )
             .await?;
         if page.status != 200 {
             return Err(error_of(&page));

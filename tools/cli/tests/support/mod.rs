@@ -50,18 +50,40 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
+    }
+
+    /// Exit 8 (something to look at) when `attention`, else 0.
+    pub fn ok_or_attention(&self, attention: bool) {
+        let want = if attention { 8 } else { 0 };
+        assert_eq!(
+            self.code, want,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
     }
 
     /// Exit code and the `[code]` printed with the error.
     pub fn refused_with(&self, exit: i32, code: &str) {
-        assert_eq!(self.code, exit, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, exit,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         assert!(
             self.stderr.contains(&format!("[{code}]")),
             "expected [{code}] in:\n{}",
@@ -72,7 +94,9 @@ impl Run {
 
 impl Env {
     pub async fn new(config: SimConfig) -> Self {
-        let sim = genesys_sim::start(config, Seed::demo()).await.expect("simulator");
+        let sim = genesys_sim::start(config, Seed::demo())
+            .await
+            .expect("simulator");
         let aws = aws().await;
         let sm = SecretsManager::new(&aws);
         let table = unique("credguard-cli");
@@ -103,10 +127,16 @@ impl Env {
     /// The environment an engineer's shell would have for this deployment.
     pub fn vars(&self) -> Vec<(String, String)> {
         let mut v = vec![
-            ("CREDGUARD_ADMIN_SECRET".to_owned(), self.admin_secret.clone()),
+            (
+                "CREDGUARD_ADMIN_SECRET".to_owned(),
+                self.admin_secret.clone(),
+            ),
             ("CREDGUARD_RECORDS_TABLE".into(), self.table.clone()),
             ("CREDGUARD_MANAGED_PREFIX".into(), self.prefix.clone()),
-            ("MANAGED_SECRET_TAG".into(), format!("{TAG_MANAGED}={}", self.fleet)),
+            (
+                "MANAGED_SECRET_TAG".into(),
+                format!("{TAG_MANAGED}={}", self.fleet),
+            ),
             ("GENESYS_API_BASE_URL".into(), self.sim.api_url()),
             ("GENESYS_LOGIN_BASE_URL".into(), self.sim.login_url()),
             ("SWEEP_JITTER_MINUTES".into(), "0".into()),
@@ -115,14 +145,68 @@ impl Env {
         v
     }
 
-    /// Runs `credguard args...` with `stdin`, waiting for it (on a blocking thread).
+    /// Runs `credguard args... -vvv` (every log line) with `stdin`, waiting for it (on a
+    /// blocking thread), and asserts that no secret value appears in anything it printed.
     pub async fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let vars = self.vars();
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let stdin = stdin.map(str::to_owned);
-        tokio::task::spawn_blocking(move || run_blocking(&args, stdin.as_deref(), &vars))
+        self.run_with(self.vars(), args, stdin).await
+    }
+
+    /// [`Self::run`] with these environment variables instead of [`Self::vars`].
+    pub async fn run_with(
+        &self,
+        vars: Vec<(String, String)>,
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> Run {
+        let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        args.push("-vvv".into());
+        let input = stdin.map(str::to_owned);
+        let run = tokio::task::spawn_blocking(move || run_blocking(&args, input.as_deref(), &vars))
             .await
-            .expect("the CLI ran")
+            .expect("the CLI ran");
+        let printed = format!("{}\n{}", run.stdout, run.stderr);
+        for secret in self.secret_values(stdin).await {
+            assert!(
+                !printed.contains(&secret),
+                "a secret value was printed:\n{printed}"
+            );
+        }
+        run
+    }
+
+    /// Every secret value this test can know of: the org's seeded secrets, what was piped in,
+    /// and every version of the admin secret and of this test's managed secrets (rotations
+    /// included).
+    async fn secret_values(&self, stdin: Option<&str>) -> Vec<String> {
+        let mut out: Vec<String> = Seed::demo()
+            .clients
+            .into_iter()
+            .filter_map(|c| c.secret)
+            .collect();
+        out.push(ADMIN_CLIENT_SECRET.to_owned());
+        out.extend(stdin.map(|s| s.trim().to_owned()).filter(|s| s.len() >= 16));
+        let mut names = vec![self.admin_secret.clone()];
+        names.extend(
+            self.sm
+                .list_tagged(TAG_MANAGED, &self.fleet)
+                .await
+                .expect("list managed secrets")
+                .into_iter()
+                .map(|m| m.name),
+        );
+        for name in names {
+            for v in self.sm.list_versions(&name).await.expect("versions") {
+                let value = self
+                    .sm
+                    .get_version(&name, VersionRef::Id(&v.version_id))
+                    .await
+                    .expect("version");
+                let doc: Value =
+                    serde_json::from_str(value.value.expose_secret()).unwrap_or_default();
+                out.extend(doc["clientSecret"].as_str().map(str::to_owned));
+            }
+        }
+        out
     }
 
     pub async fn current_doc(&self, name: &str) -> Value {
@@ -145,7 +229,11 @@ pub fn run_blocking(args: &[String], stdin: Option<&str>, vars: &[(String, Strin
         .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env_remove("RUST_LOG")
         .env_remove("CREDGUARD_STACK")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("credguard starts");

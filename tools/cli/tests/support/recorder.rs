@@ -55,7 +55,12 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     s.seen.lock().unwrap().push(Seen {
         method: method.to_string(),
         path: uri.path().to_owned(),
