@@ -651,3 +651,49 @@ async fn genesys_errors_map_to_meaningful_responses() {
     // Nothing half-recorded: each record says what happened.
     assert_eq!(outcomes(env.records().await), vec!["502:failed".to_owned()]);
 }
+
+/// GIVEN a bulk revocation handed to the background WHEN the worker starts at once and finishes
+/// before the request that handed it over has ended (Lambda may start an asynchronous
+/// invocation at once; a local emulator runs it synchronously) THEN the request does not undo
+/// the worker's outcome: the job reads `completed`, not `accepted` forever.
+#[tokio::test]
+async fn a_worker_that_finishes_before_the_request_ends_keeps_its_outcome() {
+    use genesys_sim::{Seed, SeedUser};
+    let mut seed = Seed::demo();
+    let ids: Vec<String> = (0..12)
+        .map(|i| format!("b0b00000-0000-4000-8000-{i:012}"))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        seed = seed.user(SeedUser::new(
+            id,
+            &format!("Bulk {i}"),
+            &format!("bulk{i}@demo.invalid"),
+        ));
+    }
+    let env = env_with(SimConfig::default(), seed).await;
+    let release = env.deps.jobs.hold();
+    let body = json!({"userIds": ids, "reason": "phishing"});
+    let k = key();
+    let request = env.post("/v1/users/revoke-tokens", body, &k);
+    let worker = async {
+        while env.deps.jobs.pending() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(env.run_jobs().await, 1);
+        release.send(()).unwrap();
+    };
+    let (answer, ()) = tokio::join!(request, worker);
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let id = answer.body["revocationId"].as_str().unwrap();
+    let read = env
+        .call(&rest_event(
+            "GET",
+            &format!("/v1/revocations/{id}"),
+            None,
+            None,
+        ))
+        .await;
+    assert_eq!(read.body["outcome"], "completed", "{}", read.body);
+    assert_eq!(read.body["status"], 200, "{}", read.body);
+    assert!(read.body["completedAt"].is_string(), "{}", read.body);
+}

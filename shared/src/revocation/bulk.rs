@@ -125,9 +125,12 @@ where
         Ok(200)
     }
 
-    /// Hands a large batch to the background; the caller follows it by id.
+    /// Hands a large batch to the background; the caller follows it by id. The record is
+    /// written here, complete, and from the hand-over on only the worker writes it: the worker
+    /// may start (and even finish) before this request ends.
     async fn accept(&self, record: &mut RevocationRecord) -> Result<u16, ApiError> {
         record.outcome = "accepted".into();
+        record.status = 202;
         record.checks = json!({"mode": "background", "total": user_ids(record).len()});
         // Stored before the worker can look for it.
         RevocationRecords::new(self.records)

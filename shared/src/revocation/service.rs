@@ -356,7 +356,8 @@ where
             }
             Err(e) => {
                 record.status = e.status;
-                if record.outcome == "inProgress" {
+                // "accepted" here: stored, but the hand-over to the worker failed.
+                if matches!(record.outcome.as_str(), "inProgress" | "accepted") {
                     record.outcome = if e.status == 404 {
                         "notFound"
                     } else if e.status < 500 {
@@ -371,12 +372,13 @@ where
                 ApiResponse::error(&e)
             }
         };
-        // A job accepted for the background is completed there.
+        // A job accepted for the background was stored when it was handed over; from then on
+        // its record is the worker's (writing it here could undo the worker's progress).
         if record.outcome != "accepted" {
             record.completed_at = Some(iso(Utc::now()));
-        }
-        if let Err(e) = repo.finish(&record).await {
-            tracing::error!(revocation = %id, error = %e, "could not record the outcome");
+            if let Err(e) = repo.finish(&record).await {
+                tracing::error!(revocation = %id, error = %e, "could not record the outcome");
+            }
         }
         self.publish(events).await;
         let failed = if record.status >= 500 { 1.0 } else { 0.0 };

@@ -206,6 +206,8 @@ impl Env {
                 out.extend(doc["clientSecret"].as_str().map(str::to_owned));
             }
         }
+        // Too short to mean anything (an empty seed secret would match everything).
+        out.retain(|s| s.len() >= 8);
         out
     }
 
