@@ -48,7 +48,7 @@ function-bins:
 	$(CARGO) build -p credguard-rotation --bins
 
 demo: setup function-bins ## Run the main job end to end on the local stack (simulator + moto)
-	$(CARGO) build -p genesys-sim -p credguard-e2e --bins
+	$(CARGO) build -p genesys-sim -p credguard-e2e -p credguard-cli --bins
 	SIM_ARGS="--propagation-delay-ms 1500" infra/local/with-stack.sh --sim -- target/debug/demo
 
 bench: setup ## Print the rerunnable figures (Genesys client, rotation, revocation, audit)

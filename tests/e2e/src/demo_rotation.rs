@@ -72,6 +72,7 @@ pub async fn run(stack: &DemoStack) {
         "seeded {} managed secrets, last rotated 2026-09-01 (due)",
         managed.len()
     );
+    crate::demo_cli::adopt_and_plan(stack);
 
     let event: Value = serde_json::from_str(include_str!(
         "../../../functions/rotation/tests/fixtures/eventbridge-scheduled-event.json"
@@ -152,4 +153,5 @@ pub async fn run(stack: &DemoStack) {
         .filter(|e| e["detail-type"] == "Rotation Completed")
         .count();
     println!("security events on the bus: {completed} x Rotation Completed");
+    crate::demo_cli::status(stack);
 }

@@ -3,6 +3,7 @@
 //! `cargo lambda watch`, Genesys played by the simulator binary.
 
 pub mod demo_audit;
+pub mod demo_cli;
 pub mod demo_revocation;
 pub mod demo_rotation;
 

@@ -225,6 +225,30 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
         "{out}"
     );
 
+    // The break-glass bulk route, for holders of protected roles.
+    let run = env
+        .run(
+            &[
+                "revoke",
+                "users",
+                ALEX,
+                SAM,
+                "--break-glass",
+                "--reason",
+                "cli bulk",
+                "--json",
+            ],
+            None,
+        )
+        .await
+        .ok();
+    assert_eq!(
+        run.json()["revocation"]["outcome"],
+        "completed",
+        "{}",
+        run.stdout
+    );
+
     // A leaked token from stdin.
     let leaked = env.sim.control().mint_user_token(SAM).unwrap().access_token;
     env.run(
