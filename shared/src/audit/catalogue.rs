@@ -22,6 +22,7 @@ pub mod codes {
     pub const CLIENT_PENDING_DELETION: &str = "CLIENT_PENDING_DELETION";
     pub const MANAGED_SECRET_STALE: &str = "MANAGED_SECRET_STALE";
     pub const ROTATION_FAILED: &str = "ROTATION_FAILED";
+    pub const ROTATION_STUCK: &str = "ROTATION_STUCK";
     pub const MANAGED_SECRET_MISSING_CLIENT: &str = "MANAGED_SECRET_MISSING_CLIENT";
     pub const MANAGED_SECRET_UNTAGGED: &str = "MANAGED_SECRET_UNTAGGED";
     pub const SECRET_RESET_OUTSIDE_CREDGUARD: &str = "SECRET_RESET_OUTSIDE_CREDGUARD";
@@ -37,7 +38,7 @@ pub mod codes {
     pub const NOTICES: [&str; 2] = [ROTATION_DUE_BLOCKED, ROTATION_OVERDUE];
 
     /// Every code of the catalogue (tests keep the two lists in step).
-    pub const ALL: [&str; 23] = [
+    pub const ALL: [&str; 24] = [
         ADMIN_PERMISSION,
         CREDENTIAL_ADMIN_PERMISSION,
         WILDCARD_PERMISSION,
@@ -52,6 +53,7 @@ pub mod codes {
         CLIENT_PENDING_DELETION,
         MANAGED_SECRET_STALE,
         ROTATION_FAILED,
+        ROTATION_STUCK,
         MANAGED_SECRET_MISSING_CLIENT,
         MANAGED_SECRET_UNTAGGED,
         SECRET_RESET_OUTSIDE_CREDGUARD,
@@ -174,6 +176,13 @@ pub const CATALOG: &[CodeInfo] = &[
         source: Source::Rotations,
         title: "Last rotation of the managed secret failed",
         remediation: "Read the rotation record's errorCode, fix the cause and rotate again.",
+    },
+    CodeInfo {
+        code: codes::ROTATION_STUCK,
+        severity: High,
+        source: Source::Secrets,
+        title: "A rotation of the managed secret has not finished",
+        remediation: "Do not delete the AWSPENDING version (after a regeneration it may hold the client's only working secret). Read the attempt's rotation record and the rotation function's logs, fix the cause, then rotate now (credguard rotate) to finish or replace the attempt.",
     },
     CodeInfo {
         code: codes::MANAGED_SECRET_MISSING_CLIENT,

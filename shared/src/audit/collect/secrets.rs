@@ -6,8 +6,9 @@ use crate::audit::config::AuditConfig;
 use crate::audit::findings::Source;
 use crate::credential::{TAG_CLIENT_ID, TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID};
 use crate::ports::records::RecordStore;
-use crate::ports::secrets::{SecretMetadata, SecretStore, AWSCURRENT};
+use crate::ports::secrets::{SecretMetadata, SecretStore, AWSCURRENT, AWSPENDING};
 use crate::records::audit::{AuditRecords, RecentRotation};
+use crate::rotation::driver::owned_by_secrets_manager;
 use chrono::{DateTime, Utc};
 use futures::{stream, StreamExt};
 use std::collections::BTreeMap;
@@ -29,6 +30,11 @@ pub struct ManagedSecret {
     pub tags: BTreeMap<String, String>,
     /// When `AWSCURRENT` was created (= last rotation); `None` if unknown.
     pub current_created: Option<DateTime<Utc>>,
+    /// When the `AWSPENDING` version of an unfinished rotation was created (none when
+    /// `AWSPENDING` is also `AWSCURRENT`, as a finished rotation may leave it).
+    pub pending_created: Option<DateTime<Utc>>,
+    /// Secrets Manager runs its rotation (else credguard's sweep does).
+    pub rotated_by_secrets_manager: bool,
     pub versions_known: bool,
     /// The newest rotation records, newest first.
     pub rotations: Vec<RecentRotation>,
@@ -83,15 +89,24 @@ pub(super) async fn managed_secrets<S: SecretStore, R: RecordStore>(
         stream::iter(listed.into_iter().filter(|m| m.name.starts_with(prefix)))
             .map(|meta| async move {
                 let mut missing = Vec::new();
-                let (current_created, versions_known) =
+                let (current_created, pending_created, versions_known) =
                     match secrets.list_versions(&meta.name).await {
-                        Ok(versions) => (
-                            versions
-                                .iter()
-                                .find(|v| v.stages.iter().any(|s| s == AWSCURRENT))
-                                .and_then(|v| v.created),
-                            true,
-                        ),
+                        Ok(versions) => {
+                            let created = |stage: &str, not: &str| {
+                                versions
+                                    .iter()
+                                    .find(|v| {
+                                        v.stages.iter().any(|s| s == stage)
+                                            && !v.stages.iter().any(|s| s == not)
+                                    })
+                                    .and_then(|v| v.created)
+                            };
+                            (
+                                created(AWSCURRENT, ""),
+                                created(AWSPENDING, AWSCURRENT),
+                                true,
+                            )
+                        }
                         Err(e) => {
                             missing.push(Missing {
                                 source: Source::Secrets,
@@ -101,7 +116,7 @@ pub(super) async fn managed_secrets<S: SecretStore, R: RecordStore>(
                                     e.kind()
                                 ),
                             });
-                            (None, false)
+                            (None, None, false)
                         }
                     };
                 let (rotations, rotation_known) =
@@ -119,6 +134,7 @@ pub(super) async fn managed_secrets<S: SecretStore, R: RecordStore>(
                             (vec![], false)
                         }
                     };
+                let rotated_by_secrets_manager = owned_by_secrets_manager(&meta);
                 let secret = ManagedSecret {
                     client_id: tag(&meta, TAG_CLIENT_ID),
                     partner_client_id: tag(&meta, TAG_PARTNER_CLIENT_ID),
@@ -127,6 +143,8 @@ pub(super) async fn managed_secrets<S: SecretStore, R: RecordStore>(
                     arn: meta.arn,
                     tags: meta.tags,
                     current_created,
+                    pending_created,
+                    rotated_by_secrets_manager,
                     versions_known,
                     rotations,
                     rotation_known,

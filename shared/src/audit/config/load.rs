@@ -31,6 +31,7 @@ pub const AUDIT_TRAIL_FIRST_RUN_DAYS: &str = "AUDIT_TRAIL_FIRST_RUN_DAYS";
 pub const AUDIT_CREDGUARD_CLIENT_IDS: &str = "AUDIT_CREDGUARD_CLIENT_IDS";
 pub const AUDIT_ROTATION_ADMIN_CLIENT_ID: &str = "AUDIT_ROTATION_ADMIN_CLIENT_ID";
 pub const AUDIT_DUE_SOON_DAYS: &str = "AUDIT_DUE_SOON_DAYS";
+pub const AUDIT_ROTATION_STUCK_HOURS: &str = "AUDIT_ROTATION_STUCK_HOURS";
 pub const AUDIT_MAX_CREDENTIAL_READS: &str = "AUDIT_MAX_CREDENTIAL_READS";
 pub const AUDIT_SECURITY_HUB_REFRESH_DAYS: &str = "AUDIT_SECURITY_HUB_REFRESH_DAYS";
 pub const AUDIT_OWNER_TAG: &str = "AUDIT_OWNER_TAG";
@@ -69,6 +70,7 @@ struct Document {
     credguard_client_ids: Option<Vec<String>>,
     rotation_admin_client_id: Option<String>,
     due_soon_days: Option<u32>,
+    rotation_stuck_after_hours: Option<u32>,
     max_credential_reads: Option<usize>,
     security_hub_refresh_days: Option<u32>,
     owner_tag: Option<String>,
@@ -150,6 +152,8 @@ impl AuditConfig {
             c.rotation_admin_client_id = Some(id);
         }
         c.due_soon_days = v.parsed(AUDIT_DUE_SOON_DAYS, c.due_soon_days)?;
+        c.rotation_stuck_after_hours =
+            v.parsed(AUDIT_ROTATION_STUCK_HOURS, c.rotation_stuck_after_hours)?;
         c.max_credential_reads = v.parsed(AUDIT_MAX_CREDENTIAL_READS, c.max_credential_reads)?;
         c.security_hub_refresh_days =
             v.parsed(AUDIT_SECURITY_HUB_REFRESH_DAYS, c.security_hub_refresh_days)?;
@@ -266,6 +270,9 @@ impl AuditConfig {
             .extend(d.credguard_client_ids.unwrap_or_default());
         if let Some(x) = d.rotation_admin_client_id {
             self.rotation_admin_client_id = Some(x).filter(|x| !x.is_empty());
+        }
+        if let Some(x) = d.rotation_stuck_after_hours {
+            self.rotation_stuck_after_hours = x;
         }
         if let Some(x) = d.due_soon_days {
             self.due_soon_days = x;

@@ -84,6 +84,9 @@ pub struct AuditConfig {
     pub rotation_admin_client_id: Option<String>,
     /// `ROTATION_DUE_BLOCKED` for rotations due within this many days.
     pub due_soon_days: u32,
+    /// `ROTATION_STUCK` when a rotation has been unfinished this long (a pending version, or
+    /// an attempt record still in progress).
+    pub rotation_stuck_after_hours: u32,
     /// Integration credentials read per run to learn the client they embed.
     pub max_credential_reads: usize,
     /// A Security Hub finding that did not change is imported again after this many days
@@ -118,6 +121,7 @@ impl Default for AuditConfig {
             credguard_client_ids: BTreeSet::new(),
             rotation_admin_client_id: None,
             due_soon_days: 7,
+            rotation_stuck_after_hours: 6,
             max_credential_reads: 200,
             security_hub_refresh_days: 30,
             owner_tag: "owner".into(),

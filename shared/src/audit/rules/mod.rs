@@ -326,6 +326,7 @@ impl<'a> Rules<'a> {
                 ));
             }
         }
+        out.extend(self.stuck(&subject, s));
         if let Some(r) = s.latest_rotation() {
             if r.outcome.as_deref() == Some("failed") {
                 out.extend(self.finding(
@@ -336,6 +337,40 @@ impl<'a> Rules<'a> {
             }
         }
         out
+    }
+}
+
+impl Rules<'_> {
+    /// `ROTATION_STUCK`: a rotation unfinished for longer than the policy allows, seen as a
+    /// pending version that is not current, or as the latest attempt still in progress. The
+    /// rotation function alarms and retries on its own; this is the auditor's view of the
+    /// same fact, and it holds until someone finishes the rotation.
+    fn stuck(&self, subject: &Subject, s: &ManagedSecret) -> Option<Finding> {
+        let open = s
+            .latest_rotation()
+            .filter(|r| r.outcome.as_deref() == Some("inProgress"));
+        let attempt_started = open
+            .and_then(|r| r.started_at.as_deref())
+            .and_then(crate::rotation::schedule::parse_time);
+        let since = match (s.pending_created, attempt_started) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        let limit = chrono::Duration::hours(i64::from(self.cfg.rotation_stuck_after_hours));
+        if self.now - since <= limit {
+            return None;
+        }
+        self.finding(
+            subject,
+            codes::ROTATION_STUCK,
+            json!({"secretName": s.name, "unfinishedSince": crate::records::iso(since),
+                   "unfinishedHours": (self.now - since).num_hours(),
+                   "policyHours": self.cfg.rotation_stuck_after_hours,
+                   "pendingVersionCreated": s.pending_created.map(crate::records::iso),
+                   "attempt": open.map(|r| json!({"token": r.token, "startedAt": r.started_at,
+                                                  "updatedAt": r.updated_at, "errorCode": r.error_code})),
+                   "rotatedBy": if s.rotated_by_secrets_manager { "secretsManager" } else { "credguard" }}),
+        )
     }
 }
 

@@ -761,3 +761,72 @@ async fn a_run_stopped_by_an_error_after_it_started_is_recorded_failed() {
 }
 
 mod security;
+
+/// GIVEN rotations left unfinished (a pending version that is not current, an attempt record
+/// still in progress) WHEN they are older than `rotationStuckAfterHours` THEN `ROTATION_STUCK`;
+/// younger ones, and a finished rotation whose `AWSPENDING` is also `AWSCURRENT`, raise nothing.
+#[tokio::test]
+async fn unfinished_rotations_are_reported_once_past_the_policy() {
+    use crate::ports::secrets::{SecretStore, AWSCURRENT, AWSPENDING};
+    use crate::redact::SecretString;
+    let w = World::new();
+    for id in ["a", "b", "c", "d"] {
+        w.g.client(w.cc(id, &["r-read"], 100));
+        w.used(id, 1);
+    }
+    let pending = |name: &'static str, token: &'static str, hours: i64| {
+        let w = &w;
+        async move {
+            w.s.put_pending(name, token, &SecretString::from("NEVER-READ-ME"), None)
+                .await
+                .unwrap();
+            w.s.set_version_created(name, token, w.now - Days::hours(hours));
+        }
+    };
+    w.managed("team/stuck", Some("a"), 1);
+    pending("team/stuck", "t-stuck", 10).await;
+    w.managed("team/young", Some("b"), 1);
+    pending("team/young", "t-young", 1).await;
+    w.managed("team/open", Some("c"), 1);
+    w.rotation("team/open", "t-open", 2, "inProgress").await;
+    w.managed("team/finished", Some("d"), 1);
+    pending("team/finished", "t-done", 30).await;
+    w.s.move_stage("team/finished", AWSCURRENT, Some("t-done"), Some("v1"))
+        .await
+        .unwrap();
+    assert!(w
+        .s
+        .metadata("team/finished")
+        .unwrap()
+        .stages_of("t-done")
+        .iter()
+        .any(|s| s == AWSPENDING));
+
+    w.run("2026-11-21").await.unwrap();
+    let found = w.findings("2026-11-21");
+    let stuck: BTreeSet<&str> = found
+        .iter()
+        .filter(|(_, codes)| codes.contains(ROTATION_STUCK))
+        .map(|(subject, _)| subject.as_str())
+        .collect();
+    assert_eq!(
+        stuck,
+        BTreeSet::from(["secret:team/open", "secret:team/stuck"])
+    );
+    let f = w
+        .items("2026-11-21", "FINDING#secret:team/stuck#")
+        .pop()
+        .unwrap();
+    assert_eq!(f["severity"], "HIGH");
+    let evidence: Value = serde_json::from_str(f["evidence"].as_str().unwrap()).unwrap();
+    assert_eq!(evidence["unfinishedHours"], 10);
+    assert_eq!(evidence["policyHours"], 6);
+    assert_eq!(evidence["rotatedBy"], "credguard");
+    let f = w
+        .items("2026-11-21", "FINDING#secret:team/open#")
+        .pop()
+        .unwrap();
+    let evidence: Value = serde_json::from_str(f["evidence"].as_str().unwrap()).unwrap();
+    assert!(evidence["attempt"]["startedAt"].is_string(), "{evidence}");
+    assert_eq!(w.s.reads(), 0, "no secret value read");
+}
