@@ -155,18 +155,7 @@ async fn bulk_gives_one_result_per_user() {
 /// anyone twice.
 #[tokio::test]
 async fn a_large_bulk_runs_in_the_background_and_survives_a_lost_worker() {
-    use genesys_sim::{Seed, SeedUser};
-    let mut seed = Seed::demo();
-    let ids: Vec<String> = (0..40)
-        .map(|i| format!("b0b00000-0000-4000-8000-{i:012}"))
-        .collect();
-    for (i, id) in ids.iter().enumerate() {
-        seed = seed.user(SeedUser::new(
-            id,
-            &format!("Bulk {i}"),
-            &format!("bulk{i}@demo.invalid"),
-        ));
-    }
+    let (seed, ids) = demo_with_users(40);
     let env = env_with(SimConfig::default(), seed).await;
     let tokens: Vec<_> = ids.iter().map(|u| env.user_token(u)).collect();
     let mut users = ids.clone();
@@ -658,18 +647,7 @@ async fn genesys_errors_map_to_meaningful_responses() {
 /// the worker's outcome: the job reads `completed`, not `accepted` forever.
 #[tokio::test]
 async fn a_worker_that_finishes_before_the_request_ends_keeps_its_outcome() {
-    use genesys_sim::{Seed, SeedUser};
-    let mut seed = Seed::demo();
-    let ids: Vec<String> = (0..12)
-        .map(|i| format!("b0b00000-0000-4000-8000-{i:012}"))
-        .collect();
-    for (i, id) in ids.iter().enumerate() {
-        seed = seed.user(SeedUser::new(
-            id,
-            &format!("Bulk {i}"),
-            &format!("bulk{i}@demo.invalid"),
-        ));
-    }
+    let (seed, ids) = demo_with_users(12);
     let env = env_with(SimConfig::default(), seed).await;
     let release = env.deps.jobs.hold();
     let body = json!({"userIds": ids, "reason": "phishing"});

@@ -10,6 +10,7 @@ pub mod exit;
 pub mod logging;
 pub mod output;
 pub mod progress;
+pub mod stdin;
 
 use args::{Cli, Command};
 use context::Context;

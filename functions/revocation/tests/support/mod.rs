@@ -96,6 +96,22 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
     }
 }
 
+/// The demo org plus `n` ordinary users (bulk revocations), and their ids.
+pub fn demo_with_users(n: usize) -> (Seed, Vec<String>) {
+    let mut seed = Seed::demo();
+    let ids: Vec<String> = (0..n)
+        .map(|i| format!("b0b00000-0000-4000-8000-{i:012}"))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        seed = seed.user(genesys_sim::SeedUser::new(
+            id,
+            &format!("Bulk {i}"),
+            &format!("bulk{i}@demo.invalid"),
+        ));
+    }
+    (seed, ids)
+}
+
 pub async fn env() -> Env {
     env_with(SimConfig::default(), Seed::demo()).await
 }

@@ -14,31 +14,8 @@ use credguard::deadline::Deadline;
 use credguard::onboarding::{
     AdoptRequest, AdoptionPlan, Deployment, Onboarding, PartnerChoice, SecretSource,
 };
-use credguard::redact::SecretString;
 use serde_json::json;
-use std::io::{IsTerminal, Read};
 use std::time::Duration;
-
-/// The secret from stdin: piped, never typed (a terminal would echo it).
-fn secret_from_stdin() -> Result<SecretString, CliError> {
-    let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return Err(CliError::usage(
-            "--secret-from-stdin reads a pipe (a terminal would show the secret): e.g. `your-vault read ... | credguard adopt ...`",
-        ));
-    }
-    let mut raw = String::new();
-    stdin
-        .read_to_string(&mut raw)
-        .map_err(|e| CliError::usage(format!("reading the secret from stdin: {e}")))?;
-    let secret = raw.trim().to_owned();
-    if secret.is_empty() || secret.contains(['\n', '\r']) {
-        return Err(CliError::usage(
-            "stdin must hold the client's secret alone, on one line",
-        ));
-    }
-    Ok(SecretString::from(secret))
-}
 
 pub async fn run(ctx: &Context, args: AdoptArgs) -> Result<Exit, CliError> {
     let strategy: Strategy = args.strategy.into();
@@ -54,7 +31,10 @@ pub async fn run(ctx: &Context, args: AdoptArgs) -> Result<Exit, CliError> {
         (Strategy::Alternating, None, false) => PartnerChoice::None,
     };
     let secret = if args.secret_from_stdin {
-        SecretSource::Provided(secret_from_stdin()?)
+        SecretSource::Provided(crate::stdin::piped_value(
+            "the client's secret",
+            "your-vault read ... | credguard adopt ...",
+        )?)
     } else {
         SecretSource::RegenerateNow
     };

@@ -9,7 +9,6 @@ use crate::exit::{CliError, Exit};
 use crate::output;
 use crate::progress::Progress;
 use serde_json::{json, Value};
-use std::io::{IsTerminal, Read};
 use std::time::{Duration, Instant};
 
 /// How often a background job is asked how far it got.
@@ -54,24 +53,6 @@ fn user_ids(ids: Vec<String>, file: Option<std::path::PathBuf>) -> Result<Vec<St
         ));
     }
     Ok(out)
-}
-
-fn token_from_stdin() -> Result<String, CliError> {
-    let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return Err(CliError::usage(
-            "pipe the leaked token into stdin (a terminal would show it)",
-        ));
-    }
-    let mut raw = String::new();
-    stdin
-        .read_to_string(&mut raw)
-        .map_err(|e| CliError::usage(format!("reading the token from stdin: {e}")))?;
-    let token = raw.trim().to_owned();
-    if token.is_empty() || token.contains(char::is_whitespace) {
-        return Err(CliError::usage("stdin must hold the token alone"));
-    }
-    Ok(token)
 }
 
 pub async fn run(ctx: &Context, cmd: Revoke) -> Result<Exit, CliError> {
@@ -138,13 +119,16 @@ pub async fn run(ctx: &Context, cmd: Revoke) -> Result<Exit, CliError> {
             done(answer, &k, json)
         }
         Revoke::Token { common } => {
-            let token = token_from_stdin()?;
+            let token = crate::stdin::piped_value(
+                "the leaked token",
+                "pbpaste | credguard revoke token --reason ...",
+            )?;
             let k = key(&common);
             let answer = api
                 .call(
                     route("POST", "revokeAccessToken", false),
                     &[],
-                    Some(&body(&common, json!({"accessToken": token}))),
+                    Some(&body(&common, json!({"accessToken": credguard::redact::ExposeSecret::expose_secret(&token)}))),
                     Some(&k),
                 )
                 .await?;
