@@ -11,7 +11,7 @@
 //! Retries of one trigger carry the same time, hence the same run id: idempotent by design.
 
 use chrono::{DateTime, Utc};
-use credguard::audit::{AuditError, AuditRequest, RunId, Trigger};
+use credguard::audit::{AuditError, AuditRequest, RunId, RunTrigger};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -85,7 +85,7 @@ pub fn parse(payload: &Value, now: DateTime<Utc>) -> Result<AuditRequest, AuditE
             Some(id) => RunId::parse(&id)?,
             None => RunId::for_date(now.date_naive()),
         },
-        trigger: Trigger::Manual,
+        trigger: RunTrigger::Manual,
         scheduled_at: None,
         dry_run: m.dry_run,
         keep_findings: false,
@@ -95,7 +95,7 @@ pub fn parse(payload: &Value, now: DateTime<Utc>) -> Result<AuditRequest, AuditE
 fn scheduled(at: DateTime<Utc>) -> AuditRequest {
     AuditRequest {
         run_id: RunId::for_date(at.date_naive()),
-        trigger: Trigger::Schedule,
+        trigger: RunTrigger::Schedule,
         scheduled_at: Some(at),
         dry_run: false,
         keep_findings: false,
@@ -120,7 +120,7 @@ mod tests {
     fn scheduler_input_names_the_run_after_the_scheduled_day() {
         let r = parse(&fixture("scheduler-event.json"), now()).unwrap();
         assert_eq!(r.run_id.as_str(), "2026-11-21");
-        assert_eq!(r.trigger, Trigger::Schedule);
+        assert_eq!(r.trigger, RunTrigger::Schedule);
         assert_eq!(
             r.scheduled_at.map(|t| t.to_rfc3339()),
             Some("2026-11-21T02:00:00+00:00".into())
@@ -132,7 +132,7 @@ mod tests {
     fn eventbridge_scheduled_event_is_accepted() {
         let r = parse(&fixture("eventbridge-scheduled-event.json"), now()).unwrap();
         assert_eq!(r.run_id.as_str(), "2026-11-21");
-        assert_eq!(r.trigger, Trigger::Schedule);
+        assert_eq!(r.trigger, RunTrigger::Schedule);
     }
 
     #[test]
@@ -145,7 +145,7 @@ mod tests {
         let r = parse(&serde_json::json!({}), now()).unwrap();
         assert_eq!(
             (r.run_id.as_str(), r.trigger),
-            ("2026-11-21", Trigger::Manual)
+            ("2026-11-21", RunTrigger::Manual)
         );
     }
 

@@ -17,8 +17,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
-/// Findings sent per import call.
-const BATCH: usize = 100;
+use crate::ports::security_hub::FINDINGS_PER_CALL as BATCH;
 /// Evidence that moves every day without the finding changing: left out of the digest, so a
 /// finding is not imported again for it (the refresh brings it up to date).
 const VOLATILE: [&str; 5] = [

@@ -42,5 +42,5 @@ pub use config::AuditConfig;
 pub use error::AuditError;
 pub use findings::{Finding, Source, Subject};
 pub use run::{
-    run_audit, AuditGenesys, AuditRequest, Hub, Ports, RequestMeter, RunId, RunSummary, Trigger,
+    run_audit, AuditGenesys, AuditRequest, Hub, Ports, RequestMeter, RunId, RunSummary, RunTrigger,
 };

@@ -44,14 +44,14 @@ impl RunId {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
+pub enum RunTrigger {
     Schedule,
     Manual,
     /// `credguard audit` from an engineer's terminal.
     Cli,
 }
 
-impl Trigger {
+impl RunTrigger {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Schedule => "schedule",
@@ -64,7 +64,7 @@ impl Trigger {
 #[derive(Clone, Debug)]
 pub struct AuditRequest {
     pub run_id: RunId,
-    pub trigger: Trigger,
+    pub trigger: RunTrigger,
     pub scheduled_at: Option<DateTime<Utc>>,
     /// Collect and evaluate only: nothing written, nothing published.
     pub dry_run: bool,

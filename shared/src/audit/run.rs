@@ -16,7 +16,7 @@ use super::findings::Source;
 pub use super::hub::Hub;
 use super::mapping::RunItems;
 use super::produce::{produce, Context, Outputs, Produced};
-pub use super::request::{AuditRequest, RunId, Trigger};
+pub use super::request::{AuditRequest, RunId, RunTrigger};
 pub use super::summary::RunSummary;
 use crate::deadline::Deadline;
 use crate::ports::events::{EventPublisher, Severity};

@@ -209,11 +209,7 @@ impl SecretStore for SecretsManager {
         self.client
             .tag_resource()
             .secret_id(secret_id)
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
-                    .collect(),
-            ))
+            .set_tags(Some(sdk_tags(tags)))
             .send()
             .await
             .map_err(|e| map(failure(&e)))?;
@@ -264,5 +260,12 @@ fn tags(list: &[Tag]) -> BTreeMap<String, String> {
                 t.value().unwrap_or_default().to_owned(),
             ))
         })
+        .collect()
+}
+
+/// Tags as the SDK takes them.
+pub(super) fn sdk_tags(tags: &[(&str, &str)]) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
         .collect()
 }

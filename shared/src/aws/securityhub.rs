@@ -16,8 +16,7 @@ use aws_sdk_securityhub::types::{
 use aws_sdk_securityhub::Client;
 use futures::future::BoxFuture;
 
-/// Findings per `BatchImportFindings` / `BatchUpdateFindings` call (the service's limit).
-const BATCH: usize = 100;
+use crate::ports::security_hub::FINDINGS_PER_CALL as BATCH;
 /// ASFF version of the findings.
 const SCHEMA_VERSION: &str = "2018-10-08";
 

@@ -4,7 +4,6 @@
 use super::secretsmanager::{map_failure, SecretsManager};
 use crate::ports::secrets::SecretsError;
 use crate::redact::{ExposeSecret, SecretString};
-use aws_sdk_secretsmanager::types::Tag;
 
 impl SecretsManager {
     /// Creates a secret (setup, demo and tests; the functions never create secrets).
@@ -19,11 +18,7 @@ impl SecretsManager {
             .create_secret()
             .name(name)
             .secret_string(value.expose_secret())
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
-                    .collect(),
-            ))
+            .set_tags(Some(super::secretsmanager::sdk_tags(tags)))
             .send()
             .await
             .map_err(|e| map_failure(&e))?;

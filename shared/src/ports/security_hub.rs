@@ -64,6 +64,10 @@ pub enum HubError {
     Unavailable(String),
 }
 
+/// Findings per `BatchImportFindings` / `BatchUpdateFindings` call (the service's limit): the
+/// audit sends batches of this size, the adapter never more.
+pub const FINDINGS_PER_CALL: usize = 100;
+
 pub trait FindingsHub: Send + Sync {
     /// Creates or updates each finding (in batches the hub accepts); returns those it refused.
     fn import(

@@ -29,6 +29,15 @@ pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
         .join("\n")
 }
 
+/// Label/value lines, aligned (a table without its header row).
+pub fn fields(rows: Vec<Vec<String>>) -> String {
+    table(&["", ""], rows)
+        .lines()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn note(text: impl AsRef<str>) {
     eprintln!("{}", text.as_ref());
 }

@@ -4,7 +4,7 @@
 
 use super::config::AuditConfig;
 use super::findings::codes::*;
-use super::run::{run_audit, AuditRequest, Ports, RunId, RunSummary, Trigger};
+use super::run::{run_audit, AuditRequest, Ports, RunId, RunSummary, RunTrigger};
 use super::testing::{FakeGenesys, MemoryHub};
 use super::AuditError;
 use super::Hub;
@@ -138,7 +138,7 @@ impl World {
         };
         let req = AuditRequest {
             run_id: RunId::parse(run_id)?,
-            trigger: Trigger::Manual,
+            trigger: RunTrigger::Manual,
             scheduled_at: None,
             dry_run,
             keep_findings: false,
@@ -743,7 +743,7 @@ async fn a_run_stopped_by_an_error_after_it_started_is_recorded_failed() {
     };
     let req = AuditRequest {
         run_id: RunId::parse("2026-11-21").unwrap(),
-        trigger: Trigger::Manual,
+        trigger: RunTrigger::Manual,
         scheduled_at: None,
         dry_run: false,
         keep_findings: false,

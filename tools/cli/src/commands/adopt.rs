@@ -195,12 +195,5 @@ fn print_plan(plan: &AdoptionPlan, clock: &Clock) {
             .join(" "),
     ]);
     rows.push(vec!["document".into(), plan.document.to_string()]);
-    println!(
-        "{}",
-        output::table(&["", ""], rows)
-            .lines()
-            .skip(1)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    println!("{}", output::fields(rows));
 }

@@ -12,7 +12,7 @@ use crate::progress::Progress;
 use chrono::Utc;
 use credguard::audit::{
     run_audit, AuditConfig, AuditGenesys, AuditRequest, Finding, Ports, RequestMeter, RunId,
-    RunSummary, Trigger,
+    RunSummary, RunTrigger,
 };
 use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::deadline::Deadline;
@@ -78,7 +78,7 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<Exit, CliError> {
     };
     let request = AuditRequest {
         run_id,
-        trigger: Trigger::Cli,
+        trigger: RunTrigger::Cli,
         scheduled_at: None,
         dry_run: args.no_record,
         keep_findings: true,

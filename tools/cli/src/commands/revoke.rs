@@ -287,14 +287,7 @@ fn done(answer: Answer, key: &str, json: bool) -> Result<Exit, CliError> {
                 rows.push(vec![text(&r["userId"]), text(&r["outcome"])]);
             }
         }
-        println!(
-            "{}",
-            output::table(&["", ""], rows)
-                .lines()
-                .skip(1)
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
+        println!("{}", output::fields(rows));
     }
     Ok(match b["outcome"].as_str() {
         Some("failed" | "partial") => Exit::OperationFailed,
