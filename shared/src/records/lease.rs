@@ -73,24 +73,12 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         let item = lease_item(name, owner, ttl, now);
         match self
             .store
-            .put(
-                item.clone(),
-                Condition::NotExistsOrBelow(TTL, now.timestamp()),
-            )
+            .put(item, Condition::NotExistsOrBelow(TTL, now.timestamp()))
             .await
         {
             Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed) => {
-                match self
-                    .store
-                    .put(item, Condition::Equals("owner", json!(owner)))
-                    .await
-                {
-                    Ok(()) => Ok(true),
-                    Err(StoreError::ConditionFailed) => Ok(false),
-                    Err(e) => Err(e),
-                }
-            }
+            // Held: ours to extend, or someone else's.
+            Err(StoreError::ConditionFailed) => self.renew(name, owner, ttl, now).await,
             Err(e) => Err(e),
         }
     }
