@@ -8,14 +8,11 @@ use serde_json::json;
 async fn reset_restores_the_start_seed_and_config() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/oauth/clients",
-            &json!({"name": "temp", "authorizedGrantType": "CODE"}),
-        )
-        .await,
+    post_json(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &json!({"name": "temp", "authorizedGrantType": "CODE"}),
         200,
     )
     .await;
@@ -36,7 +33,7 @@ async fn reset_restores_the_start_seed_and_config() {
     )
     .await;
     let t = admin_token(&sim).await;
-    let list = json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    let list = get_json(&sim, &t, "/api/v2/oauth/clients").await;
     assert_eq!(list["total"], 9);
     assert_eq!(
         sim.calls().calls.len(),
@@ -56,7 +53,7 @@ async fn reset_with_a_custom_seed() {
     let (s, _) = admin_json(&sim, Method::POST, "/__sim/reset", Some(&seed)).await;
     assert_eq!(s, 200);
     let t = token(&sim, "c1", "s1").await;
-    let me = json_ok(get(&sim, &t, "/api/v2/tokens/me").await, 200).await;
+    let me = get_json(&sim, &t, "/api/v2/tokens/me").await;
     assert_eq!(me["organization"]["name"], "Tiny");
     let (s, v) = admin_json(&sim, Method::POST, "/__sim/reset", Some(&json!({"organization": {"id": "x", "name": "y"},
         "clients": [{"name": "bad", "roleDivisions": [{"roleId": "missing", "divisionId": "*"}]}]}))).await;
@@ -156,7 +153,7 @@ async fn mint_usage_calls_and_state_over_http() {
     assert_eq!(s, 200, "{v}");
     let user_token = v["access_token"].as_str().expect("token").to_string();
     assert_eq!(v["expires_in"], 28800);
-    let me = json_ok(get(&sim, &user_token, "/api/v2/tokens/me").await, 200).await;
+    let me = get_json(&sim, &user_token, "/api/v2/tokens/me").await;
     assert_eq!(me["OAuthClient"]["id"], C_CODE);
     let (s, _) = admin_json(&sim, Method::POST, "/__sim/users/nobody/tokens", None).await;
     assert_eq!(s, 404);

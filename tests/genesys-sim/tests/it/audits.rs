@@ -21,17 +21,13 @@ fn around_now(sim: &SimHandle) -> String {
 /// Submits a query, polls it to completion, reads every page; returns the events and the
 /// number of status polls it took.
 async fn query(sim: &SimHandle, t: &str, body: &Value, page_size: usize) -> (Vec<Value>, usize) {
-    let sub = json_ok(post(sim, t, "/api/v2/audits/query", body).await, 200).await;
+    let sub = post_json(sim, t, "/api/v2/audits/query", body, 200).await;
     assert_eq!(sub["state"], "Queued", "{sub}");
     let id = sub["id"].as_str().expect("transaction id").to_string();
     let mut polls = 0;
     loop {
         polls += 1;
-        let s = json_ok(
-            get(sim, t, &format!("/api/v2/audits/query/{id}")).await,
-            200,
-        )
-        .await;
+        let s = get_json(sim, t, &format!("/api/v2/audits/query/{id}")).await;
         assert_eq!(s["id"], id.as_str());
         match s["state"].as_str() {
             Some("Succeeded") => break,
@@ -46,7 +42,7 @@ async fn query(sim: &SimHandle, t: &str, body: &Value, page_size: usize) -> (Vec
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={c}"));
         }
-        let page = json_ok(get(sim, t, &path).await, 200).await;
+        let page = get_json(sim, t, &path).await;
         let entities = page["entities"].as_array().expect("entities").clone();
         assert!(entities.len() <= page_size);
         out.extend(entities);
@@ -68,14 +64,11 @@ async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
     let admin = admin_token(&sim).await;
     // The tool creates a client, a person gives it more roles and resets its secret, the tool
     // deletes it and revokes its own token.
-    let created = json_ok(
-        post(
-            &sim,
-            &admin,
-            "/api/v2/oauth/clients",
-            &client_body("svc", R_SYNC),
-        )
-        .await,
+    let created = post_json(
+        &sim,
+        &admin,
+        "/api/v2/oauth/clients",
+        &client_body("svc", R_SYNC),
         200,
     )
     .await;
@@ -92,14 +85,11 @@ async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
         200,
     )
     .await;
-    let reset = json_ok(
-        post(
-            &sim,
-            &person,
-            &format!("/api/v2/oauth/clients/{id}/secret"),
-            &json!({}),
-        )
-        .await,
+    let reset = post_json(
+        &sim,
+        &person,
+        &format!("/api/v2/oauth/clients/{id}/secret"),
+        &json!({}),
         200,
     )
     .await;
@@ -183,14 +173,11 @@ async fn a_secret_reset_can_be_logged_as_rotate() {
     sim.patch_config(&json!({"auditSecretResetAction": "Rotate"}))
         .expect("config");
     let admin = admin_token(&sim).await;
-    json_ok(
-        post(
-            &sim,
-            &admin,
-            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
-            &json!({}),
-        )
-        .await,
+    post_json(
+        &sim,
+        &admin,
+        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+        &json!({}),
         200,
     )
     .await;
@@ -213,14 +200,11 @@ async fn filters_sorting_paging_and_errors() {
     let sim = sim().await;
     let admin = admin_token(&sim).await;
     for id in [C_SYNC, C_REPORT, C_IDLE] {
-        json_ok(
-            post(
-                &sim,
-                &admin,
-                &format!("/api/v2/oauth/clients/{id}/secret"),
-                &json!({}),
-            )
-            .await,
+        post_json(
+            &sim,
+            &admin,
+            &format!("/api/v2/oauth/clients/{id}/secret"),
+            &json!({}),
             200,
         )
         .await;
@@ -277,14 +261,11 @@ async fn filters_sorting_paging_and_errors() {
         )
         .await;
     }
-    let sub = json_ok(
-        post(
-            &sim,
-            &admin,
-            "/api/v2/audits/query",
-            &json!({"interval": around_now(&sim)}),
-        )
-        .await,
+    let sub = post_json(
+        &sim,
+        &admin,
+        "/api/v2/audits/query",
+        &json!({"interval": around_now(&sim)}),
         200,
     )
     .await;
@@ -296,16 +277,8 @@ async fn filters_sorting_paging_and_errors() {
         "bad.request",
     )
     .await;
-    json_ok(
-        get(&sim, &admin, &format!("/api/v2/audits/query/{id}")).await,
-        200,
-    )
-    .await;
-    json_ok(
-        get(&sim, &admin, &format!("/api/v2/audits/query/{id}")).await,
-        200,
-    )
-    .await;
+    get_json(&sim, &admin, &format!("/api/v2/audits/query/{id}")).await;
+    get_json(&sim, &admin, &format!("/api/v2/audits/query/{id}")).await;
     error_body(
         get(
             &sim,
@@ -349,11 +322,7 @@ async fn filters_sorting_paging_and_errors() {
         "missing.any.permissions",
     )
     .await;
-    let mapping = json_ok(
-        get(&sim, &admin, "/api/v2/audits/query/servicemapping").await,
-        200,
-    )
-    .await;
+    let mapping = get_json(&sim, &admin, "/api/v2/audits/query/servicemapping").await;
     assert_eq!(mapping["services"][0]["name"], "PeoplePermissions");
     assert_eq!(mapping["services"][0]["entities"][0]["name"], "OAuthClient");
 }

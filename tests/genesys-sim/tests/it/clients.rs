@@ -14,7 +14,7 @@ fn cc_body(name: &str, role: &str) -> Value {
 async fn list_is_one_page_of_full_clients_without_secrets() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let v = json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    let v = get_json(&sim, &t, "/api/v2/oauth/clients").await;
     let entities = v["entities"].as_array().expect("entities");
     assert_eq!(entities.len(), 9);
     assert_eq!(v["total"], 9);
@@ -75,7 +75,7 @@ async fn list_pages_follow_next_uri_when_configured() {
     let mut ids = Vec::new();
     let mut pages = 0;
     loop {
-        let v = json_ok(get(&sim, &t, &path).await, 200).await;
+        let v = get_json(&sim, &t, &path).await;
         pages += 1;
         assert_eq!(v["pageCount"], 3);
         ids.extend(
@@ -103,11 +103,7 @@ async fn list_pages_follow_next_uri_when_configured() {
 async fn get_client_and_unknown_client() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let v = json_ok(
-        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await,
-        200,
-    )
-    .await;
+    let v = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
     assert_eq!(v["id"], C_SYNC);
     assert_eq!(
         v["roleDivisions"],
@@ -127,14 +123,11 @@ async fn get_client_and_unknown_client() {
 async fn create_returns_secret_once_and_validates() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let v = json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/oauth/clients",
-            &cc_body("svc-new", R_ADMIN),
-        )
-        .await,
+    let v = post_json(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &cc_body("svc-new", R_ADMIN),
         200,
     )
     .await;
@@ -144,11 +137,7 @@ async fn create_returns_secret_once_and_validates() {
     assert_eq!(v["state"], "active");
     assert_eq!(v["accessTokenValiditySeconds"], 600);
     assert_eq!(v["createdBy"]["id"], C_ADMIN);
-    let again = json_ok(
-        get(&sim, &t, &format!("/api/v2/oauth/clients/{id}")).await,
-        200,
-    )
-    .await;
+    let again = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{id}")).await;
     assert!(again.get("secret").is_none());
     let g = json_ok(grant(&sim, &id, &s).await, 200).await;
     assert_eq!(g["expires_in"], 600);
@@ -187,7 +176,7 @@ async fn create_returns_secret_once_and_validates() {
     // Bounds are inclusive.
     let mut b = cc_body("edge", R_ADMIN);
     b["accessTokenValiditySeconds"] = json!(172800);
-    json_ok(post(&sim, &t, "/api/v2/oauth/clients", &b).await, 200).await;
+    post_json(&sim, &t, "/api/v2/oauth/clients", &b, 200).await;
 }
 
 fn uuid_like(s: &str) -> bool {
@@ -206,7 +195,7 @@ async fn grant_types_are_normalised_or_kept() {
         ("FUTURE-GRANT", "FUTURE-GRANT"),
     ] {
         let body = json!({"name": given, "authorizedGrantType": given});
-        let v = json_ok(post(&sim, &t, "/api/v2/oauth/clients", &body).await, 200).await;
+        let v = post_json(&sim, &t, "/api/v2/oauth/clients", &body, 200).await;
         assert_eq!(v["authorizedGrantType"], stored);
     }
 }
@@ -215,16 +204,13 @@ async fn grant_types_are_normalised_or_kept() {
 async fn put_is_a_full_replace_and_never_returns_the_secret() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let created = json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/oauth/clients",
-            &json!({
+    let created = post_json(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &json!({
         "name": "to-edit", "authorizedGrantType": "CLIENT-CREDENTIALS", "description": "first",
         "roleDivisions": [{"roleId": R_ADMIN, "divisionId": "*"}]}),
-        )
-        .await,
         200,
     )
     .await;
@@ -323,11 +309,7 @@ async fn delete_old_client_deactivates_for_seven_days() {
             .status(),
         204
     );
-    let v = json_ok(
-        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}")).await,
-        200,
-    )
-    .await;
+    let v = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}")).await;
     assert_eq!(v["state"], "inactive");
     let to_delete =
         chrono::DateTime::parse_from_rfc3339(v["dateToDelete"].as_str().expect("dateToDelete"))
@@ -348,7 +330,7 @@ async fn delete_old_client_deactivates_for_seven_days() {
     let r = grant(&sim, C_IDLE, &secret("legacy")).await;
     assert_eq!(r.status(), 401);
     // Still listed while inactive, then purged after seven days.
-    let list = json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    let list = get_json(&sim, &t, "/api/v2/oauth/clients").await;
     assert!(list["entities"]
         .as_array()
         .expect("e")
@@ -402,26 +384,20 @@ async fn role_grant_check_can_be_switched_off() {
         "bad.request",
     )
     .await;
-    json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/oauth/clients",
-            &cc_body("same-role", R_ADMIN),
-        )
-        .await,
+    post_json(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &cc_body("same-role", R_ADMIN),
         200,
     )
     .await;
     // A replacement client for a two-client rotation may carry any role the tool holds.
-    json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/oauth/clients",
-            &cc_body("hr-sync-v2", R_SYNC),
-        )
-        .await,
+    post_json(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &cc_body("hr-sync-v2", R_SYNC),
         200,
     )
     .await;
@@ -434,14 +410,11 @@ async fn role_grant_check_can_be_switched_off() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(cfg["enforceRoleGrant"], false);
-    json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/oauth/clients",
-            &cc_body("escalate", R_MASTER),
-        )
-        .await,
+    post_json(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &cc_body("escalate", R_MASTER),
         200,
     )
     .await;

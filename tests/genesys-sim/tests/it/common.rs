@@ -123,6 +123,22 @@ pub async fn json_ok(r: Response, status: u16) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// `GET path` answered 200, as JSON.
+pub async fn get_json(sim: &SimHandle, token: &str, path: &str) -> Value {
+    json_ok(get(sim, token, path).await, 200).await
+}
+
+/// `POST path` answered `status`, as JSON.
+pub async fn post_json(
+    sim: &SimHandle,
+    token: &str,
+    path: &str,
+    body: &Value,
+    status: u16,
+) -> Value {
+    json_ok(post(sim, token, path, body).await, status).await
+}
+
 /// Asserts an ErrorBody with the given status and code, and the correlation header.
 pub async fn error_body(r: Response, status: u16, code: &str) -> Value {
     let corr = r

@@ -85,14 +85,10 @@ async fn missing_permission_names_the_permissions() {
     )
     .await;
     // The read it does hold works.
-    json_ok(get(&sim, &reader, "/api/v2/oauth/clients").await, 200).await;
+    get_json(&sim, &reader, "/api/v2/oauth/clients").await;
     // Master Admin's *:*:* covers everything.
     let master = token(&sim, C_PRIV, &secret("break-glass")).await;
-    json_ok(
-        get(&sim, &master, "/api/v2/integrations/credentials").await,
-        200,
-    )
-    .await;
+    get_json(&sim, &master, "/api/v2/integrations/credentials").await;
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ async fn status_fault_answers_without_executing_then_expires() {
         )
         .await;
     }
-    json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    get_json(&sim, &t, "/api/v2/oauth/clients").await;
     assert_eq!(sim.call_count(LIST), 3, "faulted calls are counted");
     let calls = sim.calls();
     let statuses: Vec<Option<u16>> = calls
@@ -70,11 +70,7 @@ async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
             .only_for(C_SYNC),
     )
     .expect("fault");
-    json_ok(
-        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_ADMIN}")).await,
-        200,
-    )
-    .await;
+    get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_ADMIN}")).await;
     let r = get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
     assert_eq!(
         r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
@@ -83,11 +79,7 @@ async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
     let v = error_body(r, 429, "too.many.requests.retry.after").await;
     assert!(v["message"].as_str().unwrap_or_default().contains("[7]"));
     sim.clear_faults();
-    json_ok(
-        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await,
-        200,
-    )
-    .await;
+    get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
 }
 
 #[tokio::test]
@@ -101,7 +93,7 @@ async fn latency_fault_delays_then_executes() {
     )
     .expect("fault");
     let start = Instant::now();
-    json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    get_json(&sim, &t, "/api/v2/oauth/clients").await;
     assert!(start.elapsed() >= Duration::from_millis(300));
 }
 
@@ -127,7 +119,7 @@ async fn drop_before_apply_gives_a_connection_error_and_no_change() {
     );
     assert_eq!(sim.call_count(SECRET), 1);
     // The server keeps serving afterwards.
-    json_ok(get(&sim, &t, "/api/v2/oauth/clients").await, 200).await;
+    get_json(&sim, &t, "/api/v2/oauth/clients").await;
 }
 
 #[tokio::test]

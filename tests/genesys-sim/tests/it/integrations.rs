@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 async fn list_is_credential_info_without_fields() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let v = json_ok(get(&sim, &t, "/api/v2/integrations/credentials").await, 200).await;
+    let v = get_json(&sim, &t, "/api/v2/integrations/credentials").await;
     assert_eq!(v["total"], 2);
     assert_eq!(v["pageSize"], 25);
     let e = v["entities"].as_array().expect("entities");
@@ -28,26 +28,18 @@ async fn list_is_credential_info_without_fields() {
         }
     }
     assert_eq!(e[0]["type"]["name"], "pureCloudOAuthClient");
-    let p2 = json_ok(
-        get(
-            &sim,
-            &t,
-            "/api/v2/integrations/credentials?pageSize=1&pageNumber=2",
-        )
-        .await,
-        200,
+    let p2 = get_json(
+        &sim,
+        &t,
+        "/api/v2/integrations/credentials?pageSize=1&pageNumber=2",
     )
     .await;
     assert_eq!(p2["entities"][0]["id"], CRED_IMAP);
     assert!(p2.get("nextUri").is_none());
-    let p3 = json_ok(
-        get(
-            &sim,
-            &t,
-            "/api/v2/integrations/credentials?pageSize=1&pageNumber=3",
-        )
-        .await,
-        200,
+    let p3 = get_json(
+        &sim,
+        &t,
+        "/api/v2/integrations/credentials?pageSize=1&pageNumber=3",
     )
     .await;
     assert_eq!(
@@ -73,14 +65,10 @@ async fn get_redacts_sensitive_fields() {
     assert_eq!(v["credentialFields"]["clientId"], C_DA);
     assert!(v["credentialFields"].get("clientSecret").is_none());
     assert_eq!(v["type"]["name"], "pureCloudOAuthClient");
-    let imap = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/integrations/credentials/{CRED_IMAP}"),
-        )
-        .await,
-        200,
+    let imap = get_json(
+        &sim,
+        &t,
+        &format!("/api/v2/integrations/credentials/{CRED_IMAP}"),
     )
     .await;
     assert!(imap["credentialFields"].get("password").is_none());
@@ -101,14 +89,11 @@ async fn rotation_updates_the_credential_secret() {
         sim.credential_view(CRED_DA).expect("view")["clientSecretCurrent"],
         true
     );
-    let rotated = json_ok(
-        post(
-            &sim,
-            &t,
-            &format!("/api/v2/oauth/clients/{C_DA}/secret"),
-            &Value::Null,
-        )
-        .await,
+    let rotated = post_json(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_DA}/secret"),
+        &Value::Null,
         200,
     )
     .await;
@@ -201,8 +186,11 @@ async fn credential_permissions_create_delete_and_types() {
     )
     .await;
     let master = token(&sim, C_PRIV, &secret("break-glass")).await;
-    let created = json_ok(
-        post(&sim, &master, "/api/v2/integrations/credentials", &body).await,
+    let created = post_json(
+        &sim,
+        &master,
+        "/api/v2/integrations/credentials",
+        &body,
         200,
     )
     .await;
@@ -228,11 +216,7 @@ async fn credential_permissions_create_delete_and_types() {
         "not.found",
     )
     .await;
-    let types = json_ok(
-        get(&sim, &t, "/api/v2/integrations/credentials/types").await,
-        200,
-    )
-    .await;
+    let types = get_json(&sim, &t, "/api/v2/integrations/credentials/types").await;
     let oauth = types["entities"]
         .as_array()
         .expect("e")

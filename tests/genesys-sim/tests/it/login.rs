@@ -242,14 +242,11 @@ async fn revoke_tokens_on_secret_reset_switch() {
     .await;
     let admin = admin_token(&sim).await;
     let old_token = token(&sim, C_SYNC, &secret("hr-sync")).await;
-    json_ok(
-        post(
-            &sim,
-            &admin,
-            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
-            &Value::Null,
-        )
-        .await,
+    post_json(
+        &sim,
+        &admin,
+        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+        &Value::Null,
         200,
     )
     .await;
@@ -271,11 +268,7 @@ async fn propagation_delay_on_create_switch() {
     .await;
     let admin = admin_token(&sim).await;
     let body = json!({"name": "fresh", "authorizedGrantType": "CLIENT-CREDENTIALS"});
-    let v = json_ok(
-        post(&sim, &admin, "/api/v2/oauth/clients", &body).await,
-        200,
-    )
-    .await;
+    let v = post_json(&sim, &admin, "/api/v2/oauth/clients", &body, 200).await;
     let (id, s) = (
         v["id"].as_str().unwrap_or_default(),
         v["secret"].as_str().unwrap_or_default(),

@@ -48,7 +48,7 @@ async fn limit_per_token_with_retry_after_and_reset() {
     assert_eq!(sim.calls().calls.len(), before + 2, "429s are still logged");
     // Another token has its own budget; the created client never appeared.
     let other = admin_token(&sim).await;
-    let list = json_ok(get(&sim, &other, "/api/v2/oauth/clients").await, 200).await;
+    let list = get_json(&sim, &other, "/api/v2/oauth/clients").await;
     assert!(list["entities"]
         .as_array()
         .expect("e")

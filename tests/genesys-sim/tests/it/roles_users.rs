@@ -8,14 +8,10 @@ use serde_json::Value;
 async fn roles_by_repeated_ids() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/authorization/roles?id={R_ADMIN}&id={R_MASTER}&id=unknown-role"),
-        )
-        .await,
-        200,
+    let v = get_json(
+        &sim,
+        &t,
+        &format!("/api/v2/authorization/roles?id={R_ADMIN}&id={R_MASTER}&id=unknown-role"),
     )
     .await;
     assert_eq!(v["total"], 2, "unknown ids are simply absent");
@@ -25,14 +21,10 @@ async fn roles_by_repeated_ids() {
     assert_eq!(master["permissions"][0], "*:*:*");
     assert!(master["permissionPolicies"].is_array());
     assert!(master["userCount"].as_u64().is_some_and(|n| n >= 1));
-    let no_count = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/authorization/roles?id={R_ADMIN}&userCount=false"),
-        )
-        .await,
-        200,
+    let no_count = get_json(
+        &sim,
+        &t,
+        &format!("/api/v2/authorization/roles?id={R_ADMIN}&userCount=false"),
     )
     .await;
     assert!(no_count["entities"][0].get("userCount").is_none());
@@ -46,7 +38,7 @@ async fn roles_paging_follows_next_uri() {
     let mut names = Vec::new();
     let mut pages = 0;
     loop {
-        let v = json_ok(get(&sim, &t, &path).await, 200).await;
+        let v = get_json(&sim, &t, &path).await;
         pages += 1;
         assert_eq!(v["pageSize"], 4);
         assert_eq!(v["total"], 6);
@@ -65,7 +57,7 @@ async fn roles_paging_follows_next_uri() {
     }
     assert_eq!(pages, 2);
     assert_eq!(names.len(), 6);
-    let default = json_ok(get(&sim, &t, "/api/v2/authorization/roles").await, 200).await;
+    let default = get_json(&sim, &t, "/api/v2/authorization/roles").await;
     assert_eq!(default["pageSize"], 25);
     assert!(default.get("nextUri").is_none());
     error_body(
@@ -96,22 +88,14 @@ async fn max_roles_page_size_is_configurable() {
         "bad.request",
     )
     .await;
-    json_ok(
-        get(&sim, &t, "/api/v2/authorization/roles?pageSize=3").await,
-        200,
-    )
-    .await;
+    get_json(&sim, &t, "/api/v2/authorization/roles?pageSize=3").await;
 }
 
 #[tokio::test]
 async fn single_role_and_permission_check() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let v = json_ok(
-        get(&sim, &t, &format!("/api/v2/authorization/roles/{R_SYNC}")).await,
-        200,
-    )
-    .await;
+    let v = get_json(&sim, &t, &format!("/api/v2/authorization/roles/{R_SYNC}")).await;
     assert_eq!(v["name"], "Directory Sync");
     error_body(
         get(&sim, &t, "/api/v2/authorization/roles/nope").await,
@@ -136,17 +120,20 @@ async fn single_role_and_permission_check() {
 async fn user_expands() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let plain = json_ok(
-        get(&sim, &t, &format!("/api/v2/users/{U_FORMER}")).await,
-        200,
-    )
-    .await;
+    let plain = get_json(&sim, &t, &format!("/api/v2/users/{U_FORMER}")).await;
     assert_eq!(plain["email"], "pat.former@demo.invalid");
     assert_eq!(plain["state"], "active");
     for k in ["authorization", "lastTokenIssued", "dateLastLogin"] {
         assert!(plain.get(k).is_none(), "{k} only when expanded");
     }
-    let v = json_ok(get(&sim, &t, &format!("/api/v2/users/{U_FORMER}?expand=authorization,lasttokenissued&expand=dateLastLogin")).await, 200).await;
+    let v = get_json(
+        &sim,
+        &t,
+        &format!(
+            "/api/v2/users/{U_FORMER}?expand=authorization,lasttokenissued&expand=dateLastLogin"
+        ),
+    )
+    .await;
     let auth = &v["authorization"];
     assert_eq!(auth["roles"][0]["id"], R_ADMIN);
     assert_eq!(auth["roles"][0]["name"], "Credential Admin");
@@ -166,14 +153,10 @@ async fn user_expands() {
     assert!(v["dateLastLogin"].is_string());
     // Minting a session updates lastTokenIssued.
     sim.mint_user_token(U_FORMER).expect("mint");
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/users/{U_FORMER}?expand=lasttokenissued"),
-        )
-        .await,
-        200,
+    let v = get_json(
+        &sim,
+        &t,
+        &format!("/api/v2/users/{U_FORMER}?expand=lasttokenissued"),
     )
     .await;
     let issued = chrono::DateTime::parse_from_rfc3339(
@@ -195,14 +178,10 @@ async fn user_state_and_unknown_users() {
         "not.found",
     )
     .await;
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/users/{U_DELETED}?state=deleted"),
-        )
-        .await,
-        200,
+    let v = get_json(
+        &sim,
+        &t,
+        &format!("/api/v2/users/{U_DELETED}?state=deleted"),
     )
     .await;
     assert_eq!(v["state"], "deleted");
@@ -218,11 +197,7 @@ async fn user_state_and_unknown_users() {
         "invalid.value",
     )
     .await;
-    let roles = json_ok(
-        get(&sim, &t, &format!("/api/v2/users/{U_ADMIN}/roles")).await,
-        200,
-    )
-    .await;
+    let roles = get_json(&sim, &t, &format!("/api/v2/users/{U_ADMIN}/roles")).await;
     assert_eq!(roles["roles"].as_array().expect("roles").len(), 2);
 }
 
@@ -254,11 +229,7 @@ async fn scim_user() {
         .as_str()
         .unwrap_or_default()
         .ends_with(U_FORMER));
-    let active = json_ok(
-        get(&sim, &t, &format!("/api/v2/scim/v2/users/{U_ADMIN}")).await,
-        200,
-    )
-    .await;
+    let active = get_json(&sim, &t, &format!("/api/v2/scim/v2/users/{U_ADMIN}")).await;
     assert_eq!(active["active"], true);
     error_body(
         get(&sim, &t, "/api/v2/scim/v2/users/nobody").await,
@@ -266,11 +237,7 @@ async fn scim_user() {
         "not.found",
     )
     .await;
-    let list = json_ok(
-        get(&sim, &t, "/api/v2/scim/v2/users?filter=active%20eq%20false").await,
-        200,
-    )
-    .await;
+    let list = get_json(&sim, &t, "/api/v2/scim/v2/users?filter=active%20eq%20false").await;
     assert_eq!(list["Resources"][0]["id"], U_FORMER, "capital R Resources");
 }
 
@@ -278,17 +245,13 @@ async fn scim_user() {
 async fn scopes_listing_is_not_paged() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let v: Value = json_ok(get(&sim, &t, "/api/v2/oauth/scopes").await, 200).await;
+    let v: Value = get_json(&sim, &t, "/api/v2/oauth/scopes").await;
     assert_eq!(v["total"], 6);
     assert!(v["entities"].is_array() && v["selfUri"].is_string());
     assert!(v.get("pageSize").is_none());
     let e = &v["entities"][0];
     assert!(e["id"].is_string() && e["description"].is_string() && e["selfUri"].is_string());
-    let one = json_ok(
-        get(&sim, &t, "/api/v2/oauth/scopes/users:readonly").await,
-        200,
-    )
-    .await;
+    let one = get_json(&sim, &t, "/api/v2/oauth/scopes/users:readonly").await;
     assert_eq!(one["id"], "users:readonly");
     error_body(
         get(&sim, &t, "/api/v2/oauth/scopes/nope").await,
@@ -298,7 +261,7 @@ async fn scopes_listing_is_not_paged() {
     .await;
     // No permission needed: the agent session can read scopes.
     let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
-    json_ok(get(&sim, &agent, "/api/v2/oauth/scopes").await, 200).await;
+    get_json(&sim, &agent, "/api/v2/oauth/scopes").await;
 }
 
 #[tokio::test]
@@ -307,22 +270,14 @@ async fn a_removed_role_stays_referenced_by_its_clients() {
     sim.remove_role(R_SYNC).expect("role exists");
     assert_eq!(sim.remove_role(R_SYNC).map_err(|e| e.status), Err(404));
     let t = admin_token(&sim).await;
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/authorization/roles?id={R_SYNC}"),
-        )
-        .await,
-        200,
+    let v = get_json(
+        &sim,
+        &t,
+        &format!("/api/v2/authorization/roles?id={R_SYNC}"),
     )
     .await;
     assert_eq!(v["total"], 0, "the role is gone");
-    let c = json_ok(
-        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await,
-        200,
-    )
-    .await;
+    let c = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
     assert_eq!(
         c["roleDivisions"][0]["roleId"], R_SYNC,
         "the client still refers to it"

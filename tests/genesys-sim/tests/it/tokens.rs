@@ -7,7 +7,7 @@ use serde_json::json;
 async fn tokens_me_describes_the_client_credentials_token() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let v = json_ok(get(&sim, &t, "/api/v2/tokens/me").await, 200).await;
+    let v = get_json(&sim, &t, "/api/v2/tokens/me").await;
     assert_eq!(v["organization"]["id"], ORG);
     assert_eq!(v["homeOrganization"]["name"], "Demo Org");
     assert!(v["authorizedScope"].is_array());
@@ -73,7 +73,7 @@ async fn delete_user_tokens_ends_that_users_sessions() {
         .expect("mint via code client");
     assert_eq!(s2.expires_in, 28800);
     let other = sim.mint_user_token(U_DEV).expect("mint");
-    let me = json_ok(get(&sim, &s2.access_token, "/api/v2/tokens/me").await, 200).await;
+    let me = get_json(&sim, &s2.access_token, "/api/v2/tokens/me").await;
     assert_eq!(me["OAuthClient"]["id"], C_CODE);
     assert_eq!(
         me["authorizedScope"],
@@ -135,7 +135,7 @@ async fn user_tokens_carry_the_users_permissions() {
         "missing.any.permissions",
     )
     .await;
-    let me = json_ok(get(&sim, &t, "/api/v2/tokens/me").await, 200).await;
+    let me = get_json(&sim, &t, "/api/v2/tokens/me").await;
     assert!(me["OAuthClient"]["id"].is_string());
     assert!(sim.mint_user_token(U_DELETED).is_err());
     assert!(

@@ -31,7 +31,7 @@ async fn poll_until(
     done: &str,
 ) -> (Value, usize) {
     for polls in 1..20 {
-        let v = json_ok(get(sim, t, path).await, 200).await;
+        let v = get_json(sim, t, path).await;
         if v["queryStatus"] == done {
             return (v, polls);
         }
@@ -49,11 +49,7 @@ async fn jobs_api_runs_then_pages_through_grouped_rows() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
     let body = json!({"interval": last_days(&sim, 30), "granularity": "Day", "groupBy": ["OauthClientId"], "metrics": ["Requests"]});
-    let sub = json_ok(
-        post(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body).await,
-        200,
-    )
-    .await;
+    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body, 200).await;
     let id = sub["id"].as_str().expect("job id").to_string();
     assert!(sub["selfUri"].is_string() && sub["resultsUri"].is_string());
     let first = format!("/api/v2/usage/aggregates/query/jobs/{id}?pageSize=20");
@@ -70,7 +66,7 @@ async fn jobs_api_runs_then_pages_through_grouped_rows() {
             break;
         };
         assert!(next.contains("after="));
-        page = json_ok(get(&sim, &t, next).await, 200).await;
+        page = get_json(&sim, &t, next).await;
         assert_eq!(page["queryStatus"], "Succeeded");
     }
     assert_eq!(rows.len(), 138);
@@ -112,28 +108,21 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
     let yesterday = day(today(&sim) - Duration::days(1));
     let interval = format!("{yesterday}T00:00:00/{yesterday}T23:59:59");
     // No groupBy: rows come back as stored.
-    let sub = json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": interval, "oauthClientIds": [C_SYNC]}),
-        )
-        .await,
+    let sub = post_json(
+        &sim,
+        &t,
+        "/api/v2/usage/aggregates/query/jobs",
+        &json!({"interval": interval, "oauthClientIds": [C_SYNC]}),
         200,
     )
     .await;
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!(
-                "/api/v2/usage/aggregates/query/jobs/{}",
-                sub["id"].as_str().expect("id")
-            ),
-        )
-        .await,
-        200,
+    let v = get_json(
+        &sim,
+        &t,
+        &format!(
+            "/api/v2/usage/aggregates/query/jobs/{}",
+            sub["id"].as_str().expect("id")
+        ),
     )
     .await;
     assert_eq!(
@@ -147,22 +136,14 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
         && r["status200"].is_u64()));
     // Group by template and method across clients, filtered by method.
     let body = json!({"interval": interval, "groupBy": ["TemplateUri", "HttpMethod"], "httpMethods": ["PATCH"]});
-    let sub = json_ok(
-        post(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body).await,
-        200,
-    )
-    .await;
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!(
-                "/api/v2/usage/aggregates/query/jobs/{}",
-                sub["id"].as_str().expect("id")
-            ),
-        )
-        .await,
-        200,
+    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body, 200).await;
+    let v = get_json(
+        &sim,
+        &t,
+        &format!(
+            "/api/v2/usage/aggregates/query/jobs/{}",
+            sub["id"].as_str().expect("id")
+        ),
     )
     .await;
     let e = v["entities"].as_array().expect("entities");
@@ -174,22 +155,14 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
     // UserId grouping.
     let body =
         json!({"interval": last_days(&sim, 30), "groupBy": ["UserId"], "oauthClientIds": [C_CODE]});
-    let sub = json_ok(
-        post(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body).await,
-        200,
-    )
-    .await;
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!(
-                "/api/v2/usage/aggregates/query/jobs/{}",
-                sub["id"].as_str().expect("id")
-            ),
-        )
-        .await,
-        200,
+    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body, 200).await;
+    let v = get_json(
+        &sim,
+        &t,
+        &format!(
+            "/api/v2/usage/aggregates/query/jobs/{}",
+            sub["id"].as_str().expect("id")
+        ),
     )
     .await;
     assert_eq!(v["entities"][0]["user"]["id"], U_AGENT);
@@ -244,19 +217,12 @@ async fn jobs_api_validates_interval_and_page_size() {
         let e = error_body(post(&sim, &t, jobs, &body).await, 400, code).await;
         assert!(e["message"].is_string(), "{what}: {e}");
     }
-    json_ok(
-        post(&sim, &t, jobs, &json!({"interval": interval(100, 10)})).await,
-        200,
-    )
-    .await;
-    let sub = json_ok(
-        post(
-            &sim,
-            &t,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": last_days(&sim, 5)}),
-        )
-        .await,
+    post_json(&sim, &t, jobs, &json!({"interval": interval(100, 10)}), 200).await;
+    let sub = post_json(
+        &sim,
+        &t,
+        "/api/v2/usage/aggregates/query/jobs",
+        &json!({"interval": last_days(&sim, 5)}),
         200,
     )
     .await;
@@ -302,7 +268,7 @@ async fn old_org_query_filters_genesys_owned_clients() {
         day(now)
     );
     let body = json!({"interval": interval, "granularity": "Day", "metrics": ["Requests"], "groupBy": ["OAuthClientId"]});
-    let sub = json_ok(post(&sim, &t, "/api/v2/usage/query", &body).await, 200).await;
+    let sub = post_json(&sim, &t, "/api/v2/usage/query", &body, 200).await;
     let exec = sub["executionId"].as_str().expect("executionId");
     assert!(sub["resultsUri"]
         .as_str()
@@ -336,7 +302,7 @@ async fn old_org_query_filters_genesys_owned_clients() {
     assert!(r0["clientName"].is_string());
     // oauth:client:view is enough for the old endpoint, not for the jobs API.
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    json_ok(post(&sim, &reader, "/api/v2/usage/query", &body).await, 200).await;
+    post_json(&sim, &reader, "/api/v2/usage/query", &body, 200).await;
     let e = error_body(
         post(
             &sim,
@@ -359,14 +325,10 @@ async fn old_org_query_filters_genesys_owned_clients() {
 async fn per_client_summary_and_query() {
     let sim = sim().await;
     let t = admin_token(&sim).await;
-    let sub = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=7"),
-        )
-        .await,
-        200,
+    let sub = get_json(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=7"),
     )
     .await;
     let exec = sub["executionId"]
@@ -394,14 +356,11 @@ async fn per_client_summary_and_query() {
     )
     .await;
     let body = json!({"interval": last_days(&sim, 3), "groupBy": ["TemplateUri"], "metrics": ["Requests", "Status400"]});
-    let sub = json_ok(
-        post(
-            &sim,
-            &t,
-            &format!("/api/v2/oauth/clients/{C_SYNC}/usage/query"),
-            &body,
-        )
-        .await,
+    let sub = post_json(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_SYNC}/usage/query"),
+        &body,
         200,
     )
     .await;
@@ -443,22 +402,14 @@ async fn appended_usage_rows_show_up_and_idle_clients_have_none() {
     .await;
     let t = admin_token(&sim).await;
     let q = json!({"interval": last_days(&sim, 30), "groupBy": ["OauthClientId"], "oauthClientIds": [C_IDLE]});
-    let sub = json_ok(
-        post(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &q).await,
-        200,
-    )
-    .await;
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!(
-                "/api/v2/usage/aggregates/query/jobs/{}",
-                sub["id"].as_str().expect("id")
-            ),
-        )
-        .await,
-        200,
+    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &q, 200).await;
+    let v = get_json(
+        &sim,
+        &t,
+        &format!(
+            "/api/v2/usage/aggregates/query/jobs/{}",
+            sub["id"].as_str().expect("id")
+        ),
     )
     .await;
     assert_eq!(v["entities"].as_array().map(Vec::len), Some(0));
@@ -470,22 +421,14 @@ async fn appended_usage_rows_show_up_and_idle_clients_have_none() {
     )
     .endpoint("GET", "api/v2/users")])
         .expect("add");
-    let sub = json_ok(
-        post(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &q).await,
-        200,
-    )
-    .await;
-    let v = json_ok(
-        get(
-            &sim,
-            &t,
-            &format!(
-                "/api/v2/usage/aggregates/query/jobs/{}",
-                sub["id"].as_str().expect("id")
-            ),
-        )
-        .await,
-        200,
+    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &q, 200).await;
+    let v = get_json(
+        &sim,
+        &t,
+        &format!(
+            "/api/v2/usage/aggregates/query/jobs/{}",
+            sub["id"].as_str().expect("id")
+        ),
     )
     .await;
     assert_eq!(v["entities"][0]["requestCount"], 9);
