@@ -26,8 +26,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// EventBridge `Source` of the audit's security events.
-pub const EVENT_SOURCE: &str = "credguard.audit";
+pub use credguard::audit::events::EVENT_SOURCE;
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 

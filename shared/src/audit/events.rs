@@ -8,6 +8,9 @@ use super::findings::{Finding, Subject};
 use crate::ports::events::{SecurityEvent, Severity};
 use serde_json::{json, Value};
 
+/// EventBridge `Source` of the audit's security events (the function's and the CLI's runs).
+pub const EVENT_SOURCE: &str = "credguard.audit";
+
 pub const DETAIL_COMPLETED: &str = "Audit Completed";
 pub const DETAIL_FINDING: &str = "Audit Finding";
 pub const DETAIL_CHANGES: &str = "Audit Changes";

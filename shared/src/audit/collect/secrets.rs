@@ -6,9 +6,9 @@ use crate::audit::config::AuditConfig;
 use crate::audit::findings::Source;
 use crate::credential::{TAG_CLIENT_ID, TAG_MAX_AGE_DAYS, TAG_PARTNER_CLIENT_ID};
 use crate::ports::records::RecordStore;
-use crate::ports::secrets::{SecretMetadata, SecretStore, AWSCURRENT, AWSPENDING};
+use crate::ports::secrets::{SecretMetadata, SecretStore, AWSCURRENT};
 use crate::records::audit::{AuditRecords, RecentRotation};
-use crate::rotation::driver::owned_by_secrets_manager;
+use crate::rotation::driver::{owned_by_secrets_manager, pending_version};
 use chrono::{DateTime, Utc};
 use futures::{stream, StreamExt};
 use std::collections::BTreeMap;
@@ -92,18 +92,16 @@ pub(super) async fn managed_secrets<S: SecretStore, R: RecordStore>(
                 let (current_created, pending_created, versions_known) =
                     match secrets.list_versions(&meta.name).await {
                         Ok(versions) => {
-                            let created = |stage: &str, not: &str| {
+                            let created = |id: Option<&str>| {
                                 versions
                                     .iter()
-                                    .find(|v| {
-                                        v.stages.iter().any(|s| s == stage)
-                                            && !v.stages.iter().any(|s| s == not)
-                                    })
+                                    .find(|v| Some(v.version_id.as_str()) == id)
                                     .and_then(|v| v.created)
                             };
                             (
-                                created(AWSCURRENT, ""),
-                                created(AWSPENDING, AWSCURRENT),
+                                created(meta.version_with_stage(AWSCURRENT)),
+                                // Rotation's own test of an unfinished rotation.
+                                created(pending_version(&meta)),
                                 true,
                             )
                         }

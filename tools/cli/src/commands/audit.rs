@@ -95,7 +95,7 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<Exit, CliError> {
         }
         (true, Some(records)) => audit(&admin.client, &secrets, &records, &NoEvents, &config, &request).await?,
         (false, Some(records)) => {
-            let events = EventBridgePublisher::new(&ctx.aws, ctx.event_bus(), "credguard.audit");
+            let events = EventBridgePublisher::new(&ctx.aws, ctx.event_bus(), credguard::audit::events::EVENT_SOURCE);
             audit(&admin.client, &secrets, &records, &events, &config, &request).await?
         }
     };
