@@ -373,6 +373,64 @@ async fn a_crash_loop_cannot_reset_the_regeneration_bound() {
     );
 }
 
+/// Invariant 3's bound, found by the interleaving test (503, dropped after applying, 503):
+/// three regenerations in one attempt whose answers never arrived. The one that was applied
+/// left a secret nobody received, so nothing can store it; the attempt must not regenerate a
+/// fourth time, must say so loudly (failed, CRITICAL, the secret tagged for a person), and a
+/// person's "rotate now" must recover it.
+#[tokio::test]
+async fn regenerations_lost_up_to_the_bound_stop_loudly_and_rotate_now_recovers() {
+    use credguard::credential::TAG_LAST_FAILURE;
+    use credguard::ports::events::Severity;
+    use genesys_sim::FaultMode;
+    let env = env().await;
+    let name = env.managed(
+        "credguard/hr",
+        HR_SYNC,
+        HR_SYNC_SECRET,
+        json!({"integrationCredentials": []}),
+    );
+    env.secrets
+        .set_tag(&name, "credguard:rotated-at", "2026-01-01T00:00:00.000Z");
+    let ctl = env.sim.control();
+    for rule in [
+        FaultRule::status(SECRET_OP, 503),
+        FaultRule::new(SECRET_OP, FaultMode::DropAfterApply),
+        FaultRule::status(SECRET_OP, 503),
+    ] {
+        ctl.add_fault(rule.times(1)).unwrap();
+        env.sweep().await;
+        env.lapse_leases();
+    }
+    let sweep = env.sweep().await;
+    assert_eq!(
+        report_of(&sweep, &name)["errorType"],
+        "Fatal.RegenerationLimit"
+    );
+    let records = env.rotation_records(&name);
+    assert_eq!(records.len(), 1, "one attempt: {records:?}");
+    assert_eq!(records[0]["regenerations"], 3);
+    assert_eq!(ctl.call_count(SECRET_OP), 3, "no fourth regeneration");
+    assert!(
+        !env.current_works(&name).await,
+        "the applied regeneration killed the stored secret"
+    );
+    let loud = env
+        .events
+        .events()
+        .iter()
+        .any(|e| e.detail_type == "Rotation Failed" && e.severity == Severity::Critical);
+    assert!(loud, "a CRITICAL Rotation Failed event");
+    let tag = env.secrets.metadata(&name).unwrap().tags[TAG_LAST_FAILURE].clone();
+    assert!(tag.contains("Fatal.RegenerationLimit"), "{tag}");
+    // The sweep leaves it to a person...
+    env.sweep().await;
+    assert_eq!(ctl.call_count(SECRET_OP), 3);
+    // ...whose rotate now starts a fresh attempt and recovers.
+    assert!(rotated(&env.rotate_now(&name, false, None).await));
+    assert!(env.current_works(&name).await);
+}
+
 /// The retirement is recorded on the attempt that scheduled it, not on whichever is latest.
 #[tokio::test]
 async fn retirement_is_recorded_on_the_attempt_that_scheduled_it() {

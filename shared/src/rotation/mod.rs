@@ -29,7 +29,9 @@
 //! 3. **Nothing is lost.** A regenerated secret is stored as `AWSPENDING` before anything
 //!    else happens, and the intent is recorded before the call; at most a bounded number of
 //!    `POST …/secret` (or partner creates) are made per attempt, counted in its record and
-//!    never reset (`attempt::StepCtx::counted_secret_call`).
+//!    never reset (`attempt::StepCtx::counted_secret_call`). A regeneration whose answer was
+//!    lost left a secret nobody received; past the bound the attempt stops
+//!    (`Fatal.RegenerationLimit`, a CRITICAL event, the secret tagged) for a person's rotate now.
 //! 4. **Every request gets an outcome.** Each step's outcome is recorded with its attempt
 //!    (`Rotator::conclude`); "rotate now" fails its invocation unless it rotated; the sweep's
 //!    invocation fails while a retryable failure or an unfinished attempt remains, so Lambda
