@@ -6,8 +6,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn reset_restores_the_start_seed_and_config() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     post_json(
         &sim,
         &t,
@@ -26,12 +25,7 @@ async fn reset_restores_the_start_seed_and_config() {
         (sim.now() - chrono::Utc::now()).num_seconds().abs() < 5,
         "clock offset cleared"
     );
-    error_body(
-        get(&sim, &t, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &t, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
     let t = admin_token(&sim).await;
     let list = get_json(&sim, &t, "/api/v2/oauth/clients").await;
     assert_eq!(list["total"], 9);

@@ -60,8 +60,7 @@ fn client_body(name: &str, role: &str) -> Value {
 
 #[tokio::test]
 async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
-    let sim = sim().await;
-    let admin = admin_token(&sim).await;
+    let (sim, admin) = sim_as_admin().await;
     // The tool creates a client, a person gives it more roles and resets its secret, the tool
     // deletes it and revokes its own token.
     let created = post_json(
@@ -197,8 +196,7 @@ async fn a_secret_reset_can_be_logged_as_rotate() {
 
 #[tokio::test]
 async fn filters_sorting_paging_and_errors() {
-    let sim = sim().await;
-    let admin = admin_token(&sim).await;
+    let (sim, admin) = sim_as_admin().await;
     for id in [C_SYNC, C_REPORT, C_IDLE] {
         post_json(
             &sim,
@@ -254,12 +252,7 @@ async fn filters_sorting_paging_and_errors() {
             "invalid.value",
         ),
     ] {
-        error_body(
-            post(&sim, &admin, "/api/v2/audits/query", &body).await,
-            400,
-            code,
-        )
-        .await;
+        post_error(&sim, &admin, "/api/v2/audits/query", &body, (400, code)).await;
     }
     let sub = post_json(
         &sim,
@@ -271,55 +264,45 @@ async fn filters_sorting_paging_and_errors() {
     .await;
     let id = sub["id"].as_str().unwrap();
     // Results before the query has succeeded, a foreign cursor, an unknown query.
-    error_body(
-        get(&sim, &admin, &format!("/api/v2/audits/query/{id}/results")).await,
-        400,
-        "bad.request",
+    get_error(
+        &sim,
+        &admin,
+        &format!("/api/v2/audits/query/{id}/results"),
+        BAD_REQUEST,
     )
     .await;
     get_json(&sim, &admin, &format!("/api/v2/audits/query/{id}")).await;
     get_json(&sim, &admin, &format!("/api/v2/audits/query/{id}")).await;
-    error_body(
-        get(
-            &sim,
-            &admin,
-            &format!("/api/v2/audits/query/{id}/results?cursor=xyz"),
-        )
-        .await,
-        400,
-        "invalid.value",
+    get_error(
+        &sim,
+        &admin,
+        &format!("/api/v2/audits/query/{id}/results?cursor=xyz"),
+        INVALID_VALUE,
     )
     .await;
-    error_body(
-        get(
-            &sim,
-            &admin,
-            &format!("/api/v2/audits/query/{id}/results?pageSize=501"),
-        )
-        .await,
-        400,
-        "invalid.value",
+    get_error(
+        &sim,
+        &admin,
+        &format!("/api/v2/audits/query/{id}/results?pageSize=501"),
+        INVALID_VALUE,
     )
     .await;
-    error_body(
-        get(&sim, &admin, "/api/v2/audits/query/no-such-query").await,
-        404,
-        "not.found",
+    get_error(
+        &sim,
+        &admin,
+        "/api/v2/audits/query/no-such-query",
+        NOT_FOUND,
     )
     .await;
 
     // audits:audit:view is required; the Integration Reader role lacks it.
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    error_body(
-        post(
-            &sim,
-            &reader,
-            "/api/v2/audits/query",
-            &json!({"interval": around_now(&sim)}),
-        )
-        .await,
-        403,
-        "missing.any.permissions",
+    post_error(
+        &sim,
+        &reader,
+        "/api/v2/audits/query",
+        &json!({"interval": around_now(&sim)}),
+        MISSING_PERMISSIONS,
     )
     .await;
     let mapping = get_json(&sim, &admin, "/api/v2/audits/query/servicemapping").await;

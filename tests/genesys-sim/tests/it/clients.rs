@@ -12,8 +12,7 @@ fn cc_body(name: &str, role: &str) -> Value {
 
 #[tokio::test]
 async fn list_is_one_page_of_full_clients_without_secrets() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let v = get_json(&sim, &t, "/api/v2/oauth/clients").await;
     let entities = v["entities"].as_array().expect("entities");
     assert_eq!(entities.len(), 9);
@@ -101,8 +100,7 @@ async fn list_pages_follow_next_uri_when_configured() {
 
 #[tokio::test]
 async fn get_client_and_unknown_client() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let v = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
     assert_eq!(v["id"], C_SYNC);
     assert_eq!(
@@ -111,18 +109,12 @@ async fn get_client_and_unknown_client() {
     );
     assert_eq!(v["createdBy"]["id"], U_ADMIN);
     assert!(v.get("secret").is_none());
-    error_body(
-        get(&sim, &t, "/api/v2/oauth/clients/0000-nope").await,
-        404,
-        "not.found",
-    )
-    .await;
+    get_error(&sim, &t, "/api/v2/oauth/clients/0000-nope", NOT_FOUND).await;
 }
 
 #[tokio::test]
 async fn create_returns_secret_once_and_validates() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let v = post_json(
         &sim,
         &t,
@@ -165,12 +157,7 @@ async fn create_returns_secret_once_and_validates() {
             "roleDivisions",
         ),
     ] {
-        let e = error_body(
-            post(&sim, &t, "/api/v2/oauth/clients", &body).await,
-            400,
-            code,
-        )
-        .await;
+        let e = post_error(&sim, &t, "/api/v2/oauth/clients", &body, (400, code)).await;
         assert_eq!(e["details"][0]["fieldName"], field, "{e}");
     }
     // Bounds are inclusive.
@@ -185,8 +172,7 @@ fn uuid_like(s: &str) -> bool {
 
 #[tokio::test]
 async fn grant_types_are_normalised_or_kept() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     for (given, stored) in [
         ("client_credentials", "CLIENT-CREDENTIALS"),
         ("Client-Credentials", "CLIENT-CREDENTIALS"),
@@ -202,8 +188,7 @@ async fn grant_types_are_normalised_or_kept() {
 
 #[tokio::test]
 async fn put_is_a_full_replace_and_never_returns_the_secret() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let created = post_json(
         &sim,
         &t,
@@ -239,30 +224,23 @@ async fn put_is_a_full_replace_and_never_returns_the_secret() {
         json_ok(grant(&sim, &id, s).await, 200).await["expires_in"],
         900
     );
-    error_body(
-        put(
-            &sim,
-            &t,
-            &format!("/api/v2/oauth/clients/{id}"),
-            &json!({"name": "x"}),
-        )
-        .await,
-        400,
-        "bad.request",
+    put_error(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{id}"),
+        &json!({"name": "x"}),
+        BAD_REQUEST,
     )
     .await;
-    error_body(
-        put(&sim, &t, "/api/v2/oauth/clients/nope", &body).await,
-        404,
-        "not.found",
-    )
-    .await;
+    put_error(&sim, &t, "/api/v2/oauth/clients/nope", &body, NOT_FOUND).await;
     let mut bad = body.clone();
     bad["state"] = json!("inactive");
-    error_body(
-        put(&sim, &t, &format!("/api/v2/oauth/clients/{id}"), &bad).await,
-        400,
-        "invalid.value",
+    put_error(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{id}"),
+        &bad,
+        INVALID_VALUE,
     )
     .await;
 }
@@ -280,18 +258,14 @@ async fn delete_young_client_removes_it() {
     assert_eq!(r.status(), 204);
     assert!(r.headers().contains_key("inin-correlation-id"));
     assert!(r.text().await.unwrap_or_default().is_empty(), "empty body");
-    error_body(
-        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_REPORT}")).await,
-        404,
-        "not.found",
+    get_error(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_REPORT}"),
+        NOT_FOUND,
     )
     .await;
-    error_body(
-        get(&sim, &victim, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &victim, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
     let view = sim.client_view(C_REPORT).expect("remembered");
     assert!(!view.exists);
     assert_eq!(view.state, "deleted");
@@ -300,8 +274,7 @@ async fn delete_young_client_removes_it() {
 
 #[tokio::test]
 async fn delete_old_client_deactivates_for_seven_days() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let victim = token(&sim, C_IDLE, &secret("legacy")).await;
     assert_eq!(
         delete(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}"))
@@ -321,12 +294,7 @@ async fn delete_old_client_deactivates_for_seven_days() {
             .abs()
             < 5
     );
-    error_body(
-        get(&sim, &victim, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &victim, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
     let r = grant(&sim, C_IDLE, &secret("legacy")).await;
     assert_eq!(r.status(), 401);
     // Still listed while inactive, then purged after seven days.
@@ -338,10 +306,11 @@ async fn delete_old_client_deactivates_for_seven_days() {
         .any(|c| c["id"] == C_IDLE));
     sim.advance_clock(7 * 86400 + 60);
     let t = admin_token(&sim).await;
-    error_body(
-        get(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}")).await,
-        404,
-        "not.found",
+    get_error(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_IDLE}"),
+        NOT_FOUND,
     )
     .await;
     assert!(!sim.client_view(C_IDLE).expect("view").exists);
@@ -349,19 +318,14 @@ async fn delete_old_client_deactivates_for_seven_days() {
 
 #[tokio::test]
 async fn role_grant_check_can_be_switched_off() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     // The rotation tool holds Credential Admin but not the protected Master Admin role.
-    let e = error_body(
-        post(
-            &sim,
-            &t,
-            "/api/v2/oauth/clients",
-            &cc_body("escalate", R_MASTER),
-        )
-        .await,
-        400,
-        "bad.request",
+    let e = post_error(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &cc_body("escalate", R_MASTER),
+        BAD_REQUEST,
     )
     .await;
     assert!(
@@ -378,10 +342,12 @@ async fn role_grant_check_can_be_switched_off() {
     // PUT on a client holding a role the caller lacks is refused too.
     let body = json!({"name": "Break-glass Automation", "authorizedGrantType": "CLIENT-CREDENTIALS",
         "roleDivisions": [{"roleId": R_MASTER, "divisionId": "*"}], "state": "disabled"});
-    error_body(
-        put(&sim, &t, &format!("/api/v2/oauth/clients/{C_PRIV}"), &body).await,
-        400,
-        "bad.request",
+    put_error(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_PRIV}"),
+        &body,
+        BAD_REQUEST,
     )
     .await;
     post_json(
@@ -427,25 +393,22 @@ async fn role_grant_check_can_be_switched_off() {
 
 #[tokio::test]
 async fn regenerate_secret_of_unknown_client_is_404_and_needs_edit_permission() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
-    error_body(
-        post(&sim, &t, "/api/v2/oauth/clients/nope/secret", &Value::Null).await,
-        404,
-        "not.found",
+    let (sim, t) = sim_as_admin().await;
+    post_error(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients/nope/secret",
+        &Value::Null,
+        NOT_FOUND,
     )
     .await;
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    let e = error_body(
-        post(
-            &sim,
-            &reader,
-            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
-            &Value::Null,
-        )
-        .await,
-        403,
-        "missing.any.permissions",
+    let e = post_error(
+        &sim,
+        &reader,
+        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+        &Value::Null,
+        MISSING_PERMISSIONS,
     )
     .await;
     assert!(e["message"]

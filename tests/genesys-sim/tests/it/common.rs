@@ -37,6 +37,13 @@ pub async fn sim() -> SimHandle {
     sim_with(SimConfig::default()).await
 }
 
+/// A started simulator and the demo admin's token: where most tests begin.
+pub async fn sim_as_admin() -> (SimHandle, String) {
+    let sim = sim().await;
+    let token = admin_token(&sim).await;
+    (sim, token)
+}
+
 pub async fn sim_with(config: SimConfig) -> SimHandle {
     start(config, Seed::demo()).await.expect("simulator starts")
 }
@@ -170,4 +177,49 @@ pub async fn admin_json(
     let status = r.status().as_u16();
     let text = r.text().await.unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// An expected ErrorBody: its status and code.
+pub type Expected<'a> = (u16, &'a str);
+pub const NOT_FOUND: Expected = (404, "not.found");
+pub const BAD_CREDENTIALS: Expected = (401, "bad.credentials");
+pub const MISSING_PERMISSIONS: Expected = (403, "missing.any.permissions");
+pub const BAD_REQUEST: Expected = (400, "bad.request");
+pub const INVALID_VALUE: Expected = (400, "invalid.value");
+
+/// `GET path` answered the expected ErrorBody.
+pub async fn get_error(sim: &SimHandle, token: &str, path: &str, expected: Expected<'_>) -> Value {
+    error_body(get(sim, token, path).await, expected.0, expected.1).await
+}
+
+/// `POST path` answered the expected ErrorBody.
+pub async fn post_error(
+    sim: &SimHandle,
+    token: &str,
+    path: &str,
+    body: &Value,
+    expected: Expected<'_>,
+) -> Value {
+    error_body(post(sim, token, path, body).await, expected.0, expected.1).await
+}
+
+/// `PUT path` answered the expected ErrorBody.
+pub async fn put_error(
+    sim: &SimHandle,
+    token: &str,
+    path: &str,
+    body: &Value,
+    expected: Expected<'_>,
+) -> Value {
+    error_body(put(sim, token, path, body).await, expected.0, expected.1).await
+}
+
+/// `DELETE path` answered the expected ErrorBody.
+pub async fn delete_error(
+    sim: &SimHandle,
+    token: &str,
+    path: &str,
+    expected: Expected<'_>,
+) -> Value {
+    error_body(delete(sim, token, path).await, expected.0, expected.1).await
 }

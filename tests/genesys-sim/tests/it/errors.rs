@@ -5,8 +5,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn nonexistent_endpoints_are_404_not_found() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     // Split literals: the repo's lint greps for these tutorial paths in product code.
     let plural = concat!("sec", "rets");
     for (method, path) in [
@@ -40,8 +39,7 @@ async fn nonexistent_endpoints_are_404_not_found() {
 
 #[tokio::test]
 async fn every_response_has_a_fresh_correlation_id_and_no_x_rate_limit_headers() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let a = get(&sim, &t, "/api/v2/oauth/clients").await;
     let b = get(&sim, &t, "/api/v2/oauth/clients").await;
     let id = |r: &reqwest::Response| {
@@ -67,10 +65,12 @@ async fn missing_permission_names_the_permissions() {
     let sim = sim().await;
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
     let body = json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS"});
-    let e = error_body(
-        post(&sim, &reader, "/api/v2/oauth/clients", &body).await,
-        403,
-        "missing.any.permissions",
+    let e = post_error(
+        &sim,
+        &reader,
+        "/api/v2/oauth/clients",
+        &body,
+        MISSING_PERMISSIONS,
     )
     .await;
     assert!(e["message"]
@@ -78,10 +78,11 @@ async fn missing_permission_names_the_permissions() {
         .unwrap_or_default()
         .contains("oauth:client:add"));
     assert_eq!(e["messageParams"]["permissions"], "oauth:client:add");
-    error_body(
-        delete(&sim, &reader, &format!("/api/v2/oauth/clients/{C_SYNC}")).await,
-        403,
-        "missing.any.permissions",
+    delete_error(
+        &sim,
+        &reader,
+        &format!("/api/v2/oauth/clients/{C_SYNC}"),
+        MISSING_PERMISSIONS,
     )
     .await;
     // The read it does hold works.
@@ -93,8 +94,7 @@ async fn missing_permission_names_the_permissions() {
 
 #[tokio::test]
 async fn malformed_bodies_and_wrong_content_types() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let url = format!("{}/api/v2/oauth/clients", sim.api_url());
     let r = http()
         .post(&url)

@@ -12,15 +12,15 @@ const SECRET: &str = "POST /api/v2/oauth/clients/{clientId}/secret";
 
 #[tokio::test]
 async fn status_fault_answers_without_executing_then_expires() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     sim.add_fault(FaultRule::status(LIST, 503).times(2))
         .expect("fault");
     for _ in 0..2 {
-        error_body(
-            get(&sim, &t, "/api/v2/oauth/clients").await,
-            503,
-            "service.unavailable",
+        get_error(
+            &sim,
+            &t,
+            "/api/v2/oauth/clients",
+            (503, "service.unavailable"),
         )
         .await;
     }
@@ -42,16 +42,12 @@ async fn status_fault_answers_without_executing_then_expires() {
     // A 503 on the secret POST does not rotate.
     sim.add_fault(FaultRule::status(SECRET, 503).times(1))
         .expect("fault");
-    error_body(
-        post(
-            &sim,
-            &t,
-            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
-            &Value::Null,
-        )
-        .await,
-        503,
-        "service.unavailable",
+    post_error(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+        &Value::Null,
+        (503, "service.unavailable"),
     )
     .await;
     assert_eq!(
@@ -62,8 +58,7 @@ async fn status_fault_answers_without_executing_then_expires() {
 
 #[tokio::test]
 async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     sim.add_fault(
         FaultRule::status(GET_ONE, 429)
             .retry_after(7)
@@ -84,8 +79,7 @@ async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
 
 #[tokio::test]
 async fn latency_fault_delays_then_executes() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     sim.add_fault(
         FaultRule::new(LIST, FaultMode::Latency)
             .latency_ms(300)
@@ -99,8 +93,7 @@ async fn latency_fault_delays_then_executes() {
 
 #[tokio::test]
 async fn drop_before_apply_gives_a_connection_error_and_no_change() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     sim.add_fault(FaultRule::new(SECRET, FaultMode::DropBeforeApply).times(1))
         .expect("fault");
     let r = http()
@@ -124,8 +117,7 @@ async fn drop_before_apply_gives_a_connection_error_and_no_change() {
 
 #[tokio::test]
 async fn drop_after_apply_changes_state_but_sends_nothing() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     sim.add_fault(FaultRule::new(SECRET, FaultMode::DropAfterApply).times(1))
         .expect("fault");
     let r = http()
@@ -156,8 +148,7 @@ async fn drop_after_apply_changes_state_but_sends_nothing() {
 
 #[tokio::test]
 async fn hang_after_apply_times_the_client_out_after_the_change() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     sim.add_fault(
         FaultRule::new(
             "DELETE /api/v2/oauth/clients/{clientId}",
@@ -236,10 +227,11 @@ async fn fault_admin_api_validates_operations() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["faults"][0]["count"], 2);
     let t = admin_token(&sim).await;
-    error_body(
-        delete(&sim, &t, &format!("/api/v2/tokens/{U_AGENT}")).await,
-        500,
-        "internal.server.error",
+    delete_error(
+        &sim,
+        &t,
+        &format!("/api/v2/tokens/{U_AGENT}"),
+        (500, "internal.server.error"),
     )
     .await;
     let (s, _) = admin_json(&sim, Method::DELETE, "/__sim/faults", None).await;

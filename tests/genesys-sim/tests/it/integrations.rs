@@ -5,8 +5,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn list_is_credential_info_without_fields() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let v = get_json(&sim, &t, "/api/v2/integrations/credentials").await;
     assert_eq!(v["total"], 2);
     assert_eq!(v["pageSize"], 25);
@@ -51,8 +50,7 @@ async fn list_is_credential_info_without_fields() {
 
 #[tokio::test]
 async fn get_redacts_sensitive_fields() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let r = get(
         &sim,
         &t,
@@ -73,18 +71,12 @@ async fn get_redacts_sensitive_fields() {
     .await;
     assert!(imap["credentialFields"].get("password").is_none());
     assert_eq!(imap["credentialFields"]["userName"], "mailbox@demo.invalid");
-    error_body(
-        get(&sim, &t, "/api/v2/integrations/credentials/nope").await,
-        404,
-        "not.found",
-    )
-    .await;
+    get_error(&sim, &t, "/api/v2/integrations/credentials/nope", NOT_FOUND).await;
 }
 
 #[tokio::test]
 async fn rotation_updates_the_credential_secret() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     assert_eq!(
         sim.credential_view(CRED_DA).expect("view")["clientSecretCurrent"],
         true
@@ -129,48 +121,42 @@ async fn rotation_updates_the_credential_secret() {
     // Validation.
     let missing =
         json!({"type": {"name": "pureCloudOAuthClient"}, "credentialFields": {"clientId": C_DA}});
-    error_body(
-        put(
-            &sim,
-            &t,
-            &format!("/api/v2/integrations/credentials/{CRED_DA}"),
-            &missing,
-        )
-        .await,
-        400,
-        "bad.request",
+    put_error(
+        &sim,
+        &t,
+        &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+        &missing,
+        BAD_REQUEST,
     )
     .await;
     let unknown = json!({"type": "martian", "credentialFields": {}});
-    error_body(
-        put(
-            &sim,
-            &t,
-            &format!("/api/v2/integrations/credentials/{CRED_DA}"),
-            &unknown,
-        )
-        .await,
-        400,
-        "invalid.value",
+    put_error(
+        &sim,
+        &t,
+        &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+        &unknown,
+        INVALID_VALUE,
     )
     .await;
-    error_body(
-        put(&sim, &t, "/api/v2/integrations/credentials/nope", &body).await,
-        404,
-        "not.found",
+    put_error(
+        &sim,
+        &t,
+        "/api/v2/integrations/credentials/nope",
+        &body,
+        NOT_FOUND,
     )
     .await;
 }
 
 #[tokio::test]
 async fn credential_permissions_create_delete_and_types() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    let e = error_body(
-        get(&sim, &reader, "/api/v2/integrations/credentials").await,
-        403,
-        "missing.any.permissions",
+    let e = get_error(
+        &sim,
+        &reader,
+        "/api/v2/integrations/credentials",
+        MISSING_PERMISSIONS,
     )
     .await;
     assert!(e["message"]
@@ -179,10 +165,12 @@ async fn credential_permissions_create_delete_and_types() {
         .contains("integrations:integration:view"));
     // The demo admin role has view+edit but not add/delete.
     let body = json!({"name": "new", "type": {"name": "basicAuth"}, "credentialFields": {"userName": "u", "password": "p"}});
-    error_body(
-        post(&sim, &t, "/api/v2/integrations/credentials", &body).await,
-        403,
-        "missing.any.permissions",
+    post_error(
+        &sim,
+        &t,
+        "/api/v2/integrations/credentials",
+        &body,
+        MISSING_PERMISSIONS,
     )
     .await;
     let master = token(&sim, C_PRIV, &secret("break-glass")).await;
@@ -205,15 +193,11 @@ async fn credential_permissions_create_delete_and_types() {
         .status(),
         204
     );
-    error_body(
-        get(
-            &sim,
-            &master,
-            &format!("/api/v2/integrations/credentials/{id}"),
-        )
-        .await,
-        404,
-        "not.found",
+    get_error(
+        &sim,
+        &master,
+        &format!("/api/v2/integrations/credentials/{id}"),
+        NOT_FOUND,
     )
     .await;
     let types = get_json(&sim, &t, "/api/v2/integrations/credentials/types").await;

@@ -112,8 +112,7 @@ async fn login_host_serves_only_the_token_endpoint() {
 
 #[tokio::test]
 async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
-    let sim = sim().await;
-    let admin = admin_token(&sim).await;
+    let (sim, admin) = sim_as_admin().await;
     let victim = token(&sim, C_SYNC, &secret("hr-sync")).await;
     assert_eq!(get(&sim, &victim, "/api/v2/tokens/me").await.status(), 200);
     let body = json!({"name": "HR Directory Sync", "authorizedGrantType": "CLIENT-CREDENTIALS",
@@ -131,12 +130,7 @@ async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
     )
     .await;
     assert_eq!(v["state"], "disabled");
-    error_body(
-        get(&sim, &victim, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &victim, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
     let r = grant(&sim, C_SYNC, &secret("hr-sync")).await;
     let v = login_error(r, 401, "invalid_client").await;
     assert!(v["description"]
@@ -157,29 +151,18 @@ async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
         200,
     )
     .await;
-    error_body(
-        get(&sim, &victim, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &victim, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
     token(&sim, C_SYNC, &secret("hr-sync")).await;
 }
 
 #[tokio::test]
 async fn token_expires_with_the_simulated_clock() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     assert_eq!(get(&sim, &t, "/api/v2/tokens/me").await.status(), 200);
     sim.advance_clock(3599);
     assert_eq!(get(&sim, &t, "/api/v2/tokens/me").await.status(), 200);
     sim.advance_clock(2);
-    error_body(
-        get(&sim, &t, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &t, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
 }
 
 #[tokio::test]
@@ -250,12 +233,7 @@ async fn revoke_tokens_on_secret_reset_switch() {
         200,
     )
     .await;
-    error_body(
-        get(&sim, &old_token, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &old_token, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
 }
 
 #[tokio::test]

@@ -63,8 +63,7 @@ async fn limit_per_token_with_retry_after_and_reset() {
 
 #[tokio::test]
 async fn limit_changes_at_runtime() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
     assert_eq!(header(&r, "inin-ratelimit-allowed"), 300);
     sim.patch_config(&json!({"rateLimitPerMinute": 1}))

@@ -6,8 +6,7 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn roles_by_repeated_ids() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let v = get_json(
         &sim,
         &t,
@@ -32,8 +31,7 @@ async fn roles_by_repeated_ids() {
 
 #[tokio::test]
 async fn roles_paging_follows_next_uri() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let mut path = "/api/v2/authorization/roles?pageSize=4".to_string();
     let mut names = Vec::new();
     let mut pages = 0;
@@ -60,16 +58,18 @@ async fn roles_paging_follows_next_uri() {
     let default = get_json(&sim, &t, "/api/v2/authorization/roles").await;
     assert_eq!(default["pageSize"], 25);
     assert!(default.get("nextUri").is_none());
-    error_body(
-        get(&sim, &t, "/api/v2/authorization/roles?pageSize=501").await,
-        400,
-        "bad.request",
+    get_error(
+        &sim,
+        &t,
+        "/api/v2/authorization/roles?pageSize=501",
+        BAD_REQUEST,
     )
     .await;
-    error_body(
-        get(&sim, &t, "/api/v2/authorization/roles?pageSize=abc").await,
-        400,
-        "invalid.value",
+    get_error(
+        &sim,
+        &t,
+        "/api/v2/authorization/roles?pageSize=abc",
+        INVALID_VALUE,
     )
     .await;
 }
@@ -82,10 +82,11 @@ async fn max_roles_page_size_is_configurable() {
     })
     .await;
     let t = admin_token(&sim).await;
-    error_body(
-        get(&sim, &t, "/api/v2/authorization/roles?pageSize=4").await,
-        400,
-        "bad.request",
+    get_error(
+        &sim,
+        &t,
+        "/api/v2/authorization/roles?pageSize=4",
+        BAD_REQUEST,
     )
     .await;
     get_json(&sim, &t, "/api/v2/authorization/roles?pageSize=3").await;
@@ -93,21 +94,16 @@ async fn max_roles_page_size_is_configurable() {
 
 #[tokio::test]
 async fn single_role_and_permission_check() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let v = get_json(&sim, &t, &format!("/api/v2/authorization/roles/{R_SYNC}")).await;
     assert_eq!(v["name"], "Directory Sync");
-    error_body(
-        get(&sim, &t, "/api/v2/authorization/roles/nope").await,
-        404,
-        "not.found",
-    )
-    .await;
+    get_error(&sim, &t, "/api/v2/authorization/roles/nope", NOT_FOUND).await;
     let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
-    let e = error_body(
-        get(&sim, &agent, "/api/v2/authorization/roles").await,
-        403,
-        "missing.any.permissions",
+    let e = get_error(
+        &sim,
+        &agent,
+        "/api/v2/authorization/roles",
+        MISSING_PERMISSIONS,
     )
     .await;
     assert!(e["message"]
@@ -118,8 +114,7 @@ async fn single_role_and_permission_check() {
 
 #[tokio::test]
 async fn user_expands() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let plain = get_json(&sim, &t, &format!("/api/v2/users/{U_FORMER}")).await;
     assert_eq!(plain["email"], "pat.former@demo.invalid");
     assert_eq!(plain["state"], "active");
@@ -170,14 +165,8 @@ async fn user_expands() {
 
 #[tokio::test]
 async fn user_state_and_unknown_users() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
-    error_body(
-        get(&sim, &t, &format!("/api/v2/users/{U_DELETED}")).await,
-        404,
-        "not.found",
-    )
-    .await;
+    let (sim, t) = sim_as_admin().await;
+    get_error(&sim, &t, &format!("/api/v2/users/{U_DELETED}"), NOT_FOUND).await;
     let v = get_json(
         &sim,
         &t,
@@ -185,16 +174,12 @@ async fn user_state_and_unknown_users() {
     )
     .await;
     assert_eq!(v["state"], "deleted");
-    error_body(
-        get(&sim, &t, "/api/v2/users/nobody").await,
-        404,
-        "not.found",
-    )
-    .await;
-    error_body(
-        get(&sim, &t, &format!("/api/v2/users/{U_ADMIN}?state=weird")).await,
-        400,
-        "invalid.value",
+    get_error(&sim, &t, "/api/v2/users/nobody", NOT_FOUND).await;
+    get_error(
+        &sim,
+        &t,
+        &format!("/api/v2/users/{U_ADMIN}?state=weird"),
+        INVALID_VALUE,
     )
     .await;
     let roles = get_json(&sim, &t, &format!("/api/v2/users/{U_ADMIN}/roles")).await;
@@ -203,8 +188,7 @@ async fn user_state_and_unknown_users() {
 
 #[tokio::test]
 async fn scim_user() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let r = get(&sim, &t, &format!("/api/v2/scim/v2/users/{U_FORMER}")).await;
     let ct = r
         .headers()
@@ -231,20 +215,14 @@ async fn scim_user() {
         .ends_with(U_FORMER));
     let active = get_json(&sim, &t, &format!("/api/v2/scim/v2/users/{U_ADMIN}")).await;
     assert_eq!(active["active"], true);
-    error_body(
-        get(&sim, &t, "/api/v2/scim/v2/users/nobody").await,
-        404,
-        "not.found",
-    )
-    .await;
+    get_error(&sim, &t, "/api/v2/scim/v2/users/nobody", NOT_FOUND).await;
     let list = get_json(&sim, &t, "/api/v2/scim/v2/users?filter=active%20eq%20false").await;
     assert_eq!(list["Resources"][0]["id"], U_FORMER, "capital R Resources");
 }
 
 #[tokio::test]
 async fn scopes_listing_is_not_paged() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let v: Value = get_json(&sim, &t, "/api/v2/oauth/scopes").await;
     assert_eq!(v["total"], 6);
     assert!(v["entities"].is_array() && v["selfUri"].is_string());
@@ -253,12 +231,7 @@ async fn scopes_listing_is_not_paged() {
     assert!(e["id"].is_string() && e["description"].is_string() && e["selfUri"].is_string());
     let one = get_json(&sim, &t, "/api/v2/oauth/scopes/users:readonly").await;
     assert_eq!(one["id"], "users:readonly");
-    error_body(
-        get(&sim, &t, "/api/v2/oauth/scopes/nope").await,
-        404,
-        "not.found",
-    )
-    .await;
+    get_error(&sim, &t, "/api/v2/oauth/scopes/nope", NOT_FOUND).await;
     // No permission needed: the agent session can read scopes.
     let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
     get_json(&sim, &agent, "/api/v2/oauth/scopes").await;

@@ -5,8 +5,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn tokens_me_describes_the_client_credentials_token() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let v = get_json(&sim, &t, "/api/v2/tokens/me").await;
     assert_eq!(v["organization"]["id"], ORG);
     assert_eq!(v["homeOrganization"]["name"], "Demo Org");
@@ -25,8 +24,7 @@ async fn tokens_me_describes_the_client_credentials_token() {
 
 #[tokio::test]
 async fn head_tokens_me_checks_validity_without_a_body() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let r = http()
         .head(format!("{}/api/v2/tokens/me", sim.api_url()))
         .bearer_auth(&t)
@@ -47,26 +45,19 @@ async fn head_tokens_me_checks_validity_without_a_body() {
 
 #[tokio::test]
 async fn delete_tokens_me_revokes_exactly_that_token() {
-    let sim = sim().await;
-    let a = admin_token(&sim).await;
+    let (sim, a) = sim_as_admin().await;
     let b = admin_token(&sim).await;
     assert_eq!(sim.client_view(C_ADMIN).expect("view").active_tokens, 2);
     let r = delete(&sim, &a, "/api/v2/tokens/me").await;
     assert_eq!(r.status(), 204);
-    error_body(
-        get(&sim, &a, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &a, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
     assert_eq!(get(&sim, &b, "/api/v2/tokens/me").await.status(), 200);
     assert_eq!(sim.client_view(C_ADMIN).expect("view").active_tokens, 1);
 }
 
 #[tokio::test]
 async fn delete_user_tokens_ends_that_users_sessions() {
-    let sim = sim().await;
-    let admin = admin_token(&sim).await;
+    let (sim, admin) = sim_as_admin().await;
     let s1 = sim.mint_user_token(U_AGENT).expect("mint");
     let s2 = sim
         .mint_user_token_via(U_AGENT, Some(C_CODE))
@@ -87,26 +78,17 @@ async fn delete_user_tokens_ends_that_users_sessions() {
     );
     // Without oauth:token:delete the call is refused.
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    error_body(
-        delete(&sim, &reader, &format!("/api/v2/tokens/{U_AGENT}")).await,
-        403,
-        "missing.any.permissions",
+    delete_error(
+        &sim,
+        &reader,
+        &format!("/api/v2/tokens/{U_AGENT}"),
+        MISSING_PERMISSIONS,
     )
     .await;
     let r = delete(&sim, &admin, &format!("/api/v2/tokens/{U_AGENT}")).await;
     assert_eq!(r.status(), 204);
-    error_body(
-        get(&sim, &s1.access_token, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
-    error_body(
-        get(&sim, &s2.access_token, "/api/v2/tokens/me").await,
-        401,
-        "bad.credentials",
-    )
-    .await;
+    get_error(&sim, &s1.access_token, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    get_error(&sim, &s2.access_token, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
     assert_eq!(
         get(&sim, &other.access_token, "/api/v2/tokens/me")
             .await
@@ -114,12 +96,7 @@ async fn delete_user_tokens_ends_that_users_sessions() {
         200
     );
     assert_eq!(get(&sim, &admin, "/api/v2/tokens/me").await.status(), 200);
-    error_body(
-        delete(&sim, &admin, "/api/v2/tokens/no-such-user").await,
-        404,
-        "not.found",
-    )
-    .await;
+    delete_error(&sim, &admin, "/api/v2/tokens/no-such-user", NOT_FOUND).await;
 }
 
 #[tokio::test]
@@ -129,10 +106,12 @@ async fn user_tokens_carry_the_users_permissions() {
     let t = sim.mint_user_token(U_DEV).expect("mint").access_token;
     assert_eq!(get(&sim, &t, "/api/v2/oauth/clients").await.status(), 200);
     let body = json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS"});
-    error_body(
-        post(&sim, &t, "/api/v2/oauth/clients", &body).await,
-        403,
-        "missing.any.permissions",
+    post_error(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients",
+        &body,
+        MISSING_PERMISSIONS,
     )
     .await;
     let me = get_json(&sim, &t, "/api/v2/tokens/me").await;
@@ -153,10 +132,11 @@ async fn missing_and_bad_bearer_tokens() {
         .await
         .expect("api");
     error_body(r, 401, "authentication.required").await;
-    error_body(
-        get(&sim, "not-a-token", "/api/v2/oauth/clients").await,
-        401,
-        "bad.credentials",
+    get_error(
+        &sim,
+        "not-a-token",
+        "/api/v2/oauth/clients",
+        BAD_CREDENTIALS,
     )
     .await;
     let r = http()

@@ -46,8 +46,7 @@ async fn poll_until(
 
 #[tokio::test]
 async fn jobs_api_runs_then_pages_through_grouped_rows() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let body = json!({"interval": last_days(&sim, 30), "granularity": "Day", "groupBy": ["OauthClientId"], "metrics": ["Requests"]});
     let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body, 200).await;
     let id = sub["id"].as_str().expect("job id").to_string();
@@ -170,8 +169,7 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
 
 #[tokio::test]
 async fn jobs_api_validates_interval_and_page_size() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let now = today(&sim);
     let interval = |from: i64, to: i64| {
         format!(
@@ -214,7 +212,7 @@ async fn jobs_api_validates_interval_and_page_size() {
             "invalid.value",
         ),
     ] {
-        let e = error_body(post(&sim, &t, jobs, &body).await, 400, code).await;
+        let e = post_error(&sim, &t, jobs, &body, (400, code)).await;
         assert!(e["message"].is_string(), "{what}: {e}");
     }
     post_json(&sim, &t, jobs, &json!({"interval": interval(100, 10)}), 200).await;
@@ -227,40 +225,32 @@ async fn jobs_api_validates_interval_and_page_size() {
     )
     .await;
     let id = sub["id"].as_str().expect("id");
-    error_body(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/usage/aggregates/query/jobs/{id}?pageSize=1001"),
-        )
-        .await,
-        400,
-        "bad.request",
+    get_error(
+        &sim,
+        &t,
+        &format!("/api/v2/usage/aggregates/query/jobs/{id}?pageSize=1001"),
+        BAD_REQUEST,
     )
     .await;
-    error_body(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/usage/aggregates/query/jobs/{id}?after=garbage"),
-        )
-        .await,
-        400,
-        "bad.request",
+    get_error(
+        &sim,
+        &t,
+        &format!("/api/v2/usage/aggregates/query/jobs/{id}?after=garbage"),
+        BAD_REQUEST,
     )
     .await;
-    error_body(
-        get(&sim, &t, "/api/v2/usage/aggregates/query/jobs/unknown-job").await,
-        404,
-        "not.found",
+    get_error(
+        &sim,
+        &t,
+        "/api/v2/usage/aggregates/query/jobs/unknown-job",
+        NOT_FOUND,
     )
     .await;
 }
 
 #[tokio::test]
 async fn old_org_query_filters_genesys_owned_clients() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let now = today(&sim);
     let interval = format!(
         "{}T00:00:00/{}T00:00:00",
@@ -303,16 +293,12 @@ async fn old_org_query_filters_genesys_owned_clients() {
     // oauth:client:view is enough for the old endpoint, not for the jobs API.
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
     post_json(&sim, &reader, "/api/v2/usage/query", &body, 200).await;
-    let e = error_body(
-        post(
-            &sim,
-            &reader,
-            "/api/v2/usage/aggregates/query/jobs",
-            &json!({"interval": interval}),
-        )
-        .await,
-        403,
-        "missing.any.permissions",
+    let e = post_error(
+        &sim,
+        &reader,
+        "/api/v2/usage/aggregates/query/jobs",
+        &json!({"interval": interval}),
+        MISSING_PERMISSIONS,
     )
     .await;
     assert!(e["message"]
@@ -323,8 +309,7 @@ async fn old_org_query_filters_genesys_owned_clients() {
 
 #[tokio::test]
 async fn per_client_summary_and_query() {
-    let sim = sim().await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_as_admin().await;
     let sub = get_json(
         &sim,
         &t,
@@ -344,15 +329,11 @@ async fn per_client_summary_and_query() {
         .iter()
         .all(|r| r["clientId"] == C_SYNC && r["requests"].as_u64().is_some()));
     // Results of one client are not reachable through another.
-    error_body(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/oauth/clients/{C_ADMIN}/usage/query/results/{exec}"),
-        )
-        .await,
-        404,
-        "not.found",
+    get_error(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_ADMIN}/usage/query/results/{exec}"),
+        NOT_FOUND,
     )
     .await;
     let body = json!({"interval": last_days(&sim, 3), "groupBy": ["TemplateUri"], "metrics": ["Requests", "Status400"]});
@@ -374,21 +355,18 @@ async fn per_client_summary_and_query() {
     assert!(rows
         .iter()
         .all(|r| r["templateUri"].is_string() && r.get("status200").is_none()));
-    error_body(
-        get(&sim, &t, "/api/v2/oauth/clients/nope/usage/summary").await,
-        404,
-        "not.found",
+    get_error(
+        &sim,
+        &t,
+        "/api/v2/oauth/clients/nope/usage/summary",
+        NOT_FOUND,
     )
     .await;
-    error_body(
-        get(
-            &sim,
-            &t,
-            &format!("/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=zero"),
-        )
-        .await,
-        400,
-        "invalid.value",
+    get_error(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=zero"),
+        INVALID_VALUE,
     )
     .await;
 }
