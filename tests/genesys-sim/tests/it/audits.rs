@@ -79,8 +79,11 @@ async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
         .access_token;
     let mut body = client_body("svc", R_MASTER);
     body["roleDivisions"] = json!([{"roleId": R_MASTER, "divisionId": "*"}]);
-    json_ok(
-        put(&sim, &person, &format!("/api/v2/oauth/clients/{id}"), &body).await,
+    put_json(
+        &sim,
+        &person,
+        &format!("/api/v2/oauth/clients/{id}"),
+        &body,
         200,
     )
     .await;

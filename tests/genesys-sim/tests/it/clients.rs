@@ -206,11 +206,7 @@ async fn put_is_a_full_replace_and_never_returns_the_secret() {
     body.as_object_mut().map(|m| m.remove("description"));
     body["name"] = json!("edited");
     body["accessTokenValiditySeconds"] = json!(900);
-    let v = json_ok(
-        put(&sim, &t, &format!("/api/v2/oauth/clients/{id}"), &body).await,
-        200,
-    )
-    .await;
+    let v = put_json(&sim, &t, &format!("/api/v2/oauth/clients/{id}"), &body, 200).await;
     assert_eq!(v["name"], "edited");
     assert_eq!(v["accessTokenValiditySeconds"], 900);
     assert!(v.get("description").is_none());
@@ -384,8 +380,11 @@ async fn role_grant_check_can_be_switched_off() {
         200,
     )
     .await;
-    json_ok(
-        put(&sim, &t, &format!("/api/v2/oauth/clients/{C_PRIV}"), &body).await,
+    put_json(
+        &sim,
+        &t,
+        &format!("/api/v2/oauth/clients/{C_PRIV}"),
+        &body,
         200,
     )
     .await;

@@ -179,6 +179,17 @@ pub async fn admin_json(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// `PUT path` answered `status`, as JSON.
+pub async fn put_json(
+    sim: &SimHandle,
+    token: &str,
+    path: &str,
+    body: &Value,
+    status: u16,
+) -> Value {
+    json_ok(put(sim, token, path, body).await, status).await
+}
+
 /// An expected ErrorBody: its status and code.
 pub type Expected<'a> = (u16, &'a str);
 pub const NOT_FOUND: Expected = (404, "not.found");

@@ -96,14 +96,11 @@ async fn rotation_updates_the_credential_secret() {
     );
     let body = json!({"name": "Integration-5e0c1f2a-data-actions", "type": {"name": "pureCloudOAuthClient"},
                       "credentialFields": {"clientId": C_DA, "clientSecret": new_secret}});
-    let v = json_ok(
-        put(
-            &sim,
-            &t,
-            &format!("/api/v2/integrations/credentials/{CRED_DA}"),
-            &body,
-        )
-        .await,
+    let v = put_json(
+        &sim,
+        &t,
+        &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+        &body,
         200,
     )
     .await;

@@ -118,14 +118,11 @@ async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
     let body = json!({"name": "HR Directory Sync", "authorizedGrantType": "CLIENT-CREDENTIALS",
         "roleDivisions": [{"roleId": R_SYNC, "divisionId": "*"}], "state": "disabled"});
     // The rotation tool holds R_SYNC itself, so the role-grant check lets the PUT through.
-    let v = json_ok(
-        put(
-            &sim,
-            &admin,
-            &format!("/api/v2/oauth/clients/{C_SYNC}"),
-            &body,
-        )
-        .await,
+    let v = put_json(
+        &sim,
+        &admin,
+        &format!("/api/v2/oauth/clients/{C_SYNC}"),
+        &body,
         200,
     )
     .await;
@@ -140,14 +137,11 @@ async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
     // Re-enabling does not revive old tokens, but allows new grants.
     let body = json!({"name": "HR Directory Sync", "authorizedGrantType": "CLIENT-CREDENTIALS",
         "roleDivisions": [{"roleId": R_SYNC, "divisionId": "*"}], "state": "active"});
-    json_ok(
-        put(
-            &sim,
-            &admin,
-            &format!("/api/v2/oauth/clients/{C_SYNC}"),
-            &body,
-        )
-        .await,
+    put_json(
+        &sim,
+        &admin,
+        &format!("/api/v2/oauth/clients/{C_SYNC}"),
+        &body,
         200,
     )
     .await;

@@ -24,6 +24,24 @@ fn last_days(sim: &genesys_sim::SimHandle, days: i64) -> String {
     )
 }
 
+/// A simulator whose usage jobs succeed at the first poll, and the admin's token.
+async fn sim_with_jobs_done_at_once() -> (genesys_sim::SimHandle, String) {
+    let sim = sim_with(SimConfig {
+        usage_polls_before_complete: 0,
+        ..SimConfig::default()
+    })
+    .await;
+    let t = admin_token(&sim).await;
+    (sim, t)
+}
+
+/// Submits a usage job and reads its first result page (one poll: see `sim_with_jobs_done_at_once`).
+async fn job_result(sim: &genesys_sim::SimHandle, t: &str, body: &Value) -> Value {
+    let sub = post_json(sim, t, "/api/v2/usage/aggregates/query/jobs", body, 200).await;
+    let id = sub["id"].as_str().expect("job id");
+    get_json(sim, t, &format!("/api/v2/usage/aggregates/query/jobs/{id}")).await
+}
+
 async fn poll_until(
     sim: &genesys_sim::SimHandle,
     t: &str,
@@ -98,30 +116,14 @@ async fn jobs_api_runs_then_pages_through_grouped_rows() {
 
 #[tokio::test]
 async fn jobs_api_filters_raw_rows_and_groupings() {
-    let sim = sim_with(SimConfig {
-        usage_polls_before_complete: 0,
-        ..SimConfig::default()
-    })
-    .await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_with_jobs_done_at_once().await;
     let yesterday = day(today(&sim) - Duration::days(1));
     let interval = format!("{yesterday}T00:00:00/{yesterday}T23:59:59");
     // No groupBy: rows come back as stored.
-    let sub = post_json(
+    let v = job_result(
         &sim,
         &t,
-        "/api/v2/usage/aggregates/query/jobs",
         &json!({"interval": interval, "oauthClientIds": [C_SYNC]}),
-        200,
-    )
-    .await;
-    let v = get_json(
-        &sim,
-        &t,
-        &format!(
-            "/api/v2/usage/aggregates/query/jobs/{}",
-            sub["id"].as_str().expect("id")
-        ),
     )
     .await;
     assert_eq!(
@@ -135,16 +137,7 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
         && r["status200"].is_u64()));
     // Group by template and method across clients, filtered by method.
     let body = json!({"interval": interval, "groupBy": ["TemplateUri", "HttpMethod"], "httpMethods": ["PATCH"]});
-    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body, 200).await;
-    let v = get_json(
-        &sim,
-        &t,
-        &format!(
-            "/api/v2/usage/aggregates/query/jobs/{}",
-            sub["id"].as_str().expect("id")
-        ),
-    )
-    .await;
+    let v = job_result(&sim, &t, &body).await;
     let e = v["entities"].as_array().expect("entities");
     assert_eq!(e.len(), 1);
     assert_eq!(e[0]["templateUri"], "api/v2/users/{userId}");
@@ -154,16 +147,7 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
     // UserId grouping.
     let body =
         json!({"interval": last_days(&sim, 30), "groupBy": ["UserId"], "oauthClientIds": [C_CODE]});
-    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body, 200).await;
-    let v = get_json(
-        &sim,
-        &t,
-        &format!(
-            "/api/v2/usage/aggregates/query/jobs/{}",
-            sub["id"].as_str().expect("id")
-        ),
-    )
-    .await;
+    let v = job_result(&sim, &t, &body).await;
     assert_eq!(v["entities"][0]["user"]["id"], U_AGENT);
 }
 
@@ -373,23 +357,9 @@ async fn per_client_summary_and_query() {
 
 #[tokio::test]
 async fn appended_usage_rows_show_up_and_idle_clients_have_none() {
-    let sim = sim_with(SimConfig {
-        usage_polls_before_complete: 0,
-        ..SimConfig::default()
-    })
-    .await;
-    let t = admin_token(&sim).await;
+    let (sim, t) = sim_with_jobs_done_at_once().await;
     let q = json!({"interval": last_days(&sim, 30), "groupBy": ["OauthClientId"], "oauthClientIds": [C_IDLE]});
-    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &q, 200).await;
-    let v = get_json(
-        &sim,
-        &t,
-        &format!(
-            "/api/v2/usage/aggregates/query/jobs/{}",
-            sub["id"].as_str().expect("id")
-        ),
-    )
-    .await;
+    let v = job_result(&sim, &t, &q).await;
     assert_eq!(v["entities"].as_array().map(Vec::len), Some(0));
     sim.add_usage(vec![SeedUsageRow::new(
         3,
@@ -399,16 +369,7 @@ async fn appended_usage_rows_show_up_and_idle_clients_have_none() {
     )
     .endpoint("GET", "api/v2/users")])
         .expect("add");
-    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &q, 200).await;
-    let v = get_json(
-        &sim,
-        &t,
-        &format!(
-            "/api/v2/usage/aggregates/query/jobs/{}",
-            sub["id"].as_str().expect("id")
-        ),
-    )
-    .await;
+    let v = job_result(&sim, &t, &q).await;
     assert_eq!(v["entities"][0]["requestCount"], 9);
     assert_eq!(
         v["entities"][0]["date"],
