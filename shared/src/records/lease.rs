@@ -70,17 +70,10 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         ttl: std::time::Duration,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let item = lease_item(name, owner, ttl, now);
-        match self
-            .store
-            .put(item, Condition::NotExistsOrBelow(TTL, now.timestamp()))
-            .await
-        {
-            Ok(()) => Ok(true),
-            // Held: ours to extend, or someone else's.
-            Err(StoreError::ConditionFailed) => self.renew(name, owner, ttl, now).await,
-            Err(e) => Err(e),
-        }
+        let free = Condition::NotExistsOrBelow(TTL, now.timestamp());
+        // Held: ours to extend, or someone else's.
+        Ok(self.put_lease(name, owner, ttl, now, free).await?
+            || self.renew(name, owner, ttl, now).await?)
     }
 
     /// Extends `owner`'s lease to `now + ttl`; `false` if `owner` no longer holds it.
@@ -91,12 +84,21 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         ttl: std::time::Duration,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let ours = Condition::Equals("owner", json!(owner));
+        self.put_lease(name, owner, ttl, now, ours).await
+    }
+
+    /// Writes `owner`'s lease until `now + ttl` if `condition` holds; `false` if it does not.
+    async fn put_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        ttl: std::time::Duration,
+        now: DateTime<Utc>,
+        condition: Condition,
+    ) -> Result<bool, StoreError> {
         let item = lease_item(name, owner, ttl, now);
-        match self
-            .store
-            .put(item, Condition::Equals("owner", json!(owner)))
-            .await
-        {
+        match self.store.put(item, condition).await {
             Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),

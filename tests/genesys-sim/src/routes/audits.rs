@@ -2,8 +2,6 @@
 //! page with a cursor) and the service mapping. Results are fixed at submit time; the first
 //! `auditPollsBeforeComplete` status polls answer `Running`.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -12,6 +10,10 @@ use crate::audits::{matches, service_mapping, Filter};
 use crate::clock::fmt_dt;
 use crate::errors::ApiError;
 use crate::ids;
+use crate::routes::cursor;
+
+/// The kind of the audit queries' page cursors.
+const KIND: &str = "audit";
 use crate::server::{Reply, Req};
 use crate::state::{Caller, State};
 use crate::usage::parse_interval;
@@ -183,19 +185,6 @@ pub fn status(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError>
     Ok(Reply::ok(&status_json(&id, j, state)))
 }
 
-fn cursor_of(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("audit:{offset}"))
-}
-
-fn offset_of(cursor: &str) -> Option<usize> {
-    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    String::from_utf8(raw)
-        .ok()?
-        .strip_prefix("audit:")?
-        .parse()
-        .ok()
-}
-
 pub fn results(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
     let id = req.param("transactionId").to_string();
     let size = req.query_usize("pageSize")?.unwrap_or(DEFAULT_PAGE_SIZE);
@@ -207,7 +196,7 @@ pub fn results(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError
     }
     let offset = match req.query_first("cursor").filter(|c| !c.is_empty()) {
         None => 0,
-        Some(c) => offset_of(c).ok_or_else(|| {
+        Some(c) => cursor::decode(KIND, c).ok_or_else(|| {
             ApiError::invalid_value("The cursor is not one this query returned.")
                 .with_field("cursor")
         })?,
@@ -223,23 +212,11 @@ pub fn results(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError
     let page: Vec<Value> = j.results.get(offset..end).unwrap_or_default().to_vec();
     let mut body = json!({"id": id, "pageSize": size, "entities": page});
     if end < j.results.len() {
-        body["cursor"] = json!(cursor_of(end));
+        body["cursor"] = json!(cursor::encode(KIND, end));
     }
     Ok(Reply::ok(&body))
 }
 
 pub fn mapping(_st: &mut State, _req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
     Ok(Reply::ok(&service_mapping()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_strangers() {
-        assert_eq!(offset_of(&cursor_of(500)), Some(500));
-        assert_eq!(offset_of("nonsense"), None);
-        assert_eq!(offset_of(&URL_SAFE_NO_PAD.encode("usage:3")), None);
-    }
 }

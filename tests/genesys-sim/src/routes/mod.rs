@@ -10,6 +10,7 @@ use crate::server::{Reply, Req};
 use crate::state::{Caller, State};
 
 pub mod audits;
+mod cursor;
 pub mod integrations;
 pub mod oauth_clients;
 pub mod roles;

@@ -4,8 +4,6 @@
 
 use std::collections::HashSet;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{Duration, NaiveTime};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -13,11 +11,15 @@ use serde_json::{json, Map, Value};
 use crate::clock::{fmt_date, fmt_dt};
 use crate::errors::ApiError;
 use crate::ids;
+use crate::routes::cursor;
 use crate::server::{Reply, Req};
 use crate::state::{Caller, State};
 use crate::usage::{
     parse_interval, run, Dim, Filters, Granularity, Metric, UsageQuery, UsageResult,
 };
+
+/// The kind of the usage jobs' page cursors.
+const KIND: &str = "offset";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobKind {
@@ -416,19 +418,6 @@ pub fn jobs_submit(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiE
     ))
 }
 
-fn encode_cursor(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
-}
-
-fn decode_cursor(c: &str) -> Option<usize> {
-    let raw = URL_SAFE_NO_PAD.decode(c).ok()?;
-    String::from_utf8(raw)
-        .ok()?
-        .strip_prefix("offset:")?
-        .parse()
-        .ok()
-}
-
 pub fn jobs_get(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
     let id = req.param("jobId").to_string();
     let size = req.query_usize("pageSize")?.unwrap_or(100);
@@ -439,7 +428,7 @@ pub fn jobs_get(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiErro
     }
     let offset = match req.query_first("after") {
         None | Some("") => 0,
-        Some(c) => decode_cursor(c).ok_or_else(|| {
+        Some(c) => cursor::decode(KIND, c).ok_or_else(|| {
             ApiError::bad_request(format!("Invalid cursor '{c}'.")).with_field("after")
         })?,
     };
@@ -464,7 +453,7 @@ pub fn jobs_get(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiErro
     if end < total {
         body["nextUri"] = json!(format!(
             "{self_uri}?pageSize={size}&after={}",
-            encode_cursor(end)
+            cursor::encode(KIND, end)
         ));
     }
     Ok(Reply::ok(&body))
