@@ -91,23 +91,10 @@ pub fn init() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::testing::LogBuffer;
 
     fn logged_with(requested: &str) -> String {
-        let buf = Buf::default();
+        let buf = LogBuffer::default();
         let writer = buf.clone();
         let sub = json_subscriber(move || writer.clone(), filter_for(requested));
         tracing::subscriber::with_default(sub, || {
@@ -117,8 +104,7 @@ mod tests {
             tracing::trace!(target: "credguard::genesys", "ours-trace");
             tracing::warn!(target: "hyper", "dependency-warning");
         });
-        let bytes = buf.0.lock().unwrap().clone();
-        String::from_utf8(bytes).unwrap()
+        buf.text()
     }
 
     #[test]
@@ -148,7 +134,7 @@ mod tests {
 
     #[test]
     fn every_line_in_an_invocation_carries_the_request_id() {
-        let buf = Buf::default();
+        let buf = LogBuffer::default();
         let writer = buf.clone();
         let sub = json_subscriber(move || writer.clone(), EnvFilter::new("info"));
         tracing::subscriber::with_default(sub, || {
@@ -157,7 +143,7 @@ mod tests {
             tracing::info!(answer = 42, "first");
             tracing::warn!("second");
         });
-        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let out = buf.text();
         let lines: Vec<serde_json::Value> = out
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())

@@ -5,22 +5,10 @@ use super::*;
 use crate::deadline::Deadline;
 use crate::ports::genesys::{ClientAdmin, ClientDirectory, CredentialVerifier, TokenAdmin};
 use crate::redact::{ExposeSecret, SecretString};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+
+use crate::testing::LogBuffer;
+use std::sync::Arc;
 use std::time::Duration;
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const ADMIN_ID: &str = "c0ffee00-0001-4a5b-8c6d-000000000001";
 const ADMIN_SECRET: &str = "DEMO-ONLY-not-a-real-secret-admin";
@@ -49,7 +37,7 @@ fn start_sim() -> (String, String, genesys_sim::SimControl) {
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_or_token_value_is_logged_at_trace() {
     let (api, login, control) = start_sim();
-    let buf = Buf::default();
+    let buf = LogBuffer::default();
     let writer = buf.clone();
     let subscriber = crate::telemetry::json_subscriber(
         move || writer.clone(),
@@ -102,7 +90,7 @@ async fn no_secret_or_token_value_is_logged_at_trace() {
     tracing::error!(error = %err, debug = ?err, "error rendering");
     tracing::debug!(client = ?rotated, "debug rendering of a secret-bearing model");
 
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = buf.text();
     assert!(
         logs.contains("genesys call") && logs.contains("correlation_id"),
         "capture works"

@@ -1,28 +1,15 @@
 //! Captures everything the process logs, through the production JSON subscriber at TRACE, so a
 //! test can assert that no secret value was ever written.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use credguard::testing::LogBuffer;
+use std::sync::OnceLock;
 
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-static SINK: OnceLock<Sink> = OnceLock::new();
+static SINK: OnceLock<LogBuffer> = OnceLock::new();
 
 /// Installs the capturing subscriber for the whole test binary (once) and returns a handle.
 pub fn capture() -> Captured {
     let sink = SINK.get_or_init(|| {
-        let sink = Sink::default();
+        let sink = LogBuffer::default();
         let writer = sink.clone();
         let subscriber =
             // The production filter at the most verbose setting.
@@ -37,11 +24,11 @@ pub fn capture() -> Captured {
     Captured(sink.clone())
 }
 
-pub struct Captured(Sink);
+pub struct Captured(LogBuffer);
 
 impl Captured {
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0 .0.lock().unwrap()).into_owned()
+        self.0.text()
     }
 
     /// Panics naming the first needle found in the logs.
