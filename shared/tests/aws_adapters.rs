@@ -305,8 +305,13 @@ async fn batch_writes_retry_unprocessed_items() {
 async fn events_reach_the_bus_with_severity_and_nothing_else() {
     let cfg = aws().await;
     let bus = unique("credguard-bus");
-    let tap = credguard_testkit::events::EventTap::new(&cfg, &bus, "credguard").await;
-    let publisher = EventBridgePublisher::new(&cfg, &bus, "credguard");
+    let tap = credguard_testkit::events::EventTap::new(
+        &cfg,
+        &bus,
+        credguard::ports::events::EVENT_SOURCE,
+    )
+    .await;
+    let publisher = EventBridgePublisher::new(&cfg, &bus, credguard::ports::events::EVENT_SOURCE);
     let events: Vec<SecurityEvent> = (0..13)
         .map(|i| SecurityEvent {
             detail_type: "Rotation Completed".into(),

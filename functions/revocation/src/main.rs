@@ -23,7 +23,11 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         genesys,
         records: DynamoRecords::new(&aws, &c.records_table),
-        events: EventBridgePublisher::new(&aws, &c.event_bus, "credguard"),
+        events: EventBridgePublisher::new(
+            &aws,
+            &c.event_bus,
+            credguard::ports::events::EVENT_SOURCE,
+        ),
         rotation: LambdaRotationTrigger::new(&aws, settings.revocation.rotation_function.clone()),
         // Bulk revocations continue in a fresh invocation of this very function.
         jobs: LambdaJobs::new(&aws, std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok()),

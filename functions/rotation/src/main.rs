@@ -20,7 +20,11 @@ async fn main() -> Result<(), Error> {
         genesys,
         secrets,
         records: DynamoRecords::new(&aws, &c.records_table),
-        events: EventBridgePublisher::new(&aws, &c.event_bus, "credguard"),
+        events: EventBridgePublisher::new(
+            &aws,
+            &c.event_bus,
+            credguard::ports::events::EVENT_SOURCE,
+        ),
         config: settings.rotation,
         endpoints: c.genesys.endpoints.clone(),
         deadline_margin: c.deadline_margin,

@@ -4,6 +4,10 @@ use serde::Serialize;
 use serde_json::Value;
 use std::future::Future;
 
+/// The EventBridge source of rotation and revocation events (the audit's is
+/// `credguard.audit`, `audit::events::EVENT_SOURCE`): rules and the docs match on it.
+pub const EVENT_SOURCE: &str = "credguard";
+
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
 )]

@@ -96,7 +96,7 @@ pub async fn run() {
         genesys: admin_client(&sim, fast_options()),
         secrets: sm.clone(),
         records: DynamoRecords::new(&aws, &table),
-        events: EventBridgePublisher::new(&aws, "default", "credguard"),
+        events: EventBridgePublisher::new(&aws, "default", credguard::ports::events::EVENT_SOURCE),
         config: RotationConfig {
             managed: ManagedSelection::Tag {
                 key: TAG_MANAGED.into(),

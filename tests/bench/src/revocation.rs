@@ -65,7 +65,7 @@ async fn deps(
     Deps {
         genesys: admin_client(sim, fast_options()),
         records: DynamoRecords::new(&aws, &table),
-        events: EventBridgePublisher::new(&aws, "default", "credguard"),
+        events: EventBridgePublisher::new(&aws, "default", credguard::ports::events::EVENT_SOURCE),
         secrets: SecretsManager::new(&aws),
         rotation: LambdaRotationTrigger::new(&aws, None),
         jobs: QueuedJobs::default(),

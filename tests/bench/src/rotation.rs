@@ -47,7 +47,7 @@ pub async fn run() {
         secrets: Observed::new(sm.clone(), counter.hook()),
         records: Observed::new(DynamoRecords::new(&aws, &table), counter.hook()),
         events: Observed::new(
-            EventBridgePublisher::new(&aws, "default", "credguard"),
+            EventBridgePublisher::new(&aws, "default", credguard::ports::events::EVENT_SOURCE),
             counter.hook(),
         ),
         config: RotationConfig {

@@ -59,7 +59,7 @@ impl DemoStack {
         .await
         .expect("create the admin secret");
         create_records_table(&aws, TABLE).await;
-        let tap = EventTap::new(&aws, BUS, "credguard").await;
+        let tap = EventTap::new(&aws, BUS, credguard::ports::events::EVENT_SOURCE).await;
         let fn_env: Vec<(&str, String)> = vec![
             ("GENESYS_API_BASE_URL", endpoints.api.to_string()),
             ("GENESYS_LOGIN_BASE_URL", endpoints.login.to_string()),

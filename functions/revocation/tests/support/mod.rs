@@ -66,11 +66,11 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
     let table = unique("credguard-revocation");
     create_records_table(&aws, &table).await;
     let bus = unique("credguard-bus");
-    let tap = EventTap::new(&aws, &bus, "credguard").await;
+    let tap = EventTap::new(&aws, &bus, credguard::ports::events::EVENT_SOURCE).await;
     let deps = Deps {
         genesys: admin_client(&sim, fast_options()),
         records: DynamoRecords::new(&fn_aws, &table),
-        events: EventBridgePublisher::new(&fn_aws, &bus, "credguard"),
+        events: EventBridgePublisher::new(&fn_aws, &bus, credguard::ports::events::EVENT_SOURCE),
         secrets: SecretsManager::new(&fn_aws),
         rotation: LambdaRotationTrigger::new(&fn_aws, None),
         jobs: QueuedJobs::default(),

@@ -78,7 +78,7 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
     let table = unique("credguard-rotation");
     create_records_table(&aws, &table).await;
     let bus = unique("credguard-bus");
-    let tap = EventTap::new(&aws, &bus, "credguard").await;
+    let tap = EventTap::new(&aws, &bus, credguard::ports::events::EVENT_SOURCE).await;
     let fleet = unique("fleet");
     let crash = Crash::default();
     let config = RotationConfig {
@@ -94,7 +94,11 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         genesys: crash.wrap(admin_client(&sim, fast_options())),
         secrets: crash.wrap(SecretsManager::new(&fn_aws)),
         records: crash.wrap(DynamoRecords::new(&fn_aws, &table)),
-        events: crash.wrap(EventBridgePublisher::new(&fn_aws, &bus, "credguard")),
+        events: crash.wrap(EventBridgePublisher::new(
+            &fn_aws,
+            &bus,
+            credguard::ports::events::EVENT_SOURCE,
+        )),
         config,
         endpoints: endpoints(&sim),
         deadline_margin: Duration::from_secs(2),

@@ -64,7 +64,11 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
     let config = ctx.rotation_config()?;
     let secrets = ctx.secrets();
     let records = ctx.require_records()?;
-    let events = EventBridgePublisher::new(&ctx.aws, ctx.event_bus(), "credguard");
+    let events = EventBridgePublisher::new(
+        &ctx.aws,
+        ctx.event_bus(),
+        credguard::ports::events::EVENT_SOURCE,
+    );
     let (genesys, endpoints) = match ctx.admin(AdminFor::Rotation).await {
         Ok(a) => (a.client, a.endpoints),
         Err(_) => {

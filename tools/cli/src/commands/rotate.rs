@@ -146,7 +146,11 @@ async fn rotate_here(ctx: &Context, req: &RotateNowRequest) -> Result<Value, Cli
     let admin = ctx.admin(AdminFor::Rotation).await?;
     let secrets = ctx.secrets();
     let records = ctx.require_records()?;
-    let events = EventBridgePublisher::new(&ctx.aws, ctx.event_bus(), "credguard");
+    let events = EventBridgePublisher::new(
+        &ctx.aws,
+        ctx.event_bus(),
+        credguard::ports::events::EVENT_SOURCE,
+    );
     let config = ctx.rotation_config()?;
     let clock = Clock::default();
     let rotator = Rotator {
