@@ -172,7 +172,7 @@ async fn regenerate_is_never_retried_and_unknown_outcomes_are_reported() {
         .unwrap_err();
     assert!(matches!(err, GenesysError::RateLimited { .. }), "{err}");
     assert_eq!(ctl.call_count(SECRET), 2);
-    assert_eq!(ctl.client_view(HR_SYNC).unwrap().secret_regenerations, 0);
+    assert_eq!(ctl.regenerations(HR_SYNC), 0);
 
     // Applied, then the connection dropped: the secret changed and we were not told.
     ctl.add_fault(FaultRule::new(SECRET, FaultMode::DropAfterApply).times(1))
@@ -183,7 +183,7 @@ async fn regenerate_is_never_retried_and_unknown_outcomes_are_reported() {
         .unwrap_err();
     assert!(matches!(err, GenesysError::OutcomeUnknown { .. }), "{err}");
     assert_eq!(ctl.call_count(SECRET), 3);
-    assert_eq!(ctl.client_view(HR_SYNC).unwrap().secret_regenerations, 1);
+    assert_eq!(ctl.regenerations(HR_SYNC), 1);
 
     // Without faults: one call, the new secret is returned and is the client's current secret.
     let c = client

@@ -14,29 +14,11 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
-use support::crash::CRASH;
+use support::crash::{quiet_injected_panics, CRASH};
 use support::*;
 
 const STEPS: [&str; 4] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
 const HR_CREDENTIAL: &str = "1c3d5e7f-0009-4a2b-8c9d-00000000da09";
-
-/// Crash panics are expected; keep other panics loud.
-fn quiet_injected_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let msg = info
-                .payload()
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .unwrap_or_default();
-            if !msg.starts_with(CRASH) {
-                default(info);
-            }
-        }));
-    });
-}
 
 /// Runs the handler; `Err(())` if the injected crash stopped it.
 async fn run(env: &Env, payload: Value) -> Result<Result<Value, String>, ()> {
@@ -190,12 +172,7 @@ async fn regenerate_converges_after_a_crash_at_every_external_call() {
             "{label}: pending cleaned up"
         );
         assert_eq!(meta.tags["credguard:client-id"], DATA_ACTIONS, "{label}");
-        let regenerations = env
-            .sim
-            .control()
-            .client_view(DATA_ACTIONS)
-            .unwrap()
-            .secret_regenerations;
+        let regenerations = env.sim.control().regenerations(DATA_ACTIONS);
         let rec = env.rotation_record(&name).await;
         assert_eq!(rec["outcome"], "succeeded", "{label}: {rec}");
         // A crash between the intent and the call leaves one counted call that never applied:
@@ -379,8 +356,7 @@ async fn alternating_converges_after_a_crash_at_every_external_call() {
                 .await
                 .unwrap();
         }
-        let mut req = fixture("rotate-now.json");
-        req["secretId"] = name.as_str().into();
+        let mut req = rotate_now_event(&name);
         req["retirePreviousNow"] = p.retire_now.into();
         // As the revocation API sends it: Lambda's retry of the crashed invocation carries the
         // same id, and gets the attempt's outcome rather than a second rotation.
@@ -409,11 +385,7 @@ async fn alternating_converges_after_a_crash_at_every_external_call() {
         assert_eq!(doc["rotation"]["partnerClientId"], HR_SYNC, "{label}");
         // The previous client's secret was never touched: nothing was lost.
         let ctl = env.sim.control();
-        assert_eq!(
-            ctl.client_view(HR_SYNC).unwrap().secret_regenerations,
-            0,
-            "{label}"
-        );
+        assert_eq!(ctl.regenerations(HR_SYNC), 0, "{label}");
         assert!(ctl.check_secret(HR_SYNC, HR_SYNC_SECRET).current, "{label}");
         let expected_state = if p.retire_now { "disabled" } else { "active" };
         assert_eq!(
@@ -483,14 +455,7 @@ async fn a_lost_regeneration_is_recovered_by_the_next_sweep() {
         .unwrap();
     assert_eq!(report["rotated"], 1, "{report}");
     env.assert_current_works(&name).await;
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        2
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 2);
     let rec = env.rotation_record(&name).await;
     assert_eq!(rec["regenerations"], 2);
     assert_eq!(rec["trigger"], "sweep");
@@ -517,11 +482,7 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
     let mine = &report["secrets"][0];
     assert_eq!(mine["errorType"], "Fatal.RegenerationLimit", "{report}");
     assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
+        env.sim.control().regenerations(HR_SYNC),
         u64::from(MAX_REGENERATIONS),
         "no more"
     );
@@ -536,8 +497,7 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
         .unwrap();
     assert_eq!(report["secrets"][0]["action"], "needsAttention", "{report}");
     // ...who rotates now.
-    let mut req = fixture("rotate-now.json");
-    req["secretId"] = name.as_str().into();
+    let req = rotate_now_event(&name);
     let report = run(&env, req).await.unwrap().unwrap();
     assert_eq!(report["action"], "rotated", "{report}");
     env.assert_current_works(&name).await;
@@ -556,8 +516,7 @@ async fn a_crashed_execution_is_resumed_as_soon_as_its_lease_lapses() {
         .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
         .await;
     env.sm_tag_old(&name).await;
-    let mut rotate_now = fixture("rotate-now.json");
-    rotate_now["secretId"] = name.as_str().into();
+    let rotate_now = rotate_now_event(&name);
     env.crash.arm("secrets.put_pending", 1);
     let crashed = run(&env, rotate_now).await;
     let crashed_at = Instant::now();
@@ -583,11 +542,7 @@ async fn a_crashed_execution_is_resumed_as_soon_as_its_lease_lapses() {
     );
     env.assert_current_works(&name).await;
     assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
+        env.sim.control().regenerations(HR_SYNC),
         1,
         "resumed, not regenerated again"
     );
@@ -632,8 +587,7 @@ async fn a_pending_version_of_a_failed_attempt_waits_for_a_human() {
     assert_eq!(report["secrets"][0]["action"], "needsAttention", "{report}");
     assert_eq!(report["secrets"][0]["token"], token.as_str(), "{report}");
 
-    let mut rotate_now = fixture("rotate-now.json");
-    rotate_now["secretId"] = name.as_str().into();
+    let rotate_now = rotate_now_event(&name);
     let done = run(&env, rotate_now).await.unwrap().unwrap();
     assert_eq!(done["action"], "rotated", "{done}");
     env.assert_current_works(&name).await;
@@ -661,8 +615,7 @@ async fn a_busy_secret_does_not_use_up_the_per_run_cap() {
     env.sm_tag_old(&due).await;
     // A crashed "rotate now" leaves `busy` pending (resumes sort first); a live execution
     // holds its lease for a while.
-    let mut rotate_now = fixture("rotate-now.json");
-    rotate_now["secretId"] = busy.as_str().into();
+    let rotate_now = rotate_now_event(&busy);
     env.crash.arm("secrets.put_pending", 1);
     assert!(run(&env, rotate_now).await.is_err());
     env.crash.disarm();

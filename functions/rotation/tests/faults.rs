@@ -4,7 +4,7 @@
 mod support;
 
 use credguard_rotation::handle;
-use genesys_sim::{FaultRule, Seed, SimConfig};
+use genesys_sim::FaultRule;
 use serde_json::{json, Value};
 use support::*;
 
@@ -58,15 +58,7 @@ async fn two_sweeps_at_once_rotate_each_due_secret_once() {
             1,
             "{name}: {actions:?}"
         );
-        assert_eq!(
-            env.sim
-                .control()
-                .client_view(client)
-                .unwrap()
-                .secret_regenerations,
-            1,
-            "{name}"
-        );
+        assert_eq!(env.sim.control().regenerations(client), 1, "{name}");
         env.assert_current_works(name).await;
     }
 }
@@ -106,14 +98,7 @@ async fn a_429_storm_fails_cleanly_and_a_later_run_rotates_once() {
     let report = env.sweep().await;
     assert_eq!(report["rotated"], 1, "{report}");
     env.assert_current_works(&name).await;
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        1
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 1);
     let rec = env.rotation_record(&name).await;
     assert_eq!(rec["outcome"], "succeeded");
     let failures = rec["transitions"]
@@ -151,14 +136,7 @@ async fn server_error_bursts_are_absorbed_or_reconciled() {
     let report = env.sweep().await;
     assert_eq!(report["rotated"], 1, "{report}");
     env.assert_current_works(&name).await;
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        1
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 1);
     assert_eq!(
         env.rotation_record(&name).await["regenerations"],
         2,
@@ -169,14 +147,7 @@ async fn server_error_bursts_are_absorbed_or_reconciled() {
 
 #[tokio::test]
 async fn propagation_longer_than_the_window() {
-    let env = env_with(
-        SimConfig {
-            propagation_delay_ms: 4000,
-            ..SimConfig::default()
-        },
-        Seed::demo(),
-    )
-    .await;
+    let env = env_with_propagation_delay(4000).await;
     let regen = env
         .managed_secret(
             HR_SYNC,
@@ -225,14 +196,7 @@ async fn propagation_longer_than_the_window() {
     assert_eq!(report["rotated"], 2, "{report}");
     env.assert_current_works(&regen).await;
     env.assert_current_works(&alt).await;
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        1
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 1);
 }
 
 /// Alternating: a partner regeneration refused with 429 did not happen, so it does not count

@@ -23,6 +23,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use support::crash::quiet_injected_panics;
 use support::memory::{Ended, MemEnv};
 use support::*;
 
@@ -337,10 +338,7 @@ async fn check(env: &MemEnv) -> Result<(), String> {
             PAIR => &[DATA_ACTIONS, LEGACY],
             _ => &[REPORTS],
         };
-        let applied: u64 = clients
-            .iter()
-            .map(|c| ctl.client_view(c).unwrap().secret_regenerations)
-            .sum();
+        let applied: u64 = clients.iter().map(|c| ctl.regenerations(c)).sum();
         if applied > calls {
             return Err(format!(
                 "invariant 3: {applied} regenerations of {name}'s clients, {calls} counted"
@@ -478,23 +476,6 @@ fn cases() -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(64)
-}
-
-fn quiet_injected_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let msg = info
-                .payload()
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .unwrap_or_default();
-            if !msg.starts_with(support::crash::CRASH) {
-                default(info);
-            }
-        }));
-    });
 }
 
 proptest! {

@@ -28,6 +28,11 @@ fn pair(env: &MemEnv) -> String {
     )
 }
 
+/// `credguard/hr`: HR sync's credential, regenerated unless `rotation` says otherwise.
+fn hr(env: &MemEnv, rotation: Value) -> String {
+    env.managed("credguard/hr", HR_SYNC, HR_SYNC_SECRET, rotation)
+}
+
 fn report_of<'a>(ended: &'a Ended, name: &str) -> &'a Value {
     let Ended::Answered(v) = ended else {
         panic!("no report: {ended:?}")
@@ -106,12 +111,7 @@ async fn stale_tags_never_make_retirement_disable_the_live_client() {
 #[tokio::test]
 async fn rotate_now_fails_its_invocation_unless_it_rotated() {
     let env = env().await;
-    let name = env.managed(
-        "credguard/hr",
-        HR_SYNC,
-        HR_SYNC_SECRET,
-        json!({"integrationCredentials": []}),
-    );
+    let name = hr(&env, json!({"integrationCredentials": []}));
     let live = Leases::new(&env.records);
     assert!(live
         .acquire(
@@ -165,24 +165,12 @@ async fn a_resumed_rotate_now_keeps_its_intent() {
 #[tokio::test]
 async fn a_retried_request_does_not_rotate_twice() {
     let env = env().await;
-    let name = env.managed(
-        "credguard/hr",
-        HR_SYNC,
-        HR_SYNC_SECRET,
-        json!({"integrationCredentials": []}),
-    );
+    let name = hr(&env, json!({"integrationCredentials": []}));
     let id = "0e4f9a57-5c1d-4b8e-9d8e-2b2b2b2b2b2b";
     assert!(rotated(&env.rotate_now(&name, false, Some(id)).await));
     let again = env.rotate_now(&name, false, Some(id)).await;
     assert!(rotated(&again), "{again:?}");
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        1
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 1);
     assert_eq!(env.rotation_records(&name).len(), 1);
     assert_eq!(env.rotation_records(&name)[0]["requestIds"], json!([id]));
 
@@ -200,14 +188,7 @@ async fn a_retried_request_does_not_rotate_twice() {
         Ended::Failed("Fatal.RequestFailed".into()),
         "the same request fails the same way; a new request is a new rotation"
     );
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        1
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 1);
 }
 
 /// With `RotateImmediately=false`, Secrets Manager runs only testSecret on a pending copy of
@@ -216,7 +197,7 @@ async fn a_retried_request_does_not_rotate_twice() {
 #[tokio::test]
 async fn secrets_managers_configuration_test_checks_the_current_credential() {
     let env = env().await;
-    let name = env.managed("credguard/hr", HR_SYNC, HR_SYNC_SECRET, Value::Null);
+    let name = hr(&env, Value::Null);
     env.own_by_secrets_manager(&name);
     let token = "9a1d2c3b-4e5f-4a6b-8c7d-4d4d4d4d4d4d";
     env.secrets.stage_copy_of_current(&name, token);
@@ -226,14 +207,7 @@ async fn secrets_managers_configuration_test_checks_the_current_credential() {
         Ended::Answered(json!({"step": "testSecret", "result": "configurationTested"}))
     );
     assert!(env.rotation_records(&name).is_empty());
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        0
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 0);
 
     // A configuration whose current credential does not work fails the test.
     let broken = env.managed("credguard/broken", HR_SYNC, "not-the-secret", Value::Null);
@@ -252,12 +226,7 @@ async fn secrets_managers_configuration_test_checks_the_current_credential() {
 #[tokio::test]
 async fn a_stuck_secrets_manager_rotation_is_redriven() {
     let env = env().await;
-    let name = env.managed(
-        "credguard/hr",
-        HR_SYNC,
-        HR_SYNC_SECRET,
-        json!({"integrationCredentials": []}),
-    );
+    let name = hr(&env, json!({"integrationCredentials": []}));
     env.own_by_secrets_manager(&name);
     let token = "3f2e1d0c-9b8a-4765-8432-5e5e5e5e5e5e";
     env.secrets.start_rotation(&name, token).await.unwrap();
@@ -303,10 +272,8 @@ async fn a_stuck_secrets_manager_rotation_is_redriven() {
 #[tokio::test]
 async fn a_newly_managed_secret_is_adopted_not_rotated() {
     let env = env().await;
-    let name = env.managed(
-        "credguard/hr",
-        HR_SYNC,
-        HR_SYNC_SECRET,
+    let name = hr(
+        &env,
         json!({"maxAgeDays": 90, "integrationCredentials": []}),
     );
     let meta = env.secrets.metadata(&name).unwrap();
@@ -325,14 +292,7 @@ async fn a_newly_managed_secret_is_adopted_not_rotated() {
         env.secrets.metadata(&name).unwrap().tags["credguard:max-age-days"],
         "90"
     );
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        0
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 0);
     env.advance(Days::days(89));
     assert_eq!(report_of(&env.sweep().await, &name)["action"], "notDue");
     env.advance(Days::days(2));
@@ -347,12 +307,7 @@ async fn a_newly_managed_secret_is_adopted_not_rotated() {
 async fn a_crash_loop_cannot_reset_the_regeneration_bound() {
     use credguard::rotation::regenerate::MAX_REGENERATIONS;
     let env = env().await;
-    let name = env.managed(
-        "credguard/hr",
-        HR_SYNC,
-        HR_SYNC_SECRET,
-        json!({"integrationCredentials": []}),
-    );
+    let name = hr(&env, json!({"integrationCredentials": []}));
     env.secrets
         .set_tag(&name, "credguard:rotated-at", "2026-01-01T00:00:00.000Z");
     for _ in 0..MAX_REGENERATIONS {
@@ -384,12 +339,7 @@ async fn regenerations_lost_up_to_the_bound_stop_loudly_and_rotate_now_recovers(
     use credguard::ports::events::Severity;
     use genesys_sim::FaultMode;
     let env = env().await;
-    let name = env.managed(
-        "credguard/hr",
-        HR_SYNC,
-        HR_SYNC_SECRET,
-        json!({"integrationCredentials": []}),
-    );
+    let name = hr(&env, json!({"integrationCredentials": []}));
     env.secrets
         .set_tag(&name, "credguard:rotated-at", "2026-01-01T00:00:00.000Z");
     let ctl = env.sim.control();
@@ -464,12 +414,7 @@ async fn retirement_is_recorded_on_the_attempt_that_scheduled_it() {
 #[tokio::test]
 async fn a_lost_regeneration_without_a_pending_version_is_resumed_by_the_sweep() {
     let env = env().await;
-    let name = env.managed(
-        "credguard/hr",
-        HR_SYNC,
-        HR_SYNC_SECRET,
-        json!({"integrationCredentials": []}),
-    );
+    let name = hr(&env, json!({"integrationCredentials": []}));
     env.crash.arm("genesys.regenerate_secret", 1);
     assert_eq!(env.rotate_now(&name, false, None).await, Ended::Crashed);
     env.crash.disarm();
@@ -490,12 +435,7 @@ async fn a_lost_regeneration_without_a_pending_version_is_resumed_by_the_sweep()
 #[tokio::test]
 async fn an_out_of_order_step_does_not_fail_the_attempt() {
     let env = env().await;
-    let name = env.managed(
-        "credguard/hr",
-        HR_SYNC,
-        HR_SYNC_SECRET,
-        json!({"integrationCredentials": []}),
-    );
+    let name = hr(&env, json!({"integrationCredentials": []}));
     env.own_by_secrets_manager(&name);
     let started = env.rotate_now(&name, false, None).await;
     let Ended::Answered(v) = &started else {

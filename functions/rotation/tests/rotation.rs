@@ -13,14 +13,7 @@ const SECRET_OP: &str = "POST /api/v2/oauth/clients/{clientId}/secret";
 
 #[tokio::test]
 async fn regenerate_through_secrets_manager_steps_with_propagation_delay() {
-    let env = env_with(
-        SimConfig {
-            propagation_delay_ms: 1500,
-            ..SimConfig::default()
-        },
-        Seed::demo(),
-    )
-    .await;
+    let env = env_with_propagation_delay(1500).await;
     let name = env
         .managed_secret(
             DATA_ACTIONS,
@@ -130,14 +123,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
     // The previous client keeps working, untouched.
     let check = env.sim.control().check_secret(HR_SYNC, HR_SYNC_SECRET);
     assert!(check.current && check.accepted);
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(HR_SYNC)
-            .unwrap()
-            .secret_regenerations,
-        0
-    );
+    assert_eq!(env.sim.control().regenerations(HR_SYNC), 0);
     let meta = env.sm.describe(&name).await.unwrap();
     assert_eq!(meta.tags["credguard:client-id"], LEGACY);
     assert_eq!(meta.tags["credguard:partner-client-id"], HR_SYNC);
@@ -219,8 +205,7 @@ async fn alternating_creates_its_partner_when_asked() {
             json!({"strategy": "alternating", "createPartner": true}),
         )
         .await;
-    let mut req = fixture("rotate-now.json");
-    req["secretId"] = name.as_str().into();
+    let mut req = rotate_now_event(&name);
     req["retirePreviousNow"] = false.into();
     let report = handle(&env.deps, invocation(req)).await.unwrap();
     assert_eq!(report["action"], "rotated", "{report}");
@@ -258,8 +243,7 @@ async fn rotate_now_for_a_leak_retires_the_previous_client_at_once() {
             json!({"strategy": "alternating", "partnerClientId": LEGACY}),
         )
         .await;
-    let mut req = fixture("rotate-now.json");
-    req["secretId"] = name.as_str().into();
+    let req = rotate_now_event(&name);
     let report = handle(&env.deps, invocation(req)).await.unwrap();
     assert_eq!(report["action"], "rotated", "{report}");
     assert_eq!(env.current(&name).await["clientId"], LEGACY);
@@ -422,14 +406,7 @@ async fn sweep_caps_rotations_per_run_and_skips_what_secrets_manager_owns() {
         actions.contains(&"ownedBySecretsManager".to_owned()),
         "{report}"
     );
-    assert_eq!(
-        env.sim
-            .control()
-            .client_view(LEGACY)
-            .unwrap()
-            .secret_regenerations,
-        0
-    );
+    assert_eq!(env.sim.control().regenerations(LEGACY), 0);
 }
 
 #[tokio::test]
@@ -450,8 +427,7 @@ async fn partner_drift_fails_clearly_and_changes_nothing() {
             json!({"strategy": "alternating", "partnerClientId": "c0ffee00-00aa-4a5b-8c6d-0000000000aa"}),
         )
         .await;
-    let mut req = fixture("rotate-now.json");
-    req["secretId"] = name.as_str().into();
+    let req = rotate_now_event(&name);
     // The invocation fails: Lambda's retries and the failure queue see the request unmet.
     let err = handle(&env.deps, invocation(req)).await.unwrap_err();
     assert_eq!(err.error_type(), "Fatal.PartnerDrift", "{err}");
@@ -476,8 +452,7 @@ async fn rotate_now_hands_secrets_manager_owned_secrets_to_rotate_secret() {
     // Rotation enabled with this function as the rotation Lambda: Secrets Manager owns it.
     env.start_sm_rotation(&name, &uuid::Uuid::new_v4().to_string())
         .await;
-    let mut req = fixture("rotate-now.json");
-    req["secretId"] = name.as_str().into();
+    let req = rotate_now_event(&name);
     match handle(&env.deps, invocation(req)).await {
         Ok(report) => assert_eq!(report["action"], "startedBySecretsManager", "{report}"),
         // moto cannot invoke a Lambda, so its RotateSecret fails after our call was made.
@@ -490,14 +465,7 @@ async fn rotate_now_hands_secrets_manager_owned_secrets_to_rotate_secret() {
 
 #[tokio::test]
 async fn alternating_through_secrets_manager_steps_with_propagation_delay() {
-    let env = env_with(
-        SimConfig {
-            propagation_delay_ms: 1500,
-            ..SimConfig::default()
-        },
-        Seed::demo(),
-    )
-    .await;
+    let env = env_with_propagation_delay(1500).await;
     let name = env
         .managed_secret(
             HR_SYNC,

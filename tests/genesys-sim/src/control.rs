@@ -208,6 +208,13 @@ impl SimControl {
     }
 
     /// `None` if the client never existed.
+    /// How many secret regenerations were applied to client `id`; panics on an unknown client.
+    pub fn regenerations(&self, id: &str) -> u64 {
+        self.client_view(id)
+            .unwrap_or_else(|| panic!("no client {id}"))
+            .secret_regenerations
+    }
+
     pub fn client_view(&self, id: &str) -> Option<ClientView> {
         let mut st = self.shared.lock();
         st.purge_expired_clients();

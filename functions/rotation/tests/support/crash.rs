@@ -51,3 +51,21 @@ impl Crash {
         }
     }
 }
+
+/// Injected crashes panic by design; silence those and keep every other panic loud.
+pub fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .unwrap_or_default();
+            if !msg.starts_with(CRASH) {
+                default(info);
+            }
+        }));
+    });
+}

@@ -58,6 +58,13 @@ pub fn fixture(name: &str) -> Value {
         .expect("fixture is JSON")
 }
 
+/// The `rotate-now.json` fixture for `secret_id`.
+pub fn rotate_now_event(secret_id: &str) -> Value {
+    let mut event = fixture("rotate-now.json");
+    event["secretId"] = secret_id.into();
+    event
+}
+
 /// A Lambda invocation with two minutes to run.
 pub fn invocation(payload: Value) -> LambdaEvent<Value> {
     invocation_ending_in(payload, Duration::from_secs(120))
@@ -115,6 +122,15 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         crash,
         fleet,
     }
+}
+
+/// An environment whose simulator takes `ms` to propagate a new secret.
+pub async fn env_with_propagation_delay(ms: u64) -> Env {
+    let sim = SimConfig {
+        propagation_delay_ms: ms,
+        ..SimConfig::default()
+    };
+    env_with(sim, Seed::demo()).await
 }
 
 pub async fn env() -> Env {

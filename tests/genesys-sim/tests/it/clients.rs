@@ -414,8 +414,5 @@ async fn regenerate_secret_of_unknown_client_is_404_and_needs_edit_permission() 
         .as_str()
         .unwrap_or_default()
         .contains("oauth:client:edit"));
-    assert_eq!(
-        sim.client_view(C_SYNC).expect("view").secret_regenerations,
-        0
-    );
+    assert_eq!(sim.regenerations(C_SYNC), 0);
 }

@@ -50,10 +50,7 @@ async fn status_fault_answers_without_executing_then_expires() {
         (503, "service.unavailable"),
     )
     .await;
-    assert_eq!(
-        sim.client_view(C_SYNC).expect("view").secret_regenerations,
-        0
-    );
+    assert_eq!(sim.regenerations(C_SYNC), 0);
 }
 
 #[tokio::test]
@@ -106,10 +103,7 @@ async fn drop_before_apply_gives_a_connection_error_and_no_change() {
         .await;
     let err = r.expect_err("connection dropped, no response");
     assert!(is_dropped(&err), "{err:?}");
-    assert_eq!(
-        sim.client_view(C_SYNC).expect("view").secret_regenerations,
-        0
-    );
+    assert_eq!(sim.regenerations(C_SYNC), 0);
     assert_eq!(sim.call_count(SECRET), 1);
     // The server keeps serving afterwards.
     get_json(&sim, &t, "/api/v2/oauth/clients").await;
