@@ -7,14 +7,11 @@ pub mod http;
 use credguard::config::{CommonConfig, ConfigError, EnvSource};
 use credguard::credential::ManagedCredential;
 use credguard::deadline::Deadline;
-use credguard::ports::events::EventPublisher;
-use credguard::ports::functions::{BackgroundJobs, RotationTrigger};
-use credguard::ports::records::RecordStore;
 use credguard::ports::secrets::SecretStore;
 use credguard::revocation::config::RevocationConfig;
 use credguard::revocation::error::ApiError;
 use credguard::revocation::request::RawRequest;
-use credguard::revocation::service::{RevocationGenesys, Revoker};
+use credguard::revocation::service::{RevocationPorts, Revoker};
 use credguard::rotation::config::ManagedSelection;
 use credguard::secret_cache::CachedSecrets;
 use lambda_runtime::LambdaEvent;
@@ -101,12 +98,10 @@ pub async fn handle<G, R, E, S, T, J>(
     event: LambdaEvent<Value>,
 ) -> Result<Value, JobFailed>
 where
-    G: RevocationGenesys,
-    R: RecordStore,
-    E: EventPublisher,
+    // The identity reads the admin's secret through the same store.
     S: SecretStore,
-    T: RotationTrigger,
-    J: BackgroundJobs,
+    (G, R, E, S, T, J):
+        RevocationPorts<Genesys = G, Records = R, Events = E, Secrets = S, Rotation = T, Jobs = J>,
 {
     let deadline = Deadline::for_invocation(
         event.context.deadline(),
@@ -114,7 +109,7 @@ where
         deps.function_timeout,
     );
     let self_client_id = deps.identity.client_id().await;
-    let revoker = Revoker {
+    let revoker = Revoker::<(G, R, E, S, T, J)> {
         genesys: &deps.genesys,
         records: &deps.records,
         events: &deps.events,

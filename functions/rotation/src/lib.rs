@@ -5,11 +5,8 @@ use credguard::clock::Clock;
 use credguard::config::{CommonConfig, ConfigError, EnvSource};
 use credguard::deadline::Deadline;
 use credguard::genesys::region::Endpoints;
-use credguard::ports::events::EventPublisher;
-use credguard::ports::records::RecordStore;
-use credguard::ports::secrets::SecretStore;
 use credguard::rotation::event::{parse, Invocation};
-use credguard::rotation::protocol::RotationGenesys;
+use credguard::rotation::protocol::RotationPorts;
 use credguard::rotation::{RotationConfig, RotationError, Rotator};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -28,17 +25,20 @@ pub struct Deps<G, S, R, E> {
     pub clock: Clock,
 }
 
-impl<G, S, R, E> Deps<G, S, R, E> {
-    pub fn rotator(&self) -> Rotator<'_, G, S, R, E> {
-        Rotator {
-            genesys: &self.genesys,
-            secrets: &self.secrets,
-            records: &self.records,
-            events: &self.events,
-            config: &self.config,
-            endpoints: &self.endpoints,
-            clock: &self.clock,
-        }
+impl<G, S, R, E> Deps<G, S, R, E>
+where
+    (G, S, R, E): RotationPorts<Genesys = G, Secrets = S, Records = R, Events = E>,
+{
+    pub fn rotator(&self) -> Rotator<'_, (G, S, R, E)> {
+        Rotator::new(
+            &self.genesys,
+            &self.secrets,
+            &self.records,
+            &self.events,
+            &self.config,
+            &self.endpoints,
+            &self.clock,
+        )
     }
 }
 
@@ -63,10 +63,7 @@ pub async fn handle<G, S, R, E>(
     event: LambdaEvent<Value>,
 ) -> Result<Value, RotationError>
 where
-    G: RotationGenesys,
-    S: SecretStore,
-    R: RecordStore,
-    E: EventPublisher,
+    (G, S, R, E): RotationPorts<Genesys = G, Secrets = S, Records = R, Events = E>,
 {
     let deadline = Deadline::for_invocation(
         event.context.deadline(),

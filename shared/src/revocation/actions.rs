@@ -7,15 +7,15 @@
 
 use super::error::ApiError;
 use super::events::for_record;
-use super::service::{RevocationGenesys, Revoker};
+use super::service::{RevocationPorts, Revoker};
 use crate::deadline::Deadline;
 use crate::genesys::models::ClientState;
 use crate::genesys::models::UserExpand;
-use crate::ports::events::{EventPublisher, SecurityEvent, Severity};
-use crate::ports::functions::{BackgroundJobs, RotationTrigger};
-use crate::ports::genesys::TokenRevocation;
-use crate::ports::records::RecordStore;
-use crate::ports::secrets::SecretStore;
+use crate::ports::events::{SecurityEvent, Severity};
+use crate::ports::functions::RotationTrigger;
+use crate::ports::genesys::{
+    ClientAdmin, ClientDirectory, TokenAdmin, TokenRevocation, UserDirectory,
+};
 use crate::records::iso;
 use crate::records::revocation::RevocationRecord;
 use crate::rotation::event::RotateNowRequest;
@@ -31,15 +31,7 @@ pub(super) struct UserOutcome {
     pub protected_roles: Vec<String>,
 }
 
-impl<G, R, E, S, T, J> Revoker<'_, G, R, E, S, T, J>
-where
-    G: RevocationGenesys,
-    R: RecordStore,
-    E: EventPublisher,
-    S: SecretStore,
-    T: RotationTrigger,
-    J: BackgroundJobs,
-{
+impl<P: RevocationPorts> Revoker<'_, P> {
     /// Identity checks, then `DELETE /api/v2/tokens/{userId}`.
     pub(super) async fn check_and_revoke_user(
         &self,

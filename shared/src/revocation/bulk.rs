@@ -16,12 +16,11 @@ use super::actions::UserOutcome;
 use super::error::ApiError;
 use super::events::for_record;
 use super::request::MAX_PAGE;
-use super::service::{ApiResponse, RevocationGenesys, Revoker};
+use super::service::{ApiResponse, RevocationPorts, Revoker};
 use crate::deadline::Deadline;
-use crate::ports::events::{EventPublisher, SecurityEvent, Severity};
-use crate::ports::functions::{BackgroundJobs, RotationTrigger};
-use crate::ports::records::{RecordStore, StoreError};
-use crate::ports::secrets::SecretStore;
+use crate::ports::events::{SecurityEvent, Severity};
+use crate::ports::functions::BackgroundJobs;
+use crate::ports::records::StoreError;
 use crate::records::iso;
 use crate::records::lease::Leases;
 use crate::records::revocation::{RevocationRecord, RevocationRecords, UserResult};
@@ -72,15 +71,7 @@ fn user_ids(record: &RevocationRecord) -> Vec<String> {
         .unwrap_or_default()
 }
 
-impl<G, R, E, S, T, J> Revoker<'_, G, R, E, S, T, J>
-where
-    G: RevocationGenesys,
-    R: RecordStore,
-    E: EventPublisher,
-    S: SecretStore,
-    T: RotationTrigger,
-    J: BackgroundJobs,
-{
+impl<P: RevocationPorts> Revoker<'_, P> {
     /// `POST /v1/users/revoke-tokens`: within the request when small, else in the background.
     pub(super) async fn revoke_users(
         &self,

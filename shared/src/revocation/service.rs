@@ -28,6 +28,35 @@ use serde_json::{json, Value};
 pub trait RevocationGenesys: UserDirectory + TokenAdmin + ClientAdmin {}
 impl<T: UserDirectory + TokenAdmin + ClientAdmin> RevocationGenesys for T {}
 
+/// The six ports revocation works through, bound once: `Revoker`'s impl blocks (here, in
+/// `actions.rs` and `bulk.rs`) take `P: RevocationPorts` rather than repeating six bounds.
+/// Implemented for the tuple of the adapters' types.
+pub trait RevocationPorts {
+    type Genesys: RevocationGenesys;
+    type Records: RecordStore;
+    type Events: EventPublisher;
+    type Secrets: SecretStore;
+    type Rotation: RotationTrigger;
+    type Jobs: BackgroundJobs;
+}
+
+impl<G, R, E, S, T, J> RevocationPorts for (G, R, E, S, T, J)
+where
+    G: RevocationGenesys,
+    R: RecordStore,
+    E: EventPublisher,
+    S: SecretStore,
+    T: RotationTrigger,
+    J: BackgroundJobs,
+{
+    type Genesys = G;
+    type Records = R;
+    type Events = E;
+    type Secrets = S;
+    type Rotation = T;
+    type Jobs = J;
+}
+
 /// An HTTP answer, before the Lambda adapter turns it into a response.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiResponse {
@@ -58,14 +87,14 @@ impl ApiResponse {
     }
 }
 
-pub struct Revoker<'a, G, R, E, S, T, J> {
-    pub genesys: &'a G,
-    pub records: &'a R,
-    pub events: &'a E,
-    pub secrets: &'a S,
-    pub rotation: &'a T,
+pub struct Revoker<'a, P: RevocationPorts> {
+    pub genesys: &'a P::Genesys,
+    pub records: &'a P::Records,
+    pub events: &'a P::Events,
+    pub secrets: &'a P::Secrets,
+    pub rotation: &'a P::Rotation,
     /// Runs bulk revocations in the background.
-    pub jobs: &'a J,
+    pub jobs: &'a P::Jobs,
     pub config: &'a RevocationConfig,
     /// The admin client this function acts as: it refuses to disable itself.
     pub self_client_id: Option<&'a str>,
@@ -98,15 +127,7 @@ pub fn idempotency_scope(caller_arn: &str) -> String {
     }
 }
 
-impl<G, R, E, S, T, J> Revoker<'_, G, R, E, S, T, J>
-where
-    G: RevocationGenesys,
-    R: RecordStore,
-    E: EventPublisher,
-    S: SecretStore,
-    T: RotationTrigger,
-    J: BackgroundJobs,
-{
+impl<P: RevocationPorts> Revoker<'_, P> {
     /// Parses, routes and answers one API request. Never panics; every failure is a JSON error.
     pub async fn handle(&self, raw: &RawRequest<'_>, d: &Deadline) -> ApiResponse {
         let limits = Limits {

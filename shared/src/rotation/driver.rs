@@ -12,13 +12,12 @@
 use super::error::RotationError;
 use super::event::{RotateNowRequest, Step};
 use super::lease::ExecutionLease;
-use super::protocol::{apply_intent, check_step, Intent, RotationGenesys, Rotator, Trigger};
+use super::protocol::{apply_intent, check_step, Intent, RotationPorts, Rotator, Trigger};
 use super::report::{Action, SecretReport};
 use super::schedule::parse_time;
 use crate::credential::TAG_LAST_FAILURE;
 use crate::deadline::Deadline;
-use crate::ports::events::EventPublisher;
-use crate::ports::records::{RecordStore, StoreError};
+use crate::ports::records::StoreError;
 use crate::ports::secrets::{SecretMetadata, SecretStore, AWSCURRENT, AWSPENDING};
 use crate::records::rotation::{AttemptState, Outcome, RotationRecord, RotationRecords};
 use chrono::{DateTime, Duration as Days, Utc};
@@ -95,13 +94,7 @@ impl Stopped {
     }
 }
 
-impl<G, S, R, E> Rotator<'_, G, S, R, E>
-where
-    G: RotationGenesys,
-    S: SecretStore,
-    R: RecordStore,
-    E: EventPublisher,
-{
+impl<P: RotationPorts> Rotator<'_, P> {
     /// "Rotate now" for one managed secret, whatever its age. The invocation fails unless the
     /// rotation succeeded (or was handed to Secrets Manager), so Lambda's retries and the
     /// failure queue see every request that did not get what it asked for.
@@ -230,7 +223,7 @@ where
         purpose: &str,
         urgent: bool,
         d: &Deadline,
-    ) -> Result<ExecutionLease<'_, R>, RotationError> {
+    ) -> Result<ExecutionLease<'_, P::Records>, RotationError> {
         let ttl = self.config.lease_ttl;
         let busy = |holder: String| RotationError::Busy {
             secret: name.to_owned(),

@@ -29,6 +29,37 @@ use crate::records::rotation::{AttemptState, NewAttempt, RotationRecord, Rotatio
 pub trait RotationGenesys: ClientAdmin + CredentialVerifier + IntegrationCredentials {}
 impl<T: ClientAdmin + CredentialVerifier + IntegrationCredentials> RotationGenesys for T {}
 
+/// The four ports a rotation works through, bound once: `Rotator`'s impl blocks (here, in
+/// `driver.rs` and `sweep.rs`) take `P: RotationPorts` rather than repeating four bounds.
+/// Implemented for the tuple of the adapters' types; `Rotator::new` infers it.
+pub trait RotationPorts {
+    type Genesys: RotationGenesys;
+    type Secrets: SecretStore;
+    type Records: RecordStore;
+    type Events: EventPublisher;
+}
+
+impl<G, S, R, E> RotationPorts for (G, S, R, E)
+where
+    G: RotationGenesys,
+    S: SecretStore,
+    R: RecordStore,
+    E: EventPublisher,
+{
+    type Genesys = G;
+    type Secrets = S;
+    type Records = R;
+    type Events = E;
+}
+
+/// A step's context over the ports of `P`.
+type Ctx<'c, P> = StepCtx<
+    'c,
+    <P as RotationPorts>::Genesys,
+    <P as RotationPorts>::Secrets,
+    <P as RotationPorts>::Records,
+>;
+
 /// What a requester asked for, beyond "rotate": kept with the attempt so that whichever
 /// execution finishes it does what was asked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -84,15 +115,41 @@ impl StepResult {
 }
 
 /// The dependencies of a rotation, borrowed from the function's `main`.
-pub struct Rotator<'a, G, S, R, E> {
-    pub genesys: &'a G,
-    pub secrets: &'a S,
-    pub records: &'a R,
-    pub events: &'a E,
+pub struct Rotator<'a, P: RotationPorts> {
+    pub genesys: &'a P::Genesys,
+    pub secrets: &'a P::Secrets,
+    pub records: &'a P::Records,
+    pub events: &'a P::Events,
     pub config: &'a RotationConfig,
     /// The Genesys org this function talks to; a secret declaring another is refused.
     pub endpoints: &'a Endpoints,
     pub clock: &'a Clock,
+}
+
+impl<'a, G, S, R, E> Rotator<'a, (G, S, R, E)>
+where
+    (G, S, R, E): RotationPorts<Genesys = G, Secrets = S, Records = R, Events = E>,
+{
+    /// A rotator over these adapters (their types make its `RotationPorts`).
+    pub fn new(
+        genesys: &'a G,
+        secrets: &'a S,
+        records: &'a R,
+        events: &'a E,
+        config: &'a RotationConfig,
+        endpoints: &'a Endpoints,
+        clock: &'a Clock,
+    ) -> Self {
+        Self {
+            genesys,
+            secrets,
+            records,
+            events,
+            config,
+            endpoints,
+            clock,
+        }
+    }
 }
 
 enum Guard {
@@ -142,13 +199,7 @@ fn guard(
     Ok(Guard::Proceed)
 }
 
-impl<G, S, R, E> Rotator<'_, G, S, R, E>
-where
-    G: RotationGenesys,
-    S: SecretStore,
-    R: RecordStore,
-    E: EventPublisher,
-{
+impl<P: RotationPorts> Rotator<'_, P> {
     /// Runs one step of the protocol for `token`, as Secrets Manager invokes it: each step is a
     /// separate invocation, holding the secret's lease while it runs.
     pub async fn run_step(
@@ -238,10 +289,7 @@ where
     /// Secrets Manager's check of a rotation configuration (`RotateImmediately=false`): it runs
     /// only testSecret, on a pending copy of the current value. The current credential must
     /// work; nothing is rotated and no attempt is recorded.
-    async fn test_configuration(
-        &self,
-        cx: &StepCtx<'_, G, S, R>,
-    ) -> Result<StepResult, RotationError> {
+    async fn test_configuration(&self, cx: &Ctx<'_, P>) -> Result<StepResult, RotationError> {
         self.genesys
             .verify_credentials(&cx.current.credentials(), cx.deadline)
             .await?;
@@ -256,7 +304,7 @@ where
         token: &'c str,
         rotation_token: Option<&'c str>,
         d: &'c Deadline,
-    ) -> Result<StepCtx<'c, G, S, R>, RotationError> {
+    ) -> Result<Ctx<'c, P>, RotationError> {
         let current_version = self
             .secrets
             .get_version(&meta.arn_or_name(), VersionRef::Stage(AWSCURRENT))
@@ -281,11 +329,7 @@ where
     }
 
     /// A new attempt for `cx.token`, as `trigger` asked for it. Written by its first save.
-    pub(super) fn new_record(
-        &self,
-        cx: &StepCtx<'_, G, S, R>,
-        trigger: Trigger<'_>,
-    ) -> RotationRecord {
+    pub(super) fn new_record(&self, cx: &Ctx<'_, P>, trigger: Trigger<'_>) -> RotationRecord {
         let settings = cx.current.settings();
         let (client_id, previous) = match settings.strategy {
             Strategy::Regenerate => (cx.current.client_id.clone(), None),
@@ -322,7 +366,7 @@ where
     /// One step of `cx`'s attempt, by strategy.
     pub(super) async fn step(
         &self,
-        cx: &mut StepCtx<'_, G, S, R>,
+        cx: &mut Ctx<'_, P>,
         rec: &mut RotationRecord,
         step: Step,
     ) -> Result<(), RotationError> {
@@ -350,7 +394,7 @@ where
     /// always written.
     pub(super) async fn conclude(
         &self,
-        cx: &StepCtx<'_, G, S, R>,
+        cx: &Ctx<'_, P>,
         rec: &mut RotationRecord,
         step: Step,
         outcome: Result<(), RotationError>,

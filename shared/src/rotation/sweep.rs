@@ -14,14 +14,12 @@ use super::driver::{owned_by_secrets_manager, pending_version, Plan};
 use super::error::RotationError;
 use super::events;
 use super::lease::ExecutionLease;
-use super::protocol::{RotationGenesys, Rotator, Trigger};
+use super::protocol::{RotationPorts, Rotator, Trigger};
 use super::report::{Action, SecretReport, SweepReport};
 use super::retire;
 use super::schedule::{self, parse_time};
 use crate::credential::{ManagedCredential, Strategy, TAG_RETIRE_AFTER};
 use crate::deadline::Deadline;
-use crate::ports::events::EventPublisher;
-use crate::ports::records::RecordStore;
 use crate::ports::secrets::{SecretMetadata, SecretStore, VersionRef, AWSCURRENT};
 use crate::records::iso;
 use crate::records::rotation::{Outcome, RotationRecords};
@@ -41,13 +39,7 @@ struct Candidate {
     due_at: Option<DateTime<Utc>>,
 }
 
-impl<G, S, R, E> Rotator<'_, G, S, R, E>
-where
-    G: RotationGenesys,
-    S: SecretStore,
-    R: RecordStore,
-    E: EventPublisher,
-{
+impl<P: RotationPorts> Rotator<'_, P> {
     /// Runs one sweep. `dry_run` reports what would happen (with each secret's next due time)
     /// and changes nothing.
     pub async fn sweep(&self, dry_run: bool, d: &Deadline) -> Result<SweepReport, RotationError> {

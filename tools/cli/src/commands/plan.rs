@@ -83,15 +83,9 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
         }
     };
     let clock = Clock::default();
-    let rotator = Rotator {
-        genesys: &genesys,
-        secrets: &secrets,
-        records: &records,
-        events: &events,
-        config: &config,
-        endpoints: &endpoints,
-        clock: &clock,
-    };
+    let rotator = Rotator::new(
+        &genesys, &secrets, &records, &events, &config, &endpoints, &clock,
+    );
     let mut report = {
         let _p = Progress::spinner("planning the next sweep (dry run)");
         Box::pin(rotator.sweep(true, &Deadline::after(Duration::from_secs(120))))

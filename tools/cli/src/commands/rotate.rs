@@ -153,15 +153,15 @@ async fn rotate_here(ctx: &Context, req: &RotateNowRequest) -> Result<Value, Cli
     );
     let config = ctx.rotation_config()?;
     let clock = Clock::default();
-    let rotator = Rotator {
-        genesys: &admin.client,
-        secrets: &secrets,
-        records: &records,
-        events: &events,
-        config: &config,
-        endpoints: &admin.endpoints,
-        clock: &clock,
-    };
+    let rotator = Rotator::new(
+        &admin.client,
+        &secrets,
+        &records,
+        &events,
+        &config,
+        &admin.endpoints,
+        &clock,
+    );
     let _p = Progress::spinner(format!("rotating {} in this process", req.secret_id));
     let deadline = Deadline::after(FUNCTION_WAIT);
     match Box::pin(rotator.rotate_now(req, &deadline)).await {
