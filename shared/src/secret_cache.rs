@@ -117,53 +117,29 @@ mod tests {
     use crate::redact::ExposeSecret;
     use crate::testing::MemorySecrets;
 
+    async fn secret_of<S: SecretStore + 'static>(
+        source: &SecretCredentialSource<S>,
+        fresh: bool,
+    ) -> String {
+        let loaded = source.load(fresh).await.unwrap();
+        loaded.client_secret.expose_secret().to_owned()
+    }
+
     #[tokio::test]
     async fn serves_from_cache_within_ttl_and_refreshes_on_demand() {
         let store = MemorySecrets::default();
         store.create("admin", r#"{"clientId":"a","clientSecret":"one"}"#);
         let cache = Arc::new(CachedSecrets::new(store.clone(), Duration::from_secs(60)));
         let source = SecretCredentialSource::new(cache.clone(), "admin");
-        assert_eq!(
-            source
-                .load(false)
-                .await
-                .unwrap()
-                .client_secret
-                .expose_secret(),
-            "one"
-        );
+        assert_eq!(secret_of(&source, false).await, "one");
         store.put_current("admin", r#"{"clientId":"a","clientSecret":"two"}"#);
         // Within the TTL the cached value is served without a read.
         let reads = store.reads();
-        assert_eq!(
-            source
-                .load(false)
-                .await
-                .unwrap()
-                .client_secret
-                .expose_secret(),
-            "one"
-        );
+        assert_eq!(secret_of(&source, false).await, "one");
         assert_eq!(store.reads(), reads);
         // A fresh load bypasses the cache, and refreshes it.
-        assert_eq!(
-            source
-                .load(true)
-                .await
-                .unwrap()
-                .client_secret
-                .expose_secret(),
-            "two"
-        );
-        assert_eq!(
-            source
-                .load(false)
-                .await
-                .unwrap()
-                .client_secret
-                .expose_secret(),
-            "two"
-        );
+        assert_eq!(secret_of(&source, true).await, "two");
+        assert_eq!(secret_of(&source, false).await, "two");
     }
 
     #[tokio::test]

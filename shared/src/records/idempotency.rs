@@ -188,23 +188,16 @@ mod tests {
         let store = MemoryRecords::default();
         let keys = IdempotencyKeys::new(&store, Duration::from_secs(3600));
         let now = Utc::now();
-        assert_eq!(
-            keys.begin("alice", "k1", "h1", now).await.unwrap(),
-            Begin::Fresh
-        );
-        assert_eq!(
-            keys.begin("alice", "k1", "h1", now).await.unwrap(),
-            Begin::InProgress
-        );
-        assert_eq!(
-            keys.begin("alice", "k1", "h2", now).await.unwrap(),
-            Begin::Mismatch
-        );
-        // Another caller's key of the same name is another key.
-        assert_eq!(
-            keys.begin("bob", "k1", "h2", now).await.unwrap(),
-            Begin::Fresh
-        );
+        for (caller, hash, expected) in [
+            ("alice", "h1", Begin::Fresh),
+            ("alice", "h1", Begin::InProgress),
+            ("alice", "h2", Begin::Mismatch),
+            // Another caller's key of the same name is another key.
+            ("bob", "h2", Begin::Fresh),
+        ] {
+            let got = keys.begin(caller, "k1", hash, now).await.unwrap();
+            assert_eq!(got, expected, "{caller} {hash}");
+        }
         keys.complete("alice", "k1", "h1", 200, &json!({"ok": true}), now)
             .await
             .unwrap();

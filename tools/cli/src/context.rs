@@ -8,6 +8,7 @@ use crate::output;
 use credguard::audit::AuditConfig;
 use credguard::aws::cloudformation::CloudFormation;
 use credguard::aws::dynamodb::DynamoRecords;
+use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::aws::secretsmanager::SecretsManager;
 use credguard::config::{EnvSource, ProcessEnv};
 use credguard::credential::ManagedCredential;
@@ -154,6 +155,15 @@ impl Context {
         self.records().ok_or_else(|| {
             CliError::config("no records table: pass --stack, --table or CREDGUARD_RECORDS_TABLE")
         })
+    }
+
+    /// Publishes as the rotation function does (same bus and source).
+    pub fn rotation_events(&self) -> EventBridgePublisher {
+        EventBridgePublisher::new(
+            &self.aws,
+            self.event_bus(),
+            credguard::ports::events::EVENT_SOURCE,
+        )
     }
 
     pub fn event_bus(&self) -> String {

@@ -5,7 +5,6 @@ use crate::context::{AdminFor, Context};
 use crate::exit::{CliError, Exit};
 use crate::output::{self, when};
 use crate::progress::Progress;
-use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::clock::Clock;
 use credguard::deadline::Deadline;
 use credguard::genesys::region::Endpoints;
@@ -64,11 +63,7 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
     let config = ctx.rotation_config()?;
     let secrets = ctx.secrets();
     let records = ctx.require_records()?;
-    let events = EventBridgePublisher::new(
-        &ctx.aws,
-        ctx.event_bus(),
-        credguard::ports::events::EVENT_SOURCE,
-    );
+    let events = ctx.rotation_events();
     let (genesys, endpoints) = match ctx.admin(AdminFor::Rotation).await {
         Ok(a) => (a.client, a.endpoints),
         Err(_) => {

@@ -7,7 +7,6 @@ use crate::context::{AdminFor, Context};
 use crate::exit::{CliError, Exit};
 use crate::output;
 use crate::progress::Progress;
-use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::aws::lambda::LambdaRotationCall;
 use credguard::clock::Clock;
 use credguard::deadline::Deadline;
@@ -146,11 +145,7 @@ async fn rotate_here(ctx: &Context, req: &RotateNowRequest) -> Result<Value, Cli
     let admin = ctx.admin(AdminFor::Rotation).await?;
     let secrets = ctx.secrets();
     let records = ctx.require_records()?;
-    let events = EventBridgePublisher::new(
-        &ctx.aws,
-        ctx.event_bus(),
-        credguard::ports::events::EVENT_SOURCE,
-    );
+    let events = ctx.rotation_events();
     let config = ctx.rotation_config()?;
     let clock = Clock::default();
     let rotator = Rotator::new(
