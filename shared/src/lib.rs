@@ -20,6 +20,7 @@
 //! | [`credential`] | the managed secret's JSON document and its tags |
 //! | [`secret_cache`] | `AWSCURRENT` values cached across warm invocations; the admin credential source |
 //! | [`config`] | reading settings from the environment, with typed errors |
+//! | [`wiring`] | what every function's `main` builds first: SDK configuration, Secrets Manager, records, the admin's Genesys client |
 //! | [`telemetry`], [`metrics`] | logs (dependencies capped at INFO) and CloudWatch metrics as log lines |
 //! | [`clock`], [`deadline`], [`backoff`] | time: a clock tests can move, invocation budgets, retry delays |
 //! | [`redact`] | secret values that cannot be printed |
@@ -41,6 +42,7 @@ pub mod revocation;
 pub mod rotation;
 pub mod secret_cache;
 pub mod telemetry;
+pub mod wiring;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -19,63 +19,65 @@ pub const DETAIL_NOTICE: &str = "Audit Rotation Notice";
 pub const CHANGES_IN_EVENT: usize = 50;
 
 pub fn finding_event(run_id: &str, f: &Finding, first_seen_run_id: &str) -> SecurityEvent {
-    let (secret_name, resources) = match &f.subject {
-        Subject::Secret { name, arn, .. } => (
-            Some(name.clone()),
-            if arn.starts_with("arn:") {
-                vec![arn.clone()]
-            } else {
-                vec![]
-            },
-        ),
-        Subject::Client { .. } | Subject::Credential { .. } => (None, vec![]),
+    let secret_name = match &f.subject {
+        Subject::Secret { name, .. } => Some(name.clone()),
+        Subject::Client { .. } | Subject::Credential { .. } => None,
     };
-    let subject_name = f.subject.name();
-    SecurityEvent {
-        detail_type: DETAIL_FINDING.into(),
-        severity: f.severity,
-        resources,
-        detail: json!({
-            "runId": run_id,
-            "code": f.code,
-            "title": f.title,
-            "subject": f.subject.key(),
+    about(
+        DETAIL_FINDING,
+        run_id,
+        f,
+        json!({
             "subjectType": f.subject.kind(),
-            "subjectName": subject_name,
-            "clientId": f.subject.client_id(),
+            "subjectName": f.subject.name(),
             "secretName": secret_name,
             "evidence": f.evidence,
-            "remediation": f.remediation,
             "firstSeenRunId": first_seen_run_id,
         }),
-    }
+    )
 }
 
 /// A rotation due soon that cannot happen, or overdue: sent in every run while it holds, like
 /// Key Vault's near-expiry event, for the people who must act.
 pub fn notice_event(run_id: &str, f: &Finding) -> SecurityEvent {
-    let resources = match &f.subject {
-        Subject::Secret { arn, .. } if arn.starts_with("arn:") => vec![arn.clone()],
-        _ => vec![],
-    };
-    SecurityEvent {
-        detail_type: DETAIL_NOTICE.into(),
-        severity: f.severity,
-        resources,
-        detail: json!({
-            "runId": run_id,
-            "code": f.code,
-            "title": f.title,
-            "subject": f.subject.key(),
+    about(
+        DETAIL_NOTICE,
+        run_id,
+        f,
+        json!({
             "secretName": f.subject.name(),
-            "clientId": f.subject.client_id(),
             "dueAt": f.evidence["dueAt"],
             "dueInHours": f.evidence.get("dueInHours"),
             "overdueHours": f.evidence.get("overdueHours"),
             "blockers": f.evidence["blockers"],
             "owner": f.evidence.get("owner"),
-            "remediation": f.remediation,
         }),
+    )
+}
+
+/// An event about one finding: the secret's ARN as its resource, the fields every such event
+/// carries, and `fields` of its kind.
+fn about(detail_type: &str, run_id: &str, f: &Finding, fields: Value) -> SecurityEvent {
+    let resources = match &f.subject {
+        Subject::Secret { arn, .. } if arn.starts_with("arn:") => vec![arn.clone()],
+        _ => vec![],
+    };
+    let mut detail = json!({
+        "runId": run_id,
+        "code": f.code,
+        "title": f.title,
+        "subject": f.subject.key(),
+        "clientId": f.subject.client_id(),
+        "remediation": f.remediation,
+    });
+    if let (Some(detail), Value::Object(fields)) = (detail.as_object_mut(), fields) {
+        detail.extend(fields);
+    }
+    SecurityEvent {
+        detail_type: detail_type.into(),
+        severity: f.severity,
+        resources,
+        detail,
     }
 }
 
