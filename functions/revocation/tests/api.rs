@@ -403,27 +403,16 @@ async fn disable_and_enable_a_client() {
     );
 
     let a = env
-        .post(
-            &format!("/v1/clients/{}/disable", credguard_testkit::ADMIN_CLIENT_ID),
-            json!({"reason": "x"}),
-            &key(),
-        )
+        .post_reason(&format!(
+            "/v1/clients/{}/disable",
+            credguard_testkit::ADMIN_CLIENT_ID
+        ))
         .await;
-    assert_eq!(
-        (a.status, a.body["error"]["code"].as_str()),
-        (409, Some("cannot_disable_self"))
-    );
+    assert_eq!(a.error(), (409, "cannot_disable_self"));
     let a = env
-        .post(
-            &format!("/v1/clients/{UNKNOWN}/disable"),
-            json!({"reason": "x"}),
-            &key(),
-        )
+        .post_reason(&format!("/v1/clients/{UNKNOWN}/disable"))
         .await;
-    assert_eq!(
-        (a.status, a.body["error"]["code"].as_str()),
-        (404, Some("client_not_found"))
-    );
+    assert_eq!(a.error(), (404, "client_not_found"));
     let events = env.tap.drain().await;
     assert!(events
         .iter()
@@ -448,10 +437,7 @@ async fn replays_of_one_key_call_genesys_once_and_answer_the_same() {
     let mismatch = env
         .post(&path, json!({"reason": "something else"}), &k)
         .await;
-    assert_eq!(
-        (mismatch.status, mismatch.body["error"]["code"].as_str()),
-        (422, Some("idempotency_key_reused"))
-    );
+    assert_eq!(mismatch.error(), (422, "idempotency_key_reused"));
     let revocations = env
         .records()
         .await
@@ -509,12 +495,7 @@ async fn bad_input_is_refused_before_any_genesys_call() {
     ];
     for (event, status, code) in cases {
         let a = env.call(&event).await;
-        assert_eq!(
-            (a.status, a.body["error"]["code"].as_str()),
-            (status, Some(code)),
-            "{}",
-            a.body
-        );
+        assert_eq!(a.error(), (status, code), "{}", a.body);
     }
     let mut malformed = rest_event("POST", &user_path, None, Some("k5"));
     malformed["body"] = "{not json".into();
@@ -561,10 +542,7 @@ async fn bad_input_is_refused_before_any_genesys_call() {
     bad_base64["body"] = "%%% not base64 %%%".into();
     bad_base64["isBase64Encoded"] = true.into();
     let a = env.call(&bad_base64).await;
-    assert_eq!(
-        (a.status, a.body["error"]["code"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    assert_eq!(a.error(), (400, "invalid_request"));
     assert_eq!(env.genesys_calls(), 0, "no Genesys call for bad input");
 }
 
@@ -573,16 +551,9 @@ async fn genesys_errors_map_to_meaningful_responses() {
     let env = env_with(SimConfig::default(), genesys_sim::Seed::demo()).await;
     let path = format!("/v1/users/{SAM}/revoke-tokens");
     let a = env
-        .post(
-            &format!("/v1/users/{UNKNOWN}/revoke-tokens"),
-            json!({"reason": "x"}),
-            &key(),
-        )
+        .post_reason(&format!("/v1/users/{UNKNOWN}/revoke-tokens"))
         .await;
-    assert_eq!(
-        (a.status, a.body["error"]["code"].as_str()),
-        (404, Some("user_not_found"))
-    );
+    assert_eq!(a.error(), (404, "user_not_found"));
     let outcomes = |records: Vec<serde_json::Value>| -> Vec<String> {
         records
             .iter()
@@ -633,10 +604,7 @@ async fn genesys_errors_map_to_meaningful_responses() {
         .add_fault(FaultRule::status("DELETE /api/v2/tokens/{userId}", 403).times(1))
         .unwrap();
     let a = env.post(&path, json!({"reason": "y"}), &key()).await;
-    assert_eq!(
-        (a.status, a.body["error"]["code"].as_str()),
-        (502, Some("genesys_permission_missing"))
-    );
+    assert_eq!(a.error(), (502, "genesys_permission_missing"));
     // Nothing half-recorded: each record says what happened.
     assert_eq!(outcomes(env.records().await), vec!["502:failed".to_owned()]);
 }

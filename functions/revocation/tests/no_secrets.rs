@@ -14,18 +14,10 @@ async fn no_token_or_secret_value_anywhere() {
     let env = env().await;
     let leaked = env.user_token(ROBIN);
     let user_tokens = [env.user_token(SAM), env.user_token(ALEX_ADMIN)];
-    env.post(
-        &format!("/v1/users/{SAM}/revoke-tokens"),
-        json!({"reason": "x"}),
-        &key(),
-    )
-    .await;
-    env.post(
-        &format!("/v1/users/{ALEX_ADMIN}/revoke-tokens"),
-        json!({"reason": "x"}),
-        &key(),
-    )
-    .await;
+    env.post_reason(&format!("/v1/users/{SAM}/revoke-tokens"))
+        .await;
+    env.post_reason(&format!("/v1/users/{ALEX_ADMIN}/revoke-tokens"))
+        .await;
     env.post(
         "/v1/tokens/revoke",
         json!({"reason": "leak", "accessToken": leaked.expose_secret()}),
@@ -39,12 +31,8 @@ async fn no_token_or_secret_value_anywhere() {
         &key(),
     )
     .await;
-    env.post(
-        &format!("/v1/clients/{HR_SYNC}/disable"),
-        json!({"reason": "x"}),
-        &key(),
-    )
-    .await;
+    env.post_reason(&format!("/v1/clients/{HR_SYNC}/disable"))
+        .await;
 
     let mut needles: Vec<String> = vec![
         ADMIN_CLIENT_SECRET.into(),

@@ -39,7 +39,7 @@ async fn two_sweeps_at_once_rotate_each_due_secret_once() {
         names.push((n, client));
     }
     let (a, b) = tokio::join!(
-        handle(&env.deps, invocation(fixture("scheduler-sweep.json"))),
+        env.scheduled_sweep(),
         handle(
             &env.deps,
             invocation(fixture("eventbridge-scheduled-event.json"))
@@ -75,9 +75,7 @@ async fn a_429_storm_fails_cleanly_and_a_later_run_rotates_once() {
         .add_fault(FaultRule::status(SECRET_OP, 429).retry_after(1).times(2))
         .unwrap();
     // The scheduled invocation fails, so that Lambda retries it soon (invariant 4).
-    let err = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap_err();
+    let err = env.scheduled_sweep().await.unwrap_err();
     assert_eq!(err.error_type(), "Retryable.SweepIncomplete");
     assert!(err.to_string().contains(&name), "{err}");
     for _ in 0..1 {

@@ -4,7 +4,6 @@
 
 mod support;
 
-use credguard_rotation::handle;
 use credguard_testkit::{logs, ADMIN_CLIENT_SECRET};
 use genesys_sim::FaultRule;
 use serde_json::{json, Value};
@@ -37,11 +36,9 @@ async fn no_secret_value_in_logs_events_or_records() {
         .add_fault(FaultRule::status("POST /api/v2/oauth/clients/{clientId}/secret", 503).times(1))
         .unwrap();
     // The failed run fails its invocation (so Lambda retries it); the retry finishes.
-    let first = handle(&env.deps, invocation(fixture("scheduler-sweep.json"))).await;
+    let first = env.scheduled_sweep().await;
     assert_eq!(first.unwrap_err().error_type(), "Retryable.SweepIncomplete");
-    handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    env.scheduled_sweep().await.unwrap();
     let new_regen = env.current(&regen).await;
     let new_alt = env.current(&alt).await;
     assert_ne!(new_regen["clientSecret"], DATA_ACTIONS_SECRET, "rotated");

@@ -131,9 +131,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
     assert!(retire_after.starts_with("20"), "{retire_after}");
 
     // Not yet: the grace period runs.
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.scheduled_sweep().await.unwrap();
     assert_eq!(report["retired"], 0, "{report}");
     // After it, the sweep disables the previous client.
     env.sm
@@ -143,9 +141,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
         )
         .await
         .unwrap();
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.scheduled_sweep().await.unwrap();
     assert_eq!(report["retired"], 1, "{report}");
     assert_eq!(
         env.sim.control().client_view(HR_SYNC).unwrap().state,
@@ -165,9 +161,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
         )
         .await
         .unwrap();
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.scheduled_sweep().await.unwrap();
     assert_eq!(report["rotated"], 1, "{report}");
     let doc = env.current(&name).await;
     assert_eq!(doc["clientId"], HR_SYNC);
@@ -391,9 +385,7 @@ async fn sweep_caps_rotations_per_run_and_skips_what_secrets_manager_owns() {
     env.start_sm_rotation(&owned, &uuid::Uuid::new_v4().to_string())
         .await;
 
-    let report = handle(&env.deps, invocation(fixture("scheduler-sweep.json")))
-        .await
-        .unwrap();
+    let report = env.scheduled_sweep().await.unwrap();
     assert_eq!(report["rotated"], 1, "{report}");
     let actions: Vec<String> = report["secrets"]
         .as_array()

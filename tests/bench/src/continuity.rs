@@ -3,6 +3,7 @@
 //! on its own), per strategy, with the simulator's propagation delay on. Failed grants and the
 //! longest window without a working credential.
 
+use crate::fleet;
 use crate::stats::ms;
 use credguard::aws::{
     dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, secretsmanager::SecretsManager,
@@ -10,7 +11,6 @@ use credguard::aws::{
 use credguard::credential::{ManagedCredential, TAG_MANAGED};
 use credguard::genesys::login::client_credentials_grant;
 use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
-use credguard::redact::SecretString;
 use credguard::rotation::config::ManagedSelection;
 use credguard::rotation::RotationConfig;
 use credguard_rotation::{handle, Deps};
@@ -24,8 +24,6 @@ use std::time::{Duration, Instant};
 
 const ROTATIONS: usize = 20;
 const PROPAGATION_MS: u64 = 1500;
-const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
 
 fn invocation(payload: Value) -> LambdaEvent<Value> {
     credguard_testkit::invocation(payload, Duration::from_secs(600))
@@ -115,30 +113,9 @@ pub async fn run() {
     println!(
         "== consumer continuity ({ROTATIONS} rotations 1 s apart, {PROPAGATION_MS} ms propagation, a grant every 100 ms)"
     );
-    for (label, client, secret, rotation) in [
-        (
-            "regenerate",
-            HR_SYNC,
-            "DEMO-ONLY-not-a-real-secret-hr-sync",
-            json!({"strategy": "regenerate", "integrationCredentials": []}),
-        ),
-        (
-            "alternating",
-            LEGACY,
-            "DEMO-ONLY-not-a-real-secret-legacy",
-            json!({"strategy": "alternating", "partnerClientId": HR_SYNC, "integrationCredentials": []}),
-        ),
-    ] {
+    for (label, client, secret, rotation) in fleet::strategies() {
         let name = unique("bench/continuity");
-        let doc = json!({"schemaVersion": 1, "clientId": client, "clientSecret": secret,
-            "apiBaseUrl": sim.api_url(), "loginBaseUrl": sim.login_url(), "rotation": rotation});
-        sm.create(
-            &name,
-            &SecretString::from(doc.to_string()),
-            &[(TAG_MANAGED, &fleet)],
-        )
-        .await
-        .expect("secret");
+        fleet::create_managed(&sm, &sim, &fleet, &name, (client, secret, rotation)).await;
         let stop = Arc::new(AtomicBool::new(false));
         let consumer = tokio::spawn(consume(
             sm.clone(),

@@ -4,6 +4,7 @@
 
 mod audit;
 mod continuity;
+mod fleet;
 mod genesys;
 mod revocation;
 mod rotation;

@@ -1,6 +1,7 @@
 //! Rotation figures: one rotation per strategy and trigger with 0 ms propagation (wall time,
 //! Genesys and AWS calls), and a sweep over 200 managed secrets with nothing due.
 
+use crate::fleet::{self, HR_SYNC};
 use crate::stats::ms;
 use credguard::aws::{
     dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, secretsmanager::SecretsManager,
@@ -18,9 +19,6 @@ use genesys_sim::{Seed, SimConfig};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-
-const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
 
 fn invocation(payload: Value) -> LambdaEvent<Value> {
     credguard_testkit::invocation(payload, Duration::from_secs(600))
@@ -72,30 +70,9 @@ pub async fn run() {
     .expect("warm-up");
 
     println!("== rotation (simulator, 0 ms propagation; moto)");
-    for (label, client, secret, rotation) in [
-        (
-            "regenerate",
-            HR_SYNC,
-            "DEMO-ONLY-not-a-real-secret-hr-sync",
-            json!({"strategy": "regenerate", "integrationCredentials": []}),
-        ),
-        (
-            "alternating",
-            LEGACY,
-            "DEMO-ONLY-not-a-real-secret-legacy",
-            json!({"strategy": "alternating", "partnerClientId": HR_SYNC, "integrationCredentials": []}),
-        ),
-    ] {
+    for (label, client, secret, rotation) in fleet::strategies() {
         let name = unique("bench/managed");
-        let doc = json!({"schemaVersion": 1, "clientId": client, "clientSecret": secret,
-            "apiBaseUrl": sim.api_url(), "loginBaseUrl": sim.login_url(), "rotation": rotation});
-        sm.create(
-            &name,
-            &SecretString::from(doc.to_string()),
-            &[(TAG_MANAGED, &fleet)],
-        )
-        .await
-        .expect("secret");
+        fleet::create_managed(&sm, &sim, &fleet, &name, (client, secret, rotation)).await;
         // Due: the sweep rotates it (one ListSecrets and one open-attempts query per run).
         sm.tag(&name, &[(TAG_ROTATED_AT, "2026-01-01T00:00:00.000Z")])
             .await

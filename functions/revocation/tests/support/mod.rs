@@ -148,6 +148,14 @@ pub struct Answer {
     pub body: Value,
 }
 
+impl Answer {
+    /// The status and the error body's stable code (empty when there is none).
+    pub fn error(&self) -> (u16, &str) {
+        let code = self.body["error"]["code"].as_str().unwrap_or_default();
+        (self.status, code)
+    }
+}
+
 /// An invocation with a minute to run.
 pub fn invocation(payload: Value) -> LambdaEvent<Value> {
     credguard_testkit::invocation(payload, Duration::from_secs(60))
@@ -183,6 +191,12 @@ impl Env {
                     .expect("the job runs");
             }
         }
+    }
+
+    /// `POST path` with only a reason, under a fresh idempotency key.
+    pub async fn post_reason(&self, path: &str) -> Answer {
+        self.post(path, serde_json::json!({"reason": "x"}), &key())
+            .await
     }
 
     pub async fn post(&self, path: &str, body: Value, key: &str) -> Answer {

@@ -289,6 +289,11 @@ impl Env {
 }
 
 impl Env {
+    /// The scheduler's sweep event (`scheduler-sweep.json`) through the real handler.
+    pub async fn scheduled_sweep(&self) -> Result<Value, credguard::rotation::RotationError> {
+        credguard_rotation::handle(&self.deps, invocation(fixture("scheduler-sweep.json"))).await
+    }
+
     /// One sweep, as the handler runs it, with its whole report: the handler fails the
     /// invocation when work is left unfinished (`unfinished` names it), which hides the report.
     pub async fn sweep(&self) -> Value {

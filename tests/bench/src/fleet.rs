@@ -1,0 +1,47 @@
+//! The managed secrets the rotation sections bench: one per strategy, in a fleet of their own.
+
+use credguard::aws::secretsmanager::SecretsManager;
+use credguard::credential::TAG_MANAGED;
+use credguard::redact::SecretString;
+use genesys_sim::SimHandle;
+use serde_json::{json, Value};
+
+pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
+pub const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
+
+/// Each strategy's label, client, the client's demo secret and its rotation block.
+pub fn strategies() -> [(&'static str, &'static str, &'static str, Value); 2] {
+    [
+        (
+            "regenerate",
+            HR_SYNC,
+            "DEMO-ONLY-not-a-real-secret-hr-sync",
+            json!({"strategy": "regenerate", "integrationCredentials": []}),
+        ),
+        (
+            "alternating",
+            LEGACY,
+            "DEMO-ONLY-not-a-real-secret-legacy",
+            json!({"strategy": "alternating", "partnerClientId": HR_SYNC, "integrationCredentials": []}),
+        ),
+    ]
+}
+
+/// Creates `name`, a managed secret of `fleet` holding `client`'s credential.
+pub async fn create_managed(
+    sm: &SecretsManager,
+    sim: &SimHandle,
+    fleet: &str,
+    name: &str,
+    (client, secret, rotation): (&str, &str, Value),
+) {
+    let doc = json!({"schemaVersion": 1, "clientId": client, "clientSecret": secret,
+        "apiBaseUrl": sim.api_url(), "loginBaseUrl": sim.login_url(), "rotation": rotation});
+    sm.create(
+        name,
+        &SecretString::from(doc.to_string()),
+        &[(TAG_MANAGED, fleet)],
+    )
+    .await
+    .expect("secret");
+}
