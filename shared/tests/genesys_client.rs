@@ -522,26 +522,25 @@ async fn org_usage_through_jobs_and_fallback() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_work_is_paced_below_the_rate_limit() {
-    let sim = sim(SimConfig {
-        rate_limit_per_minute: 20,
+/// A simulator allowing `per_window` requests per 2 s window.
+async fn sim_limited_to(per_window: u32) -> genesys_sim::SimHandle {
+    sim(SimConfig {
+        rate_limit_per_minute: per_window,
         rate_limit_window_seconds: 2,
         ..SimConfig::default()
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_work_is_paced_below_the_rate_limit() {
+    let sim = sim_limited_to(20).await;
     let client = admin_client(&sim, fast_options());
     let d = deadline();
     let started = Instant::now();
     let results = join_all((0..50).map(|_| client.get_client(HR_SYNC, &d))).await;
     assert!(results.iter().all(Result::is_ok));
-    let throttled = sim
-        .control()
-        .calls()
-        .calls
-        .iter()
-        .filter(|c| c.status == Some(429))
-        .count();
+    let throttled = sim.control().answered_with(429);
     assert_eq!(throttled, 0, "the pacer kept every request under the limit");
     assert!(client.stats().paced_waits > 0);
     // 50 requests at 20 per 2 s window need at least two window resets.
@@ -556,12 +555,7 @@ async fn concurrent_work_is_paced_below_the_rate_limit() {
 /// Responses come back out of order; the pacer must hold requests back before the limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_sequential_workers_stay_under_a_tight_limit() {
-    let sim = sim(SimConfig {
-        rate_limit_per_minute: 18,
-        rate_limit_window_seconds: 2,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = sim_limited_to(18).await;
     let client = admin_client(&sim, fast_options());
     let d = deadline();
     let worker = |_: usize| async {
@@ -570,13 +564,7 @@ async fn eight_sequential_workers_stay_under_a_tight_limit() {
         }
     };
     join_all((0..8).map(worker)).await;
-    let throttled = sim
-        .control()
-        .calls()
-        .calls
-        .iter()
-        .filter(|c| c.status == Some(429))
-        .count();
+    let throttled = sim.control().answered_with(429);
     assert_eq!(throttled, 0, "held back before the limit, not after");
 }
 

@@ -125,11 +125,7 @@ async fn regenerate_converges_after_a_crash_at_every_external_call() {
         let label = format!("{} after {} #{}", p.step, p.op, p.nth);
         let env = env().await;
         let name = env
-            .managed_secret(
-                DATA_ACTIONS,
-                DATA_ACTIONS_SECRET,
-                json!({"strategy": "regenerate"}),
-            )
+            .managed_data_actions(json!({"strategy": "regenerate"}))
             .await;
         let arn = env.arn(&name).await;
         let token = uuid::Uuid::new_v4().to_string();
@@ -343,7 +339,7 @@ async fn alternating_converges_after_a_crash_at_every_external_call() {
         } else {
             json!({"strategy": "alternating", "partnerClientId": LEGACY})
         };
-        let name = env.managed_secret(HR_SYNC, HR_SYNC_SECRET, rotation).await;
+        let name = env.managed_hr(rotation).await;
         if p.partner_disabled() {
             let d = credguard::deadline::Deadline::after(std::time::Duration::from_secs(10));
             let legacy = env.deps.genesys.inner.get_client(LEGACY, &d).await.unwrap();
@@ -434,9 +430,7 @@ async fn alternating_converges_after_a_crash_at_every_external_call() {
 async fn a_lost_regeneration_is_recovered_by_the_next_sweep() {
     quiet_injected_panics();
     let env = env().await;
-    let name = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
-        .await;
+    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
     env.crash.arm("genesys.regenerate_secret", 1);
     assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
@@ -468,9 +462,7 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
     use credguard::rotation::regenerate::MAX_REGENERATIONS;
     quiet_injected_panics();
     let env = env().await;
-    let name = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
-        .await;
+    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
     for _ in 0..MAX_REGENERATIONS {
         env.crash.arm("genesys.regenerate_secret", 1);
@@ -512,9 +504,7 @@ async fn a_crashed_execution_is_resumed_as_soon_as_its_lease_lapses() {
     quiet_injected_panics();
     let mut env = env().await;
     env.deps.config.lease_ttl = Duration::from_secs(3);
-    let name = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
-        .await;
+    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
     let rotate_now = rotate_now_event(&name);
     env.crash.arm("secrets.put_pending", 1);
@@ -556,9 +546,7 @@ async fn a_pending_version_of_a_failed_attempt_waits_for_a_human() {
     use credguard::records::rotation::RotationRecords;
     quiet_injected_panics();
     let env = env().await;
-    let name = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
-        .await;
+    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
     env.crash.arm("secrets.put_pending", 1);
     assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
@@ -602,15 +590,9 @@ async fn a_busy_secret_does_not_use_up_the_per_run_cap() {
     quiet_injected_panics();
     let mut env = env().await;
     env.deps.config.sweep_max_rotations = 1;
-    let busy = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
-        .await;
+    let busy = env.managed_hr(json!({"strategy": "regenerate"})).await;
     let due = env
-        .managed_secret(
-            DATA_ACTIONS,
-            DATA_ACTIONS_SECRET,
-            json!({"strategy": "regenerate"}),
-        )
+        .managed_data_actions(json!({"strategy": "regenerate"}))
         .await;
     env.sm_tag_old(&due).await;
     // A crashed "rotate now" leaves `busy` pending (resumes sort first); a live execution

@@ -66,9 +66,7 @@ async fn two_sweeps_at_once_rotate_each_due_secret_once() {
 #[tokio::test]
 async fn a_429_storm_fails_cleanly_and_a_later_run_rotates_once() {
     let env = env().await;
-    let name = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
-        .await;
+    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
     env.sim
         .control()
@@ -111,9 +109,7 @@ async fn a_429_storm_fails_cleanly_and_a_later_run_rotates_once() {
 #[tokio::test]
 async fn server_error_bursts_are_absorbed_or_reconciled() {
     let env = env().await;
-    let name = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, json!({"strategy": "regenerate"}))
-        .await;
+    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
     // Reads retry within the call.
     env.sim
@@ -147,15 +143,10 @@ async fn server_error_bursts_are_absorbed_or_reconciled() {
 async fn propagation_longer_than_the_window() {
     let env = env_with_propagation_delay(4000).await;
     let regen = env
-        .managed_secret(
-            HR_SYNC,
-            HR_SYNC_SECRET,
-            json!({"strategy": "regenerate", "propagationWindowSeconds": 1}),
-        )
+        .managed_hr(json!({"strategy": "regenerate", "propagationWindowSeconds": 1}))
         .await;
     let alt = env
-        .managed_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET, json!({"strategy": "alternating", "partnerClientId": LEGACY, "propagationWindowSeconds": 1, "integrationCredentials": []}))
-        .await;
+        .managed_data_actions(json!({"strategy": "alternating", "partnerClientId": LEGACY, "propagationWindowSeconds": 1, "integrationCredentials": []})).await;
     for n in [&regen, &alt] {
         env.sm_tag_old(n).await;
     }
@@ -203,11 +194,7 @@ async fn propagation_longer_than_the_window() {
 async fn rate_limited_partner_regenerations_do_not_count() {
     let env = env().await;
     let name = env
-        .managed_secret(
-            HR_SYNC,
-            HR_SYNC_SECRET,
-            json!({"strategy": "alternating", "partnerClientId": LEGACY}),
-        )
+        .managed_hr(json!({"strategy": "alternating", "partnerClientId": LEGACY}))
         .await;
     env.sm_tag_old(&name).await;
     env.sim

@@ -14,18 +14,10 @@ async fn no_secret_value_in_logs_events_or_records() {
     let captured = logs::capture();
     let env = env().await;
     let regen = env
-        .managed_secret(
-            DATA_ACTIONS,
-            DATA_ACTIONS_SECRET,
-            json!({"strategy": "regenerate"}),
-        )
+        .managed_data_actions(json!({"strategy": "regenerate"}))
         .await;
     let alt = env
-        .managed_secret(
-            HR_SYNC,
-            HR_SYNC_SECRET,
-            json!({"strategy": "alternating", "partnerClientId": LEGACY}),
-        )
+        .managed_hr(json!({"strategy": "alternating", "partnerClientId": LEGACY}))
         .await;
     for n in [&regen, &alt] {
         env.sm_tag_old(n).await;

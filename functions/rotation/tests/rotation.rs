@@ -15,11 +15,7 @@ const SECRET_OP: &str = "POST /api/v2/oauth/clients/{clientId}/secret";
 async fn regenerate_through_secrets_manager_steps_with_propagation_delay() {
     let env = env_with_propagation_delay(1500).await;
     let name = env
-        .managed_secret(
-            DATA_ACTIONS,
-            DATA_ACTIONS_SECRET,
-            json!({"strategy": "regenerate"}),
-        )
+        .managed_data_actions(json!({"strategy": "regenerate"}))
         .await;
     let arn = env.arn(&name).await;
     let before = env.current_version(&name).await;
@@ -86,11 +82,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
     let env = env().await;
     // HR Directory Sync and Legacy Export hold the same role on all divisions: a valid pair.
     let name = env
-        .managed_secret(
-            HR_SYNC,
-            HR_SYNC_SECRET,
-            json!({"strategy": "alternating", "partnerClientId": LEGACY, "maxAgeDays": 1}),
-        )
+        .managed_hr(json!({"strategy": "alternating", "partnerClientId": LEGACY, "maxAgeDays": 1}))
         .await;
     // Make it due: the current version is two days old by the rotation tag.
     env.sm
@@ -193,11 +185,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
 async fn alternating_creates_its_partner_when_asked() {
     let env = env().await;
     let name = env
-        .managed_secret(
-            HR_SYNC,
-            HR_SYNC_SECRET,
-            json!({"strategy": "alternating", "createPartner": true}),
-        )
+        .managed_hr(json!({"strategy": "alternating", "createPartner": true}))
         .await;
     let mut req = rotate_now_event(&name);
     req["retirePreviousNow"] = false.into();
@@ -231,11 +219,7 @@ async fn alternating_creates_its_partner_when_asked() {
 async fn rotate_now_for_a_leak_retires_the_previous_client_at_once() {
     let env = env().await;
     let name = env
-        .managed_secret(
-            HR_SYNC,
-            HR_SYNC_SECRET,
-            json!({"strategy": "alternating", "partnerClientId": LEGACY}),
-        )
+        .managed_hr(json!({"strategy": "alternating", "partnerClientId": LEGACY}))
         .await;
     let req = rotate_now_event(&name);
     let report = handle(&env.deps, invocation(req)).await.unwrap();
@@ -262,9 +246,7 @@ async fn rotate_now_for_a_leak_retires_the_previous_client_at_once() {
 #[tokio::test]
 async fn guard_prologue_refuses_what_secrets_manager_should_not_ask() {
     let env = env().await;
-    let name = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, Value::Null)
-        .await;
+    let name = env.managed_hr(Value::Null).await;
     let arn = env.arn(&name).await;
     let token = uuid::Uuid::new_v4().to_string();
     // Rotation not enabled on the secret.
@@ -301,9 +283,7 @@ async fn guard_prologue_refuses_what_secrets_manager_should_not_ask() {
 #[tokio::test]
 async fn dry_run_sweep_reports_and_changes_nothing() {
     let env = env().await;
-    let due = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, Value::Null)
-        .await;
+    let due = env.managed_hr(Value::Null).await;
     env.sm
         .tag(
             &due,
@@ -311,9 +291,7 @@ async fn dry_run_sweep_reports_and_changes_nothing() {
         )
         .await
         .unwrap();
-    let fresh = env
-        .managed_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET, Value::Null)
-        .await;
+    let fresh = env.managed_data_actions(Value::Null).await;
     let before = (
         env.current_version(&due).await,
         env.current_version(&fresh).await,
@@ -369,12 +347,8 @@ async fn dry_run_sweep_reports_and_changes_nothing() {
 async fn sweep_caps_rotations_per_run_and_skips_what_secrets_manager_owns() {
     let mut env = env().await;
     env.deps.config.sweep_max_rotations = 1;
-    let a = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, Value::Null)
-        .await;
-    let b = env
-        .managed_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET, Value::Null)
-        .await;
+    let a = env.managed_hr(Value::Null).await;
+    let b = env.managed_data_actions(Value::Null).await;
     for n in [&a, &b] {
         env.sm
             .tag(n, &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")])
@@ -413,12 +387,7 @@ async fn partner_drift_fails_clearly_and_changes_nothing() {
     );
     let env = env_with(SimConfig::default(), seed).await;
     let name = env
-        .managed_secret(
-            HR_SYNC,
-            HR_SYNC_SECRET,
-            json!({"strategy": "alternating", "partnerClientId": "c0ffee00-00aa-4a5b-8c6d-0000000000aa"}),
-        )
-        .await;
+        .managed_hr(json!({"strategy": "alternating", "partnerClientId": "c0ffee00-00aa-4a5b-8c6d-0000000000aa"})).await;
     let req = rotate_now_event(&name);
     // The invocation fails: Lambda's retries and the failure queue see the request unmet.
     let err = handle(&env.deps, invocation(req)).await.unwrap_err();
@@ -438,9 +407,7 @@ async fn partner_drift_fails_clearly_and_changes_nothing() {
 #[tokio::test]
 async fn rotate_now_hands_secrets_manager_owned_secrets_to_rotate_secret() {
     let env = env().await;
-    let name = env
-        .managed_secret(HR_SYNC, HR_SYNC_SECRET, Value::Null)
-        .await;
+    let name = env.managed_hr(Value::Null).await;
     // Rotation enabled with this function as the rotation Lambda: Secrets Manager owns it.
     env.start_sm_rotation(&name, &uuid::Uuid::new_v4().to_string())
         .await;
@@ -459,11 +426,7 @@ async fn rotate_now_hands_secrets_manager_owned_secrets_to_rotate_secret() {
 async fn alternating_through_secrets_manager_steps_with_propagation_delay() {
     let env = env_with_propagation_delay(1500).await;
     let name = env
-        .managed_secret(
-            HR_SYNC,
-            HR_SYNC_SECRET,
-            json!({"strategy": "alternating", "partnerClientId": LEGACY}),
-        )
+        .managed_hr(json!({"strategy": "alternating", "partnerClientId": LEGACY}))
         .await;
     let arn = env.arn(&name).await;
     let token = uuid::Uuid::new_v4().to_string();

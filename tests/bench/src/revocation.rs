@@ -185,13 +185,7 @@ pub async fn run() {
             None => break,
         }
     }
-    let throttled = sim
-        .control()
-        .calls()
-        .calls
-        .iter()
-        .filter(|c| c.status == Some(429))
-        .count();
+    let throttled = sim.control().answered_with(429);
     println!(
         "500-user bulk at 300 requests/min: answered 202 in {}, done in {:.1} s ({invocations} invocation(s)), {completed} of {read} users revoked, {:.0} users/min, {} Genesys requests, {throttled} answered 429",
         ms(answered),

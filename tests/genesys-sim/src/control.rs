@@ -185,6 +185,16 @@ impl SimControl {
         self.shared.lock().calls.count(operation)
     }
 
+    /// How many recorded calls were answered with `status` (e.g. 429: throttled).
+    pub fn answered_with(&self, status: u16) -> usize {
+        let st = self.shared.lock();
+        st.calls
+            .calls()
+            .iter()
+            .filter(|c| c.status == Some(status))
+            .count()
+    }
+
     pub fn calls(&self) -> CallsView {
         let st = self.shared.lock();
         CallsView {

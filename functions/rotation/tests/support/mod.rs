@@ -163,6 +163,17 @@ impl Env {
         name
     }
 
+    /// A managed secret holding HR sync's credential.
+    pub async fn managed_hr(&self, rotation: Value) -> String {
+        self.managed_secret(HR_SYNC, HR_SYNC_SECRET, rotation).await
+    }
+
+    /// A managed secret holding the data actions client's credential.
+    pub async fn managed_data_actions(&self, rotation: Value) -> String {
+        self.managed_secret(DATA_ACTIONS, DATA_ACTIONS_SECRET, rotation)
+            .await
+    }
+
     pub async fn current(&self, name: &str) -> Value {
         let v = self
             .sm
