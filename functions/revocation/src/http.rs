@@ -145,8 +145,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        credguard_testkit::fixture(env!("CARGO_MANIFEST_DIR"), name)
     }
 
     #[test]

@@ -50,6 +50,14 @@ pub fn admin_credentials_env() -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// The JSON fixture `tests/fixtures/<name>` of the crate at `manifest_dir`
+/// (`env!("CARGO_MANIFEST_DIR")`); panics naming the file.
+pub fn fixture(manifest_dir: &str, name: &str) -> serde_json::Value {
+    let path = format!("{manifest_dir}/tests/fixtures/{name}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// A Lambda invocation of `payload` that Lambda would stop `ends_in` from now.
 pub fn invocation(
     payload: serde_json::Value,

@@ -77,8 +77,7 @@ pub fn announced(events: &[Value], detail_type: &str) -> Vec<String> {
 
 /// The scheduled event as EventBridge Scheduler delivers it (run id 2026-11-21).
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("fixture JSON")
+    credguard_testkit::fixture(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 fn cc(seed: &Seed, id: &str, name: &str, roles: &[&str], created_days_ago: i64) -> SeedClient {

@@ -51,9 +51,7 @@ pub struct Env {
 }
 
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture exists"))
-        .expect("fixture is JSON")
+    credguard_testkit::fixture(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
