@@ -300,19 +300,7 @@ async fn a_fully_redacting_org_is_onboarded_by_the_recorded_choice() {
 
     // A second secret with the same org declaring none: accepted, and recorded as empty.
     let other = env.name("hr-sync");
-    env.run(
-        &[
-            "adopt",
-            HR_SYNC,
-            "--name",
-            &other,
-            "--secret-from-stdin",
-            "--no-integration-credentials",
-        ],
-        Some(HR_SYNC_SECRET),
-    )
-    .await
-    .ok();
+    env.adopt(HR_SYNC, &other, HR_SYNC_SECRET).await.ok();
     assert_eq!(
         env.current_doc(&other).await["rotation"]["integrationCredentials"],
         serde_json::json!([])
@@ -323,19 +311,9 @@ async fn a_fully_redacting_org_is_onboarded_by_the_recorded_choice() {
 async fn declared_dependents_must_be_complete_where_genesys_shows_them() {
     let env = Env::new(SimConfig::default()).await;
     let name = env.name("data-actions");
-    env.run(
-        &[
-            "adopt",
-            DATA_ACTIONS,
-            "--name",
-            &name,
-            "--secret-from-stdin",
-            "--no-integration-credentials",
-        ],
-        Some(DATA_ACTIONS_SECRET),
-    )
-    .await
-    .refused_with(3, "dependent_omitted");
+    env.adopt(DATA_ACTIONS, &name, DATA_ACTIONS_SECRET)
+        .await
+        .refused_with(3, "dependent_omitted");
     assert!(!env.exists(&name).await);
 }
 

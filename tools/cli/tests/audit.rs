@@ -75,19 +75,7 @@ async fn a_trial_writes_nothing_and_a_recorded_run_is_a_run() {
 
     // Adopted, the client's secret is managed: the finding goes.
     let name = env.name("hr-sync");
-    env.run(
-        &[
-            "adopt",
-            HR_SYNC,
-            "--name",
-            &name,
-            "--secret-from-stdin",
-            "--no-integration-credentials",
-        ],
-        Some(HR_SYNC_SECRET),
-    )
-    .await
-    .ok();
+    env.adopt(HR_SYNC, &name, HR_SYNC_SECRET).await.ok();
 
     // Recorded: the run and its findings are in the table, as the nightly run writes them.
     let run = env

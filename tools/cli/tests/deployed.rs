@@ -43,19 +43,7 @@ async fn current_version(env: &Env, name: &str) -> String {
 async fn rotate_and_revoke_through_the_deployed_functions() {
     let mut env = Env::new(SimConfig::default()).await;
     let name = env.name("hr-sync");
-    env.run(
-        &[
-            "adopt",
-            HR_SYNC,
-            "--name",
-            &name,
-            "--secret-from-stdin",
-            "--no-integration-credentials",
-        ],
-        Some(HR_SYNC_SECRET),
-    )
-    .await
-    .ok();
+    env.adopt(HR_SYNC, &name, HR_SYNC_SECRET).await.ok();
 
     let mut fn_env: Vec<(&str, String)> = vec![
         ("GENESYS_API_BASE_URL", env.sim.api_url()),

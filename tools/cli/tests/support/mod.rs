@@ -147,6 +147,20 @@ impl Env {
 
     /// Runs `credguard args... -vvv` (every log line) with `stdin`, waiting for it (on a
     /// blocking thread), and asserts that no secret value appears in anything it printed.
+    /// `credguard adopt <client> --name <name>` with the secret piped in and no integration
+    /// credentials to declare: how most tests get a managed secret.
+    pub async fn adopt(&self, client: &str, name: &str, secret: &str) -> Run {
+        let args = [
+            "adopt",
+            client,
+            "--name",
+            name,
+            "--secret-from-stdin",
+            "--no-integration-credentials",
+        ];
+        self.run(&args, Some(secret)).await
+    }
+
     pub async fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
         self.run_with(self.vars(), args, stdin).await
     }
