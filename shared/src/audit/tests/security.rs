@@ -25,6 +25,12 @@ fn person(id: &str, name: &str) -> Value {
     json!({"user": {"id": id, "name": name}, "client": {"id": "web-app"}})
 }
 
+/// Mallory resets pay's secret in the Admin UI, `ago`.
+fn mallory_resets_pay(w: &World, ago: Days) {
+    let who = person("u-mal", "Mallory");
+    w.g.trail_event(event(w, "pay", ago, "Update", &["secret"], who));
+}
+
 fn credguard() -> Value {
     json!({"client": {"id": ACTING_CLIENT}})
 }
@@ -73,14 +79,7 @@ fn org() -> World {
 async fn a_reset_outside_credguard_is_critical_names_who_and_stays_until_a_rotation_heals_it() {
     let mut w = org();
     // Mallory resets pay's secret in the Admin UI; credguard's own rotation resets hr's.
-    w.g.trail_event(event(
-        &w,
-        "pay",
-        Days::hours(3),
-        "Update",
-        &["secret"],
-        person("u-mal", "Mallory"),
-    ));
+    mallory_resets_pay(&w, Days::hours(3));
     w.g.trail_event(event(&w, "hr", Days::hours(2), "Rotate", &[], credguard()));
     w.rotation_record("team/hr", "t-hr", json!({
         "clientId": "hr", "outcome": "succeeded", "startedAt": iso(w.now - Days::hours(2) - Days::minutes(1)),
@@ -265,14 +264,7 @@ async fn admin_access_granted_by_a_person_is_attributed_and_by_credguard_is_not_
 #[tokio::test]
 async fn without_the_trail_the_run_is_partial_and_resolves_no_trail_finding() {
     let w = org();
-    w.g.trail_event(event(
-        &w,
-        "pay",
-        Days::hours(3),
-        "Update",
-        &["secret"],
-        person("u-mal", "Mallory"),
-    ));
+    mallory_resets_pay(&w, Days::hours(3));
     w.run("2026-11-20").await.unwrap();
     w.g.fail("trail", 403, 2);
     let s = w.run("2026-11-21").await.unwrap();
