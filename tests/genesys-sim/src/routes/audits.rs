@@ -14,9 +14,9 @@ use crate::routes::cursor;
 
 /// The kind of the audit queries' page cursors.
 const KIND: &str = "audit";
+use super::usage::interval_of;
 use crate::server::{Reply, Req};
 use crate::state::{Caller, State};
-use crate::usage::parse_interval;
 
 /// Longest interval one query may span ([OBS] API-FACTS §6: 30 days per asynchronous query).
 pub const MAX_INTERVAL_DAYS: i64 = 30;
@@ -70,16 +70,7 @@ const FILTER_PROPERTIES: &[&str] = &[
 
 pub fn submit(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError> {
     let body: QueryIn = req.json_as()?;
-    let interval = body.interval.as_deref().ok_or_else(|| {
-        ApiError::bad_request("The field 'interval' is required.").with_field("interval")
-    })?;
-    let (start, end) =
-        parse_interval(interval).map_err(|m| ApiError::invalid_date(m).with_field("interval"))?;
-    if end < start {
-        return Err(
-            ApiError::bad_request("The interval end is before its start.").with_field("interval"),
-        );
-    }
+    let (start, end) = interval_of(body.interval.as_deref())?;
     if end - start > Duration::days(MAX_INTERVAL_DAYS) {
         return Err(ApiError::invalid_value(format!(
             "The interval may span at most {MAX_INTERVAL_DAYS} days."
@@ -138,7 +129,7 @@ pub fn submit(st: &mut State, req: &Req, _c: &Caller) -> Result<Reply, ApiError>
     let results: Vec<Value> = found.into_iter().map(|e| e.json()).collect();
     let id = ids::uuid();
     let request = json!({
-        "interval": interval,
+        "interval": body.interval,
         "serviceName": body.service_name,
         "filters": filters.iter().map(|f| json!({"property": f.property, "value": f.value})).collect::<Vec<_>>(),
         "sort": body.sort.iter().map(|s| json!({"name": s.name, "sortOrder": s.sort_order})).collect::<Vec<_>>(),

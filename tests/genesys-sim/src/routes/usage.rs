@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{Duration, NaiveTime};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -128,14 +128,11 @@ struct Parsed {
     metrics: Vec<Metric>,
 }
 
-fn parse_body(
-    req: &Req,
-    allowed: &[&str],
-    end_inclusive: bool,
-    default_group: Option<Vec<Dim>>,
-) -> Result<Parsed, ApiError> {
-    let b: QueryBody = req.json_as()?;
-    let interval = b.interval.as_deref().ok_or_else(|| {
+/// A body's required `interval` (`start/end`), as Genesys checks it for usage and audit queries.
+pub(super) fn interval_of(
+    interval: Option<&str>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let interval = interval.ok_or_else(|| {
         ApiError::bad_request("The field 'interval' is required.").with_field("interval")
     })?;
     let (start, end) =
@@ -145,6 +142,17 @@ fn parse_body(
             ApiError::bad_request("The interval end is before its start.").with_field("interval"),
         );
     }
+    Ok((start, end))
+}
+
+fn parse_body(
+    req: &Req,
+    allowed: &[&str],
+    end_inclusive: bool,
+    default_group: Option<Vec<Dim>>,
+) -> Result<Parsed, ApiError> {
+    let b: QueryBody = req.json_as()?;
+    let (start, end) = interval_of(b.interval.as_deref())?;
     let granularity = match &b.granularity {
         None => Granularity::Day,
         Some(g) => Granularity::parse(g).ok_or_else(|| {

@@ -1,6 +1,7 @@
 //! ErrorBody and ININ-Correlation-Id everywhere; endpoints that must not exist; body checks.
 
 use crate::common::*;
+use reqwest::Response;
 use serde_json::json;
 
 #[tokio::test]
@@ -96,40 +97,19 @@ async fn missing_permission_names_the_permissions() {
 async fn malformed_bodies_and_wrong_content_types() {
     let (sim, t) = sim_as_admin().await;
     let url = format!("{}/api/v2/oauth/clients", sim.api_url());
-    let r = http()
-        .post(&url)
-        .bearer_auth(&t)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .expect("api");
+    let r = post_raw(&url, &t, "application/json", Some("{not json")).await;
     error_body(r, 400, "bad.request").await;
-    let r = http()
-        .post(&url)
-        .bearer_auth(&t)
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .expect("api");
+    let r = post_raw(&url, &t, "text/plain", Some("{}")).await;
     error_body(r, 415, "unsupported.media.type").await;
-    let r = http()
-        .post(&url)
-        .bearer_auth(&t)
-        .header("content-type", "application/json")
-        .send()
-        .await
-        .expect("api");
+    let r = post_raw(&url, &t, "application/json", None).await;
     error_body(r, 400, "bad.request").await;
-    let r = http()
-        .post(&url)
-        .bearer_auth(&t)
-        .header("content-type", "application/json; charset=UTF-8")
-        .body(r#"{"name":"charset","authorizedGrantType":"CLIENT-CREDENTIALS"}"#)
-        .send()
-        .await
-        .expect("api");
+    let r = post_raw(
+        &url,
+        &t,
+        "application/json; charset=UTF-8",
+        Some(r#"{"name":"charset","authorizedGrantType":"CLIENT-CREDENTIALS"}"#),
+    )
+    .await;
     json_ok(r, 200).await;
     // Wrong JSON types are a bad request, not a crash.
     let r = post(
@@ -152,4 +132,16 @@ async fn malformed_bodies_and_wrong_content_types() {
         .await
         .expect("api");
     json_ok(r, 200).await;
+}
+
+/// `POST url` with exactly this content type and body (bodies the typed helpers cannot send).
+async fn post_raw(url: &str, token: &str, content_type: &str, body: Option<&str>) -> Response {
+    let mut req = http()
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", content_type);
+    if let Some(b) = body {
+        req = req.body(b.to_owned());
+    }
+    req.send().await.expect("api")
 }

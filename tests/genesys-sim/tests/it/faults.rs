@@ -1,8 +1,9 @@
 //! Fault injection: status, latency, drops before/after applying, hangs; call counting.
 
 use crate::common::*;
+use genesys_sim::SimHandle;
 use genesys_sim::{FaultMode, FaultRule};
-use reqwest::Method;
+use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -93,14 +94,7 @@ async fn drop_before_apply_gives_a_connection_error_and_no_change() {
     let (sim, t) = sim_as_admin().await;
     sim.add_fault(FaultRule::new(SECRET, FaultMode::DropBeforeApply).times(1))
         .expect("fault");
-    let r = http()
-        .post(format!(
-            "{}/api/v2/oauth/clients/{C_SYNC}/secret",
-            sim.api_url()
-        ))
-        .bearer_auth(&t)
-        .send()
-        .await;
+    let r = regenerate_unchecked(&sim, &t).await;
     let err = r.expect_err("connection dropped, no response");
     assert!(is_dropped(&err), "{err:?}");
     assert_eq!(sim.regenerations(C_SYNC), 0);
@@ -114,14 +108,7 @@ async fn drop_after_apply_changes_state_but_sends_nothing() {
     let (sim, t) = sim_as_admin().await;
     sim.add_fault(FaultRule::new(SECRET, FaultMode::DropAfterApply).times(1))
         .expect("fault");
-    let r = http()
-        .post(format!(
-            "{}/api/v2/oauth/clients/{C_SYNC}/secret",
-            sim.api_url()
-        ))
-        .bearer_auth(&t)
-        .send()
-        .await;
+    let r = regenerate_unchecked(&sim, &t).await;
     let err = r.expect_err("connection dropped, no response");
     assert!(is_dropped(&err), "{err:?}");
     let view = sim.client_view(C_SYNC).expect("view");
@@ -242,4 +229,16 @@ async fn fault_admin_api_validates_operations() {
 /// The connection ended without a response (not a timeout, not an HTTP status).
 fn is_dropped(err: &reqwest::Error) -> bool {
     !err.is_timeout() && (err.is_request() || err.is_connect())
+}
+
+/// `POST …/clients/{C_SYNC}/secret`, the transport's error kept (a dropped connection).
+async fn regenerate_unchecked(sim: &SimHandle, token: &str) -> reqwest::Result<Response> {
+    http()
+        .post(format!(
+            "{}/api/v2/oauth/clients/{C_SYNC}/secret",
+            sim.api_url()
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
 }
