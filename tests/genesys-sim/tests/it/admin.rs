@@ -7,9 +7,8 @@ use serde_json::json;
 #[tokio::test]
 async fn reset_restores_the_start_seed_and_config() {
     let (sim, t) = sim_as_admin().await;
-    post_json(
-        &sim,
-        &t,
+    let api = Api(&sim, &t);
+    api.post_json(
         "/api/v2/oauth/clients",
         &json!({"name": "temp", "authorizedGrantType": "CODE"}),
         200,
@@ -25,9 +24,9 @@ async fn reset_restores_the_start_seed_and_config() {
         (sim.now() - chrono::Utc::now()).num_seconds().abs() < 5,
         "clock offset cleared"
     );
-    get_error(&sim, &t, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    api.get_error("/api/v2/tokens/me", BAD_CREDENTIALS).await;
     let t = admin_token(&sim).await;
-    let list = get_json(&sim, &t, "/api/v2/oauth/clients").await;
+    let list = Api(&sim, &t).get_json("/api/v2/oauth/clients").await;
     assert_eq!(list["total"], 9);
     assert_eq!(
         sim.calls().calls.len(),
@@ -47,7 +46,7 @@ async fn reset_with_a_custom_seed() {
     let (s, _) = admin_json(&sim, Method::POST, "/__sim/reset", Some(&seed)).await;
     assert_eq!(s, 200);
     let t = token(&sim, "c1", "s1").await;
-    let me = get_json(&sim, &t, "/api/v2/tokens/me").await;
+    let me = Api(&sim, &t).get_json("/api/v2/tokens/me").await;
     assert_eq!(me["organization"]["name"], "Tiny");
     let (s, v) = admin_json(&sim, Method::POST, "/__sim/reset", Some(&json!({"organization": {"id": "x", "name": "y"},
         "clients": [{"name": "bad", "roleDivisions": [{"roleId": "missing", "divisionId": "*"}]}]}))).await;
@@ -147,7 +146,7 @@ async fn mint_usage_calls_and_state_over_http() {
     assert_eq!(s, 200, "{v}");
     let user_token = v["access_token"].as_str().expect("token").to_string();
     assert_eq!(v["expires_in"], 28800);
-    let me = get_json(&sim, &user_token, "/api/v2/tokens/me").await;
+    let me = Api(&sim, &user_token).get_json("/api/v2/tokens/me").await;
     assert_eq!(me["OAuthClient"]["id"], C_CODE);
     let (s, _) = admin_json(&sim, Method::POST, "/__sim/users/nobody/tokens", None).await;
     assert_eq!(s, 404);

@@ -21,13 +21,17 @@ fn around_now(sim: &SimHandle) -> String {
 /// Submits a query, polls it to completion, reads every page; returns the events and the
 /// number of status polls it took.
 async fn query(sim: &SimHandle, t: &str, body: &Value, page_size: usize) -> (Vec<Value>, usize) {
-    let sub = post_json(sim, t, "/api/v2/audits/query", body, 200).await;
+    let sub = Api(sim, t)
+        .post_json("/api/v2/audits/query", body, 200)
+        .await;
     assert_eq!(sub["state"], "Queued", "{sub}");
     let id = sub["id"].as_str().expect("transaction id").to_string();
     let mut polls = 0;
     loop {
         polls += 1;
-        let s = get_json(sim, t, &format!("/api/v2/audits/query/{id}")).await;
+        let s = Api(sim, t)
+            .get_json(&format!("/api/v2/audits/query/{id}"))
+            .await;
         assert_eq!(s["id"], id.as_str());
         match s["state"].as_str() {
             Some("Succeeded") => break,
@@ -42,7 +46,7 @@ async fn query(sim: &SimHandle, t: &str, body: &Value, page_size: usize) -> (Vec
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={c}"));
         }
-        let page = get_json(sim, t, &path).await;
+        let page = Api(sim, t).get_json(&path).await;
         let entities = page["entities"].as_array().expect("entities").clone();
         assert!(entities.len() <= page_size);
         out.extend(entities);
@@ -61,16 +65,12 @@ fn client_body(name: &str, role: &str) -> Value {
 #[tokio::test]
 async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
     let (sim, admin) = sim_as_admin().await;
+    let api = Api(&sim, &admin);
     // The tool creates a client, a person gives it more roles and resets its secret, the tool
     // deletes it and revokes its own token.
-    let created = post_json(
-        &sim,
-        &admin,
-        "/api/v2/oauth/clients",
-        &client_body("svc", R_SYNC),
-        200,
-    )
-    .await;
+    let created = api
+        .post_json("/api/v2/oauth/clients", &client_body("svc", R_SYNC), 200)
+        .await;
     let id = created["id"].as_str().expect("id").to_string();
     let first_secret = created["secret"].as_str().expect("secret").to_string();
     let person = sim
@@ -79,33 +79,24 @@ async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
         .access_token;
     let mut body = client_body("svc", R_MASTER);
     body["roleDivisions"] = json!([{"roleId": R_MASTER, "divisionId": "*"}]);
-    put_json(
-        &sim,
-        &person,
-        &format!("/api/v2/oauth/clients/{id}"),
-        &body,
-        200,
-    )
-    .await;
-    let reset = post_json(
-        &sim,
-        &person,
-        &format!("/api/v2/oauth/clients/{id}/secret"),
-        &json!({}),
-        200,
-    )
-    .await;
+    Api(&sim, &person)
+        .put_json(&format!("/api/v2/oauth/clients/{id}"), &body, 200)
+        .await;
+    let reset = Api(&sim, &person)
+        .post_json(
+            &format!("/api/v2/oauth/clients/{id}/secret"),
+            &json!({}),
+            200,
+        )
+        .await;
     let second_secret = reset["secret"].as_str().expect("secret").to_string();
     assert_eq!(
-        delete(&sim, &admin, &format!("/api/v2/oauth/clients/{id}"))
+        api.delete(&format!("/api/v2/oauth/clients/{id}"))
             .await
             .status(),
         204
     );
-    assert_eq!(
-        delete(&sim, &admin, "/api/v2/tokens/me").await.status(),
-        204
-    );
+    assert_eq!(api.delete("/api/v2/tokens/me").await.status(), 204);
 
     let admin = admin_token(&sim).await;
     let (events, polls) = query(
@@ -175,14 +166,13 @@ async fn a_secret_reset_can_be_logged_as_rotate() {
     sim.patch_config(&json!({"auditSecretResetAction": "Rotate"}))
         .expect("config");
     let admin = admin_token(&sim).await;
-    post_json(
-        &sim,
-        &admin,
-        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
-        &json!({}),
-        200,
-    )
-    .await;
+    Api(&sim, &admin)
+        .post_json(
+            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &json!({}),
+            200,
+        )
+        .await;
     let log = sim.audit_log();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["action"], "Rotate");
@@ -200,10 +190,9 @@ async fn a_secret_reset_can_be_logged_as_rotate() {
 #[tokio::test]
 async fn filters_sorting_paging_and_errors() {
     let (sim, admin) = sim_as_admin().await;
+    let api = Api(&sim, &admin);
     for id in [C_SYNC, C_REPORT, C_IDLE] {
-        post_json(
-            &sim,
-            &admin,
+        api.post_json(
             &format!("/api/v2/oauth/clients/{id}/secret"),
             &json!({}),
             200,
@@ -255,60 +244,45 @@ async fn filters_sorting_paging_and_errors() {
             "invalid.value",
         ),
     ] {
-        post_error(&sim, &admin, "/api/v2/audits/query", &body, (400, code)).await;
+        api.post_error("/api/v2/audits/query", &body, (400, code))
+            .await;
     }
-    let sub = post_json(
-        &sim,
-        &admin,
-        "/api/v2/audits/query",
-        &json!({"interval": around_now(&sim)}),
-        200,
-    )
-    .await;
+    let sub = api
+        .post_json(
+            "/api/v2/audits/query",
+            &json!({"interval": around_now(&sim)}),
+            200,
+        )
+        .await;
     let id = sub["id"].as_str().unwrap();
     // Results before the query has succeeded, a foreign cursor, an unknown query.
-    get_error(
-        &sim,
-        &admin,
-        &format!("/api/v2/audits/query/{id}/results"),
-        BAD_REQUEST,
-    )
-    .await;
-    get_json(&sim, &admin, &format!("/api/v2/audits/query/{id}")).await;
-    get_json(&sim, &admin, &format!("/api/v2/audits/query/{id}")).await;
-    get_error(
-        &sim,
-        &admin,
+    api.get_error(&format!("/api/v2/audits/query/{id}/results"), BAD_REQUEST)
+        .await;
+    api.get_json(&format!("/api/v2/audits/query/{id}")).await;
+    api.get_json(&format!("/api/v2/audits/query/{id}")).await;
+    api.get_error(
         &format!("/api/v2/audits/query/{id}/results?cursor=xyz"),
         INVALID_VALUE,
     )
     .await;
-    get_error(
-        &sim,
-        &admin,
+    api.get_error(
         &format!("/api/v2/audits/query/{id}/results?pageSize=501"),
         INVALID_VALUE,
     )
     .await;
-    get_error(
-        &sim,
-        &admin,
-        "/api/v2/audits/query/no-such-query",
-        NOT_FOUND,
-    )
-    .await;
+    api.get_error("/api/v2/audits/query/no-such-query", NOT_FOUND)
+        .await;
 
     // audits:audit:view is required; the Integration Reader role lacks it.
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    post_error(
-        &sim,
-        &reader,
-        "/api/v2/audits/query",
-        &json!({"interval": around_now(&sim)}),
-        MISSING_PERMISSIONS,
-    )
-    .await;
-    let mapping = get_json(&sim, &admin, "/api/v2/audits/query/servicemapping").await;
+    Api(&sim, &reader)
+        .post_error(
+            "/api/v2/audits/query",
+            &json!({"interval": around_now(&sim)}),
+            MISSING_PERMISSIONS,
+        )
+        .await;
+    let mapping = api.get_json("/api/v2/audits/query/servicemapping").await;
     assert_eq!(mapping["services"][0]["name"], "PeoplePermissions");
     assert_eq!(mapping["services"][0]["entities"][0]["name"], "OAuthClient");
 }

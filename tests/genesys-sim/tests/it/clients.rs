@@ -13,7 +13,8 @@ fn cc_body(name: &str, role: &str) -> Value {
 #[tokio::test]
 async fn list_is_one_page_of_full_clients_without_secrets() {
     let (sim, t) = sim_as_admin().await;
-    let v = get_json(&sim, &t, "/api/v2/oauth/clients").await;
+    let api = Api(&sim, &t);
+    let v = api.get_json("/api/v2/oauth/clients").await;
     let entities = v["entities"].as_array().expect("entities");
     assert_eq!(entities.len(), 9);
     assert_eq!(v["total"], 9);
@@ -74,7 +75,7 @@ async fn list_pages_follow_next_uri_when_configured() {
     let mut ids = Vec::new();
     let mut pages = 0;
     loop {
-        let v = get_json(&sim, &t, &path).await;
+        let v = Api(&sim, &t).get_json(&path).await;
         pages += 1;
         assert_eq!(v["pageCount"], 3);
         ids.extend(
@@ -101,7 +102,10 @@ async fn list_pages_follow_next_uri_when_configured() {
 #[tokio::test]
 async fn get_client_and_unknown_client() {
     let (sim, t) = sim_as_admin().await;
-    let v = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
+    let api = Api(&sim, &t);
+    let v = api
+        .get_json(&format!("/api/v2/oauth/clients/{C_SYNC}"))
+        .await;
     assert_eq!(v["id"], C_SYNC);
     assert_eq!(
         v["roleDivisions"],
@@ -109,27 +113,24 @@ async fn get_client_and_unknown_client() {
     );
     assert_eq!(v["createdBy"]["id"], U_ADMIN);
     assert!(v.get("secret").is_none());
-    get_error(&sim, &t, "/api/v2/oauth/clients/0000-nope", NOT_FOUND).await;
+    api.get_error("/api/v2/oauth/clients/0000-nope", NOT_FOUND)
+        .await;
 }
 
 #[tokio::test]
 async fn create_returns_secret_once_and_validates() {
     let (sim, t) = sim_as_admin().await;
-    let v = post_json(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &cc_body("svc-new", R_ADMIN),
-        200,
-    )
-    .await;
+    let api = Api(&sim, &t);
+    let v = api
+        .post_json("/api/v2/oauth/clients", &cc_body("svc-new", R_ADMIN), 200)
+        .await;
     let id = v["id"].as_str().expect("id").to_string();
     assert!(uuid_like(&id));
     let s = v["secret"].as_str().expect("secret on create").to_string();
     assert_eq!(v["state"], "active");
     assert_eq!(v["accessTokenValiditySeconds"], 600);
     assert_eq!(v["createdBy"]["id"], C_ADMIN);
-    let again = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{id}")).await;
+    let again = api.get_json(&format!("/api/v2/oauth/clients/{id}")).await;
     assert!(again.get("secret").is_none());
     let g = json_ok(grant(&sim, &id, &s).await, 200).await;
     assert_eq!(g["expires_in"], 600);
@@ -157,13 +158,15 @@ async fn create_returns_secret_once_and_validates() {
             "roleDivisions",
         ),
     ] {
-        let e = post_error(&sim, &t, "/api/v2/oauth/clients", &body, (400, code)).await;
+        let e = api
+            .post_error("/api/v2/oauth/clients", &body, (400, code))
+            .await;
         assert_eq!(e["details"][0]["fieldName"], field, "{e}");
     }
     // Bounds are inclusive.
     let mut b = cc_body("edge", R_ADMIN);
     b["accessTokenValiditySeconds"] = json!(172800);
-    post_json(&sim, &t, "/api/v2/oauth/clients", &b, 200).await;
+    api.post_json("/api/v2/oauth/clients", &b, 200).await;
 }
 
 fn uuid_like(s: &str) -> bool {
@@ -173,6 +176,7 @@ fn uuid_like(s: &str) -> bool {
 #[tokio::test]
 async fn grant_types_are_normalised_or_kept() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     for (given, stored) in [
         ("client_credentials", "CLIENT-CREDENTIALS"),
         ("Client-Credentials", "CLIENT-CREDENTIALS"),
@@ -181,7 +185,7 @@ async fn grant_types_are_normalised_or_kept() {
         ("FUTURE-GRANT", "FUTURE-GRANT"),
     ] {
         let body = json!({"name": given, "authorizedGrantType": given});
-        let v = post_json(&sim, &t, "/api/v2/oauth/clients", &body, 200).await;
+        let v = api.post_json("/api/v2/oauth/clients", &body, 200).await;
         assert_eq!(v["authorizedGrantType"], stored);
     }
 }
@@ -189,16 +193,16 @@ async fn grant_types_are_normalised_or_kept() {
 #[tokio::test]
 async fn put_is_a_full_replace_and_never_returns_the_secret() {
     let (sim, t) = sim_as_admin().await;
-    let created = post_json(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &json!({
+    let api = Api(&sim, &t);
+    let created = api
+        .post_json(
+            "/api/v2/oauth/clients",
+            &json!({
         "name": "to-edit", "authorizedGrantType": "CLIENT-CREDENTIALS", "description": "first",
         "roleDivisions": [{"roleId": R_ADMIN, "divisionId": "*"}]}),
-        200,
-    )
-    .await;
+            200,
+        )
+        .await;
     let id = created["id"].as_str().expect("id").to_string();
     sim.advance_clock(60);
     // Echoing the GET body back (with id, selfUri, dates) is fine; omitted description is cleared.
@@ -206,7 +210,9 @@ async fn put_is_a_full_replace_and_never_returns_the_secret() {
     body.as_object_mut().map(|m| m.remove("description"));
     body["name"] = json!("edited");
     body["accessTokenValiditySeconds"] = json!(900);
-    let v = put_json(&sim, &t, &format!("/api/v2/oauth/clients/{id}"), &body, 200).await;
+    let v = api
+        .put_json(&format!("/api/v2/oauth/clients/{id}"), &body, 200)
+        .await;
     assert_eq!(v["name"], "edited");
     assert_eq!(v["accessTokenValiditySeconds"], 900);
     assert!(v.get("description").is_none());
@@ -220,25 +226,18 @@ async fn put_is_a_full_replace_and_never_returns_the_secret() {
         json_ok(grant(&sim, &id, s).await, 200).await["expires_in"],
         900
     );
-    put_error(
-        &sim,
-        &t,
+    api.put_error(
         &format!("/api/v2/oauth/clients/{id}"),
         &json!({"name": "x"}),
         BAD_REQUEST,
     )
     .await;
-    put_error(&sim, &t, "/api/v2/oauth/clients/nope", &body, NOT_FOUND).await;
+    api.put_error("/api/v2/oauth/clients/nope", &body, NOT_FOUND)
+        .await;
     let mut bad = body.clone();
     bad["state"] = json!("inactive");
-    put_error(
-        &sim,
-        &t,
-        &format!("/api/v2/oauth/clients/{id}"),
-        &bad,
-        INVALID_VALUE,
-    )
-    .await;
+    api.put_error(&format!("/api/v2/oauth/clients/{id}"), &bad, INVALID_VALUE)
+        .await;
 }
 
 #[tokio::test]
@@ -249,19 +248,19 @@ async fn delete_young_client_removes_it() {
     })
     .await;
     let t = admin_token(&sim).await;
+    let api = Api(&sim, &t);
     let victim = token(&sim, C_REPORT, &secret("reports")).await;
-    let r = delete(&sim, &t, &format!("/api/v2/oauth/clients/{C_REPORT}")).await;
+    let r = api
+        .delete(&format!("/api/v2/oauth/clients/{C_REPORT}"))
+        .await;
     assert_eq!(r.status(), 204);
     assert!(r.headers().contains_key("inin-correlation-id"));
     assert!(r.text().await.unwrap_or_default().is_empty(), "empty body");
-    get_error(
-        &sim,
-        &t,
-        &format!("/api/v2/oauth/clients/{C_REPORT}"),
-        NOT_FOUND,
-    )
-    .await;
-    get_error(&sim, &victim, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    api.get_error(&format!("/api/v2/oauth/clients/{C_REPORT}"), NOT_FOUND)
+        .await;
+    Api(&sim, &victim)
+        .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
+        .await;
     let view = sim.client_view(C_REPORT).expect("remembered");
     assert!(!view.exists);
     assert_eq!(view.state, "deleted");
@@ -271,14 +270,17 @@ async fn delete_young_client_removes_it() {
 #[tokio::test]
 async fn delete_old_client_deactivates_for_seven_days() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     let victim = token(&sim, C_IDLE, &secret("legacy")).await;
     assert_eq!(
-        delete(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}"))
+        api.delete(&format!("/api/v2/oauth/clients/{C_IDLE}"))
             .await
             .status(),
         204
     );
-    let v = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_IDLE}")).await;
+    let v = api
+        .get_json(&format!("/api/v2/oauth/clients/{C_IDLE}"))
+        .await;
     assert_eq!(v["state"], "inactive");
     let to_delete =
         chrono::DateTime::parse_from_rfc3339(v["dateToDelete"].as_str().expect("dateToDelete"))
@@ -290,11 +292,13 @@ async fn delete_old_client_deactivates_for_seven_days() {
             .abs()
             < 5
     );
-    get_error(&sim, &victim, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    Api(&sim, &victim)
+        .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
+        .await;
     let r = grant(&sim, C_IDLE, &secret("legacy")).await;
     assert_eq!(r.status(), 401);
     // Still listed while inactive, then purged after seven days.
-    let list = get_json(&sim, &t, "/api/v2/oauth/clients").await;
+    let list = api.get_json("/api/v2/oauth/clients").await;
     assert!(list["entities"]
         .as_array()
         .expect("e")
@@ -302,28 +306,24 @@ async fn delete_old_client_deactivates_for_seven_days() {
         .any(|c| c["id"] == C_IDLE));
     sim.advance_clock(7 * 86400 + 60);
     let t = admin_token(&sim).await;
-    get_error(
-        &sim,
-        &t,
-        &format!("/api/v2/oauth/clients/{C_IDLE}"),
-        NOT_FOUND,
-    )
-    .await;
+    Api(&sim, &t)
+        .get_error(&format!("/api/v2/oauth/clients/{C_IDLE}"), NOT_FOUND)
+        .await;
     assert!(!sim.client_view(C_IDLE).expect("view").exists);
 }
 
 #[tokio::test]
 async fn role_grant_check_can_be_switched_off() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     // The rotation tool holds Credential Admin but not the protected Master Admin role.
-    let e = post_error(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &cc_body("escalate", R_MASTER),
-        BAD_REQUEST,
-    )
-    .await;
+    let e = api
+        .post_error(
+            "/api/v2/oauth/clients",
+            &cc_body("escalate", R_MASTER),
+            BAD_REQUEST,
+        )
+        .await;
     assert!(
         e["message"]
             .as_str()
@@ -338,31 +338,17 @@ async fn role_grant_check_can_be_switched_off() {
     // PUT on a client holding a role the caller lacks is refused too.
     let body = json!({"name": "Break-glass Automation", "authorizedGrantType": "CLIENT-CREDENTIALS",
         "roleDivisions": [{"roleId": R_MASTER, "divisionId": "*"}], "state": "disabled"});
-    put_error(
-        &sim,
-        &t,
+    api.put_error(
         &format!("/api/v2/oauth/clients/{C_PRIV}"),
         &body,
         BAD_REQUEST,
     )
     .await;
-    post_json(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &cc_body("same-role", R_ADMIN),
-        200,
-    )
-    .await;
+    api.post_json("/api/v2/oauth/clients", &cc_body("same-role", R_ADMIN), 200)
+        .await;
     // A replacement client for a two-client rotation may carry any role the tool holds.
-    post_json(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &cc_body("hr-sync-v2", R_SYNC),
-        200,
-    )
-    .await;
+    api.post_json("/api/v2/oauth/clients", &cc_body("hr-sync-v2", R_SYNC), 200)
+        .await;
     let (status, cfg) = admin_json(
         &sim,
         Method::PATCH,
@@ -372,44 +358,26 @@ async fn role_grant_check_can_be_switched_off() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(cfg["enforceRoleGrant"], false);
-    post_json(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &cc_body("escalate", R_MASTER),
-        200,
-    )
-    .await;
-    put_json(
-        &sim,
-        &t,
-        &format!("/api/v2/oauth/clients/{C_PRIV}"),
-        &body,
-        200,
-    )
-    .await;
+    api.post_json("/api/v2/oauth/clients", &cc_body("escalate", R_MASTER), 200)
+        .await;
+    api.put_json(&format!("/api/v2/oauth/clients/{C_PRIV}"), &body, 200)
+        .await;
 }
 
 #[tokio::test]
 async fn regenerate_secret_of_unknown_client_is_404_and_needs_edit_permission() {
     let (sim, t) = sim_as_admin().await;
-    post_error(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients/nope/secret",
-        &Value::Null,
-        NOT_FOUND,
-    )
-    .await;
+    let api = Api(&sim, &t);
+    api.post_error("/api/v2/oauth/clients/nope/secret", &Value::Null, NOT_FOUND)
+        .await;
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    let e = post_error(
-        &sim,
-        &reader,
-        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
-        &Value::Null,
-        MISSING_PERMISSIONS,
-    )
-    .await;
+    let e = Api(&sim, &reader)
+        .post_error(
+            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &Value::Null,
+            MISSING_PERMISSIONS,
+        )
+        .await;
     assert!(e["message"]
         .as_str()
         .unwrap_or_default()

@@ -80,70 +80,12 @@ pub async fn admin_token(sim: &SimHandle) -> String {
     token(sim, C_ADMIN, &secret("admin")).await
 }
 
-pub async fn get(sim: &SimHandle, token: &str, path: &str) -> Response {
-    http()
-        .get(format!("{}{path}", sim.api_url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("api reachable")
-}
-
-pub async fn send_json(
-    sim: &SimHandle,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: &Value,
-) -> Response {
-    http()
-        .request(method, format!("{}{path}", sim.api_url()))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .expect("api reachable")
-}
-
-pub async fn post(sim: &SimHandle, token: &str, path: &str, body: &Value) -> Response {
-    send_json(sim, reqwest::Method::POST, token, path, body).await
-}
-
-pub async fn put(sim: &SimHandle, token: &str, path: &str, body: &Value) -> Response {
-    send_json(sim, reqwest::Method::PUT, token, path, body).await
-}
-
-pub async fn delete(sim: &SimHandle, token: &str, path: &str) -> Response {
-    http()
-        .delete(format!("{}{path}", sim.api_url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("api reachable")
-}
-
 /// Body as JSON, after checking the status.
 pub async fn json_ok(r: Response, status: u16) -> Value {
     let got = r.status().as_u16();
     let text = r.text().await.expect("body");
     assert_eq!(got, status, "unexpected status; body: {text}");
     serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-/// `GET path` answered 200, as JSON.
-pub async fn get_json(sim: &SimHandle, token: &str, path: &str) -> Value {
-    json_ok(get(sim, token, path).await, 200).await
-}
-
-/// `POST path` answered `status`, as JSON.
-pub async fn post_json(
-    sim: &SimHandle,
-    token: &str,
-    path: &str,
-    body: &Value,
-    status: u16,
-) -> Value {
-    json_ok(post(sim, token, path, body).await, status).await
 }
 
 /// Asserts an ErrorBody with the given status and code, and the correlation header.
@@ -179,17 +121,6 @@ pub async fn admin_json(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-/// `PUT path` answered `status`, as JSON.
-pub async fn put_json(
-    sim: &SimHandle,
-    token: &str,
-    path: &str,
-    body: &Value,
-    status: u16,
-) -> Value {
-    json_ok(put(sim, token, path, body).await, status).await
-}
-
 /// An expected ErrorBody: its status and code.
 pub type Expected<'a> = (u16, &'a str);
 pub const NOT_FOUND: Expected = (404, "not.found");
@@ -198,39 +129,72 @@ pub const MISSING_PERMISSIONS: Expected = (403, "missing.any.permissions");
 pub const BAD_REQUEST: Expected = (400, "bad.request");
 pub const INVALID_VALUE: Expected = (400, "invalid.value");
 
-/// `GET path` answered the expected ErrorBody.
-pub async fn get_error(sim: &SimHandle, token: &str, path: &str, expected: Expected<'_>) -> Value {
-    error_body(get(sim, token, path).await, expected.0, expected.1).await
-}
+/// Calls to the API host with a bearer token: `Api(&sim, &token).get_json(path)`.
+#[derive(Clone, Copy)]
+pub struct Api<'a>(pub &'a SimHandle, pub &'a str);
 
-/// `POST path` answered the expected ErrorBody.
-pub async fn post_error(
-    sim: &SimHandle,
-    token: &str,
-    path: &str,
-    body: &Value,
-    expected: Expected<'_>,
-) -> Value {
-    error_body(post(sim, token, path, body).await, expected.0, expected.1).await
-}
+impl Api<'_> {
+    fn request(self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        http()
+            .request(method, format!("{}{path}", self.0.api_url()))
+            .bearer_auth(self.1)
+    }
 
-/// `PUT path` answered the expected ErrorBody.
-pub async fn put_error(
-    sim: &SimHandle,
-    token: &str,
-    path: &str,
-    body: &Value,
-    expected: Expected<'_>,
-) -> Value {
-    error_body(put(sim, token, path, body).await, expected.0, expected.1).await
-}
+    pub async fn get(self, path: &str) -> Response {
+        let r = self.request(reqwest::Method::GET, path).send().await;
+        r.expect("api reachable")
+    }
 
-/// `DELETE path` answered the expected ErrorBody.
-pub async fn delete_error(
-    sim: &SimHandle,
-    token: &str,
-    path: &str,
-    expected: Expected<'_>,
-) -> Value {
-    error_body(delete(sim, token, path).await, expected.0, expected.1).await
+    pub async fn delete(self, path: &str) -> Response {
+        let r = self.request(reqwest::Method::DELETE, path).send().await;
+        r.expect("api reachable")
+    }
+
+    pub async fn send_json(self, method: reqwest::Method, path: &str, body: &Value) -> Response {
+        let r = self.request(method, path).json(body).send().await;
+        r.expect("api reachable")
+    }
+
+    pub async fn post(self, path: &str, body: &Value) -> Response {
+        self.send_json(reqwest::Method::POST, path, body).await
+    }
+
+    pub async fn put(self, path: &str, body: &Value) -> Response {
+        self.send_json(reqwest::Method::PUT, path, body).await
+    }
+
+    /// `GET path` answered 200, as JSON.
+    pub async fn get_json(self, path: &str) -> Value {
+        json_ok(self.get(path).await, 200).await
+    }
+
+    /// `POST path` answered `status`, as JSON.
+    pub async fn post_json(self, path: &str, body: &Value, status: u16) -> Value {
+        json_ok(self.post(path, body).await, status).await
+    }
+
+    /// `PUT path` answered `status`, as JSON.
+    pub async fn put_json(self, path: &str, body: &Value, status: u16) -> Value {
+        json_ok(self.put(path, body).await, status).await
+    }
+
+    /// `GET path` answered the expected ErrorBody.
+    pub async fn get_error(self, path: &str, expected: Expected<'_>) -> Value {
+        error_body(self.get(path).await, expected.0, expected.1).await
+    }
+
+    /// `POST path` answered the expected ErrorBody.
+    pub async fn post_error(self, path: &str, body: &Value, expected: Expected<'_>) -> Value {
+        error_body(self.post(path, body).await, expected.0, expected.1).await
+    }
+
+    /// `PUT path` answered the expected ErrorBody.
+    pub async fn put_error(self, path: &str, body: &Value, expected: Expected<'_>) -> Value {
+        error_body(self.put(path, body).await, expected.0, expected.1).await
+    }
+
+    /// `DELETE path` answered the expected ErrorBody.
+    pub async fn delete_error(self, path: &str, expected: Expected<'_>) -> Value {
+        error_body(self.delete(path).await, expected.0, expected.1).await
+    }
 }

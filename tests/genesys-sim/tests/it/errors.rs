@@ -41,8 +41,9 @@ async fn nonexistent_endpoints_are_404_not_found() {
 #[tokio::test]
 async fn every_response_has_a_fresh_correlation_id_and_no_x_rate_limit_headers() {
     let (sim, t) = sim_as_admin().await;
-    let a = get(&sim, &t, "/api/v2/oauth/clients").await;
-    let b = get(&sim, &t, "/api/v2/oauth/clients").await;
+    let api = Api(&sim, &t);
+    let a = api.get("/api/v2/oauth/clients").await;
+    let b = api.get("/api/v2/oauth/clients").await;
     let id = |r: &reqwest::Response| {
         r.headers()
             .get("inin-correlation-id")
@@ -66,36 +67,33 @@ async fn missing_permission_names_the_permissions() {
     let sim = sim().await;
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
     let body = json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS"});
-    let e = post_error(
-        &sim,
-        &reader,
-        "/api/v2/oauth/clients",
-        &body,
-        MISSING_PERMISSIONS,
-    )
-    .await;
+    let e = Api(&sim, &reader)
+        .post_error("/api/v2/oauth/clients", &body, MISSING_PERMISSIONS)
+        .await;
     assert!(e["message"]
         .as_str()
         .unwrap_or_default()
         .contains("oauth:client:add"));
     assert_eq!(e["messageParams"]["permissions"], "oauth:client:add");
-    delete_error(
-        &sim,
-        &reader,
-        &format!("/api/v2/oauth/clients/{C_SYNC}"),
-        MISSING_PERMISSIONS,
-    )
-    .await;
+    Api(&sim, &reader)
+        .delete_error(
+            &format!("/api/v2/oauth/clients/{C_SYNC}"),
+            MISSING_PERMISSIONS,
+        )
+        .await;
     // The read it does hold works.
-    get_json(&sim, &reader, "/api/v2/oauth/clients").await;
+    Api(&sim, &reader).get_json("/api/v2/oauth/clients").await;
     // Master Admin's *:*:* covers everything.
     let master = token(&sim, C_PRIV, &secret("break-glass")).await;
-    get_json(&sim, &master, "/api/v2/integrations/credentials").await;
+    Api(&sim, &master)
+        .get_json("/api/v2/integrations/credentials")
+        .await;
 }
 
 #[tokio::test]
 async fn malformed_bodies_and_wrong_content_types() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     let url = format!("{}/api/v2/oauth/clients", sim.api_url());
     let r = post_raw(&url, &t, "application/json", Some("{not json")).await;
     error_body(r, 400, "bad.request").await;
@@ -112,15 +110,14 @@ async fn malformed_bodies_and_wrong_content_types() {
     .await;
     json_ok(r, 200).await;
     // Wrong JSON types are a bad request, not a crash.
-    let r = post(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &json!({"name": 5, "authorizedGrantType": []}),
-    )
-    .await;
+    let r = api
+        .post(
+            "/api/v2/oauth/clients",
+            &json!({"name": 5, "authorizedGrantType": []}),
+        )
+        .await;
     error_body(r, 400, "bad.request").await;
-    let r = post(&sim, &t, "/api/v2/oauth/clients", &json!([1, 2])).await;
+    let r = api.post("/api/v2/oauth/clients", &json!([1, 2])).await;
     error_body(r, 400, "bad.request").await;
     // POST .../secret takes no body: a stray body with any type is ignored.
     let r = http()

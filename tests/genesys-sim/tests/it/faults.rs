@@ -14,18 +14,14 @@ const SECRET: &str = "POST /api/v2/oauth/clients/{clientId}/secret";
 #[tokio::test]
 async fn status_fault_answers_without_executing_then_expires() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     sim.add_fault(FaultRule::status(LIST, 503).times(2))
         .expect("fault");
     for _ in 0..2 {
-        get_error(
-            &sim,
-            &t,
-            "/api/v2/oauth/clients",
-            (503, "service.unavailable"),
-        )
-        .await;
+        api.get_error("/api/v2/oauth/clients", (503, "service.unavailable"))
+            .await;
     }
-    get_json(&sim, &t, "/api/v2/oauth/clients").await;
+    api.get_json("/api/v2/oauth/clients").await;
     assert_eq!(sim.call_count(LIST), 3, "faulted calls are counted");
     let calls = sim.calls();
     let statuses: Vec<Option<u16>> = calls
@@ -43,9 +39,7 @@ async fn status_fault_answers_without_executing_then_expires() {
     // A 503 on the secret POST does not rotate.
     sim.add_fault(FaultRule::status(SECRET, 503).times(1))
         .expect("fault");
-    post_error(
-        &sim,
-        &t,
+    api.post_error(
         &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
         &Value::Null,
         (503, "service.unavailable"),
@@ -57,14 +51,16 @@ async fn status_fault_answers_without_executing_then_expires() {
 #[tokio::test]
 async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     sim.add_fault(
         FaultRule::status(GET_ONE, 429)
             .retry_after(7)
             .only_for(C_SYNC),
     )
     .expect("fault");
-    get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_ADMIN}")).await;
-    let r = get(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
+    api.get_json(&format!("/api/v2/oauth/clients/{C_ADMIN}"))
+        .await;
+    let r = api.get(&format!("/api/v2/oauth/clients/{C_SYNC}")).await;
     assert_eq!(
         r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
         Some("7")
@@ -72,12 +68,14 @@ async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
     let v = error_body(r, 429, "too.many.requests.retry.after").await;
     assert!(v["message"].as_str().unwrap_or_default().contains("[7]"));
     sim.clear_faults();
-    get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
+    api.get_json(&format!("/api/v2/oauth/clients/{C_SYNC}"))
+        .await;
 }
 
 #[tokio::test]
 async fn latency_fault_delays_then_executes() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     sim.add_fault(
         FaultRule::new(LIST, FaultMode::Latency)
             .latency_ms(300)
@@ -85,13 +83,14 @@ async fn latency_fault_delays_then_executes() {
     )
     .expect("fault");
     let start = Instant::now();
-    get_json(&sim, &t, "/api/v2/oauth/clients").await;
+    api.get_json("/api/v2/oauth/clients").await;
     assert!(start.elapsed() >= Duration::from_millis(300));
 }
 
 #[tokio::test]
 async fn drop_before_apply_gives_a_connection_error_and_no_change() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     sim.add_fault(FaultRule::new(SECRET, FaultMode::DropBeforeApply).times(1))
         .expect("fault");
     let r = regenerate_unchecked(&sim, &t).await;
@@ -100,7 +99,7 @@ async fn drop_before_apply_gives_a_connection_error_and_no_change() {
     assert_eq!(sim.regenerations(C_SYNC), 0);
     assert_eq!(sim.call_count(SECRET), 1);
     // The server keeps serving afterwards.
-    get_json(&sim, &t, "/api/v2/oauth/clients").await;
+    api.get_json("/api/v2/oauth/clients").await;
 }
 
 #[tokio::test]
@@ -208,9 +207,8 @@ async fn fault_admin_api_validates_operations() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["faults"][0]["count"], 2);
     let t = admin_token(&sim).await;
-    delete_error(
-        &sim,
-        &t,
+    let api = Api(&sim, &t);
+    api.delete_error(
         &format!("/api/v2/tokens/{U_AGENT}"),
         (500, "internal.server.error"),
     )
@@ -219,7 +217,7 @@ async fn fault_admin_api_validates_operations() {
     assert_eq!(s, 204);
     assert!(sim.faults().is_empty());
     assert_eq!(
-        delete(&sim, &t, &format!("/api/v2/tokens/{U_AGENT}"))
+        api.delete(&format!("/api/v2/tokens/{U_AGENT}"))
             .await
             .status(),
         204

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn list_is_credential_info_without_fields() {
     let (sim, t) = sim_as_admin().await;
-    let v = get_json(&sim, &t, "/api/v2/integrations/credentials").await;
+    let api = Api(&sim, &t);
+    let v = api.get_json("/api/v2/integrations/credentials").await;
     assert_eq!(v["total"], 2);
     assert_eq!(v["pageSize"], 25);
     let e = v["entities"].as_array().expect("entities");
@@ -27,20 +28,14 @@ async fn list_is_credential_info_without_fields() {
         }
     }
     assert_eq!(e[0]["type"]["name"], "pureCloudOAuthClient");
-    let p2 = get_json(
-        &sim,
-        &t,
-        "/api/v2/integrations/credentials?pageSize=1&pageNumber=2",
-    )
-    .await;
+    let p2 = api
+        .get_json("/api/v2/integrations/credentials?pageSize=1&pageNumber=2")
+        .await;
     assert_eq!(p2["entities"][0]["id"], CRED_IMAP);
     assert!(p2.get("nextUri").is_none());
-    let p3 = get_json(
-        &sim,
-        &t,
-        "/api/v2/integrations/credentials?pageSize=1&pageNumber=3",
-    )
-    .await;
+    let p3 = api
+        .get_json("/api/v2/integrations/credentials?pageSize=1&pageNumber=3")
+        .await;
     assert_eq!(
         p3["entities"].as_array().map(Vec::len),
         Some(0),
@@ -51,44 +46,40 @@ async fn list_is_credential_info_without_fields() {
 #[tokio::test]
 async fn get_redacts_sensitive_fields() {
     let (sim, t) = sim_as_admin().await;
-    let r = get(
-        &sim,
-        &t,
-        &format!("/api/v2/integrations/credentials/{CRED_DA}"),
-    )
-    .await;
+    let api = Api(&sim, &t);
+    let r = api
+        .get(&format!("/api/v2/integrations/credentials/{CRED_DA}"))
+        .await;
     let text = r.text().await.expect("text");
     assert!(!text.contains("DEMO-ONLY"), "no secret value in GET");
     let v: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(v["credentialFields"]["clientId"], C_DA);
     assert!(v["credentialFields"].get("clientSecret").is_none());
     assert_eq!(v["type"]["name"], "pureCloudOAuthClient");
-    let imap = get_json(
-        &sim,
-        &t,
-        &format!("/api/v2/integrations/credentials/{CRED_IMAP}"),
-    )
-    .await;
+    let imap = api
+        .get_json(&format!("/api/v2/integrations/credentials/{CRED_IMAP}"))
+        .await;
     assert!(imap["credentialFields"].get("password").is_none());
     assert_eq!(imap["credentialFields"]["userName"], "mailbox@demo.invalid");
-    get_error(&sim, &t, "/api/v2/integrations/credentials/nope", NOT_FOUND).await;
+    api.get_error("/api/v2/integrations/credentials/nope", NOT_FOUND)
+        .await;
 }
 
 #[tokio::test]
 async fn rotation_updates_the_credential_secret() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     assert_eq!(
         sim.credential_view(CRED_DA).expect("view")["clientSecretCurrent"],
         true
     );
-    let rotated = post_json(
-        &sim,
-        &t,
-        &format!("/api/v2/oauth/clients/{C_DA}/secret"),
-        &Value::Null,
-        200,
-    )
-    .await;
+    let rotated = api
+        .post_json(
+            &format!("/api/v2/oauth/clients/{C_DA}/secret"),
+            &Value::Null,
+            200,
+        )
+        .await;
     let new_secret = rotated["secret"].as_str().expect("secret").to_string();
     assert_eq!(
         sim.credential_view(CRED_DA).expect("view")["clientSecretCurrent"],
@@ -96,14 +87,13 @@ async fn rotation_updates_the_credential_secret() {
     );
     let body = json!({"name": "Integration-5e0c1f2a-data-actions", "type": {"name": "pureCloudOAuthClient"},
                       "credentialFields": {"clientId": C_DA, "clientSecret": new_secret}});
-    let v = put_json(
-        &sim,
-        &t,
-        &format!("/api/v2/integrations/credentials/{CRED_DA}"),
-        &body,
-        200,
-    )
-    .await;
+    let v = api
+        .put_json(
+            &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+            &body,
+            200,
+        )
+        .await;
     assert_eq!(v["id"], CRED_DA);
     assert!(
         v.get("credentialFields").is_none(),
@@ -118,86 +108,59 @@ async fn rotation_updates_the_credential_secret() {
     // Validation.
     let missing =
         json!({"type": {"name": "pureCloudOAuthClient"}, "credentialFields": {"clientId": C_DA}});
-    put_error(
-        &sim,
-        &t,
+    api.put_error(
         &format!("/api/v2/integrations/credentials/{CRED_DA}"),
         &missing,
         BAD_REQUEST,
     )
     .await;
     let unknown = json!({"type": "martian", "credentialFields": {}});
-    put_error(
-        &sim,
-        &t,
+    api.put_error(
         &format!("/api/v2/integrations/credentials/{CRED_DA}"),
         &unknown,
         INVALID_VALUE,
     )
     .await;
-    put_error(
-        &sim,
-        &t,
-        "/api/v2/integrations/credentials/nope",
-        &body,
-        NOT_FOUND,
-    )
-    .await;
+    api.put_error("/api/v2/integrations/credentials/nope", &body, NOT_FOUND)
+        .await;
 }
 
 #[tokio::test]
 async fn credential_permissions_create_delete_and_types() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    let e = get_error(
-        &sim,
-        &reader,
-        "/api/v2/integrations/credentials",
-        MISSING_PERMISSIONS,
-    )
-    .await;
+    let e = Api(&sim, &reader)
+        .get_error("/api/v2/integrations/credentials", MISSING_PERMISSIONS)
+        .await;
     assert!(e["message"]
         .as_str()
         .unwrap_or_default()
         .contains("integrations:integration:view"));
     // The demo admin role has view+edit but not add/delete.
     let body = json!({"name": "new", "type": {"name": "basicAuth"}, "credentialFields": {"userName": "u", "password": "p"}});
-    post_error(
-        &sim,
-        &t,
+    api.post_error(
         "/api/v2/integrations/credentials",
         &body,
         MISSING_PERMISSIONS,
     )
     .await;
     let master = token(&sim, C_PRIV, &secret("break-glass")).await;
-    let created = post_json(
-        &sim,
-        &master,
-        "/api/v2/integrations/credentials",
-        &body,
-        200,
-    )
-    .await;
+    let created = Api(&sim, &master)
+        .post_json("/api/v2/integrations/credentials", &body, 200)
+        .await;
     let id = created["id"].as_str().expect("id");
     assert_eq!(
-        delete(
-            &sim,
-            &master,
-            &format!("/api/v2/integrations/credentials/{id}")
-        )
-        .await
-        .status(),
+        Api(&sim, &master)
+            .delete(&format!("/api/v2/integrations/credentials/{id}"))
+            .await
+            .status(),
         204
     );
-    get_error(
-        &sim,
-        &master,
-        &format!("/api/v2/integrations/credentials/{id}"),
-        NOT_FOUND,
-    )
-    .await;
-    let types = get_json(&sim, &t, "/api/v2/integrations/credentials/types").await;
+    Api(&sim, &master)
+        .get_error(&format!("/api/v2/integrations/credentials/{id}"), NOT_FOUND)
+        .await;
+    let types = api.get_json("/api/v2/integrations/credentials/types").await;
     let oauth = types["entities"]
         .as_array()
         .expect("e")

@@ -113,21 +113,22 @@ async fn login_host_serves_only_the_token_endpoint() {
 #[tokio::test]
 async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
     let (sim, admin) = sim_as_admin().await;
+    let api = Api(&sim, &admin);
     let victim = token(&sim, C_SYNC, &secret("hr-sync")).await;
-    assert_eq!(get(&sim, &victim, "/api/v2/tokens/me").await.status(), 200);
+    assert_eq!(
+        Api(&sim, &victim).get("/api/v2/tokens/me").await.status(),
+        200
+    );
     let body = json!({"name": "HR Directory Sync", "authorizedGrantType": "CLIENT-CREDENTIALS",
         "roleDivisions": [{"roleId": R_SYNC, "divisionId": "*"}], "state": "disabled"});
     // The rotation tool holds R_SYNC itself, so the role-grant check lets the PUT through.
-    let v = put_json(
-        &sim,
-        &admin,
-        &format!("/api/v2/oauth/clients/{C_SYNC}"),
-        &body,
-        200,
-    )
-    .await;
+    let v = api
+        .put_json(&format!("/api/v2/oauth/clients/{C_SYNC}"), &body, 200)
+        .await;
     assert_eq!(v["state"], "disabled");
-    get_error(&sim, &victim, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    Api(&sim, &victim)
+        .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
+        .await;
     let r = grant(&sim, C_SYNC, &secret("hr-sync")).await;
     let v = login_error(r, 401, "invalid_client").await;
     assert!(v["description"]
@@ -137,26 +138,23 @@ async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
     // Re-enabling does not revive old tokens, but allows new grants.
     let body = json!({"name": "HR Directory Sync", "authorizedGrantType": "CLIENT-CREDENTIALS",
         "roleDivisions": [{"roleId": R_SYNC, "divisionId": "*"}], "state": "active"});
-    put_json(
-        &sim,
-        &admin,
-        &format!("/api/v2/oauth/clients/{C_SYNC}"),
-        &body,
-        200,
-    )
-    .await;
-    get_error(&sim, &victim, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    api.put_json(&format!("/api/v2/oauth/clients/{C_SYNC}"), &body, 200)
+        .await;
+    Api(&sim, &victim)
+        .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
+        .await;
     token(&sim, C_SYNC, &secret("hr-sync")).await;
 }
 
 #[tokio::test]
 async fn token_expires_with_the_simulated_clock() {
     let (sim, t) = sim_as_admin().await;
-    assert_eq!(get(&sim, &t, "/api/v2/tokens/me").await.status(), 200);
+    let api = Api(&sim, &t);
+    assert_eq!(api.get("/api/v2/tokens/me").await.status(), 200);
     sim.advance_clock(3599);
-    assert_eq!(get(&sim, &t, "/api/v2/tokens/me").await.status(), 200);
+    assert_eq!(api.get("/api/v2/tokens/me").await.status(), 200);
     sim.advance_clock(2);
-    get_error(&sim, &t, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    api.get_error("/api/v2/tokens/me", BAD_CREDENTIALS).await;
 }
 
 #[tokio::test]
@@ -168,13 +166,12 @@ async fn secret_regeneration_with_propagation_delay() {
     .await;
     let admin = admin_token(&sim).await;
     let old_token = token(&sim, C_SYNC, &secret("hr-sync")).await;
-    let r = post(
-        &sim,
-        &admin,
-        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
-        &Value::Null,
-    )
-    .await;
+    let r = Api(&sim, &admin)
+        .post(
+            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &Value::Null,
+        )
+        .await;
     let v = json_ok(r, 200).await;
     let new_secret = v["secret"]
         .as_str()
@@ -205,7 +202,10 @@ async fn secret_regeneration_with_propagation_delay() {
     token(&sim, C_SYNC, &new_secret).await;
     // Tokens issued before the reset survive by default (undocumented upstream).
     assert_eq!(
-        get(&sim, &old_token, "/api/v2/tokens/me").await.status(),
+        Api(&sim, &old_token)
+            .get("/api/v2/tokens/me")
+            .await
+            .status(),
         200
     );
 }
@@ -219,15 +219,16 @@ async fn revoke_tokens_on_secret_reset_switch() {
     .await;
     let admin = admin_token(&sim).await;
     let old_token = token(&sim, C_SYNC, &secret("hr-sync")).await;
-    post_json(
-        &sim,
-        &admin,
-        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
-        &Value::Null,
-        200,
-    )
-    .await;
-    get_error(&sim, &old_token, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    Api(&sim, &admin)
+        .post_json(
+            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &Value::Null,
+            200,
+        )
+        .await;
+    Api(&sim, &old_token)
+        .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
+        .await;
 }
 
 #[tokio::test]
@@ -240,7 +241,9 @@ async fn propagation_delay_on_create_switch() {
     .await;
     let admin = admin_token(&sim).await;
     let body = json!({"name": "fresh", "authorizedGrantType": "CLIENT-CREDENTIALS"});
-    let v = post_json(&sim, &admin, "/api/v2/oauth/clients", &body, 200).await;
+    let v = Api(&sim, &admin)
+        .post_json("/api/v2/oauth/clients", &body, 200)
+        .await;
     let (id, s) = (
         v["id"].as_str().unwrap_or_default(),
         v["secret"].as_str().unwrap_or_default(),

@@ -20,8 +20,9 @@ async fn limit_per_token_with_retry_after_and_reset() {
     })
     .await;
     let t = admin_token(&sim).await;
+    let api = Api(&sim, &t);
     for i in 1..=4 {
-        let r = get(&sim, &t, "/api/v2/oauth/clients").await;
+        let r = api.get("/api/v2/oauth/clients").await;
         assert_eq!(r.status(), 200);
         assert_eq!(header(&r, "inin-ratelimit-count"), i);
         assert_eq!(header(&r, "inin-ratelimit-allowed"), 5);
@@ -30,14 +31,13 @@ async fn limit_per_token_with_retry_after_and_reset() {
     }
     let before = sim.calls().calls.len();
     // The 5th request is allowed; the 6th (a create) is refused and does not execute.
-    assert_eq!(get(&sim, &t, "/api/v2/oauth/scopes").await.status(), 200);
-    let r = post(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &json!({"name": "blocked", "authorizedGrantType": "CLIENT-CREDENTIALS"}),
-    )
-    .await;
+    assert_eq!(api.get("/api/v2/oauth/scopes").await.status(), 200);
+    let r = api
+        .post(
+            "/api/v2/oauth/clients",
+            &json!({"name": "blocked", "authorizedGrantType": "CLIENT-CREDENTIALS"}),
+        )
+        .await;
     let retry = header(&r, "retry-after");
     assert!((1..=60).contains(&retry));
     let v = error_body(r, 429, "too.many.requests.retry.after").await;
@@ -48,7 +48,7 @@ async fn limit_per_token_with_retry_after_and_reset() {
     assert_eq!(sim.calls().calls.len(), before + 2, "429s are still logged");
     // Another token has its own budget; the created client never appeared.
     let other = admin_token(&sim).await;
-    let list = get_json(&sim, &other, "/api/v2/oauth/clients").await;
+    let list = Api(&sim, &other).get_json("/api/v2/oauth/clients").await;
     assert!(list["entities"]
         .as_array()
         .expect("e")
@@ -56,7 +56,7 @@ async fn limit_per_token_with_retry_after_and_reset() {
         .all(|c| c["name"] != "blocked"));
     // After the window, the first token works again.
     sim.advance_clock(61);
-    let r = get(&sim, &t, "/api/v2/oauth/clients").await;
+    let r = api.get("/api/v2/oauth/clients").await;
     assert_eq!(r.status(), 200);
     assert_eq!(header(&r, "inin-ratelimit-count"), 1);
 }
@@ -64,11 +64,12 @@ async fn limit_per_token_with_retry_after_and_reset() {
 #[tokio::test]
 async fn limit_changes_at_runtime() {
     let (sim, t) = sim_as_admin().await;
-    let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
+    let api = Api(&sim, &t);
+    let r = api.get("/api/v2/oauth/scopes").await;
     assert_eq!(header(&r, "inin-ratelimit-allowed"), 300);
     sim.patch_config(&json!({"rateLimitPerMinute": 1}))
         .expect("patch");
-    let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
+    let r = api.get("/api/v2/oauth/scopes").await;
     assert_eq!(r.status(), 429);
 }
 
@@ -81,12 +82,13 @@ async fn window_length_is_configurable() {
     })
     .await;
     let t = admin_token(&sim).await;
-    let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
+    let api = Api(&sim, &t);
+    let r = api.get("/api/v2/oauth/scopes").await;
     assert!((1..=5).contains(&header(&r, "inin-ratelimit-reset")));
-    assert_eq!(get(&sim, &t, "/api/v2/oauth/scopes").await.status(), 200);
-    let r = get(&sim, &t, "/api/v2/oauth/scopes").await;
+    assert_eq!(api.get("/api/v2/oauth/scopes").await.status(), 200);
+    let r = api.get("/api/v2/oauth/scopes").await;
     assert_eq!(r.status(), 429);
     assert!((1..=5).contains(&header(&r, "retry-after")));
     sim.advance_clock(5);
-    assert_eq!(get(&sim, &t, "/api/v2/oauth/scopes").await.status(), 200);
+    assert_eq!(api.get("/api/v2/oauth/scopes").await.status(), 200);
 }

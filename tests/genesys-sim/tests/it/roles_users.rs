@@ -7,12 +7,12 @@ use serde_json::Value;
 #[tokio::test]
 async fn roles_by_repeated_ids() {
     let (sim, t) = sim_as_admin().await;
-    let v = get_json(
-        &sim,
-        &t,
-        &format!("/api/v2/authorization/roles?id={R_ADMIN}&id={R_MASTER}&id=unknown-role"),
-    )
-    .await;
+    let api = Api(&sim, &t);
+    let v = api
+        .get_json(&format!(
+            "/api/v2/authorization/roles?id={R_ADMIN}&id={R_MASTER}&id=unknown-role"
+        ))
+        .await;
     assert_eq!(v["total"], 2, "unknown ids are simply absent");
     let e = v["entities"].as_array().expect("entities");
     let master = e.iter().find(|r| r["id"] == R_MASTER).expect("master");
@@ -20,23 +20,23 @@ async fn roles_by_repeated_ids() {
     assert_eq!(master["permissions"][0], "*:*:*");
     assert!(master["permissionPolicies"].is_array());
     assert!(master["userCount"].as_u64().is_some_and(|n| n >= 1));
-    let no_count = get_json(
-        &sim,
-        &t,
-        &format!("/api/v2/authorization/roles?id={R_ADMIN}&userCount=false"),
-    )
-    .await;
+    let no_count = api
+        .get_json(&format!(
+            "/api/v2/authorization/roles?id={R_ADMIN}&userCount=false"
+        ))
+        .await;
     assert!(no_count["entities"][0].get("userCount").is_none());
 }
 
 #[tokio::test]
 async fn roles_paging_follows_next_uri() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     let mut path = "/api/v2/authorization/roles?pageSize=4".to_string();
     let mut names = Vec::new();
     let mut pages = 0;
     loop {
-        let v = get_json(&sim, &t, &path).await;
+        let v = api.get_json(&path).await;
         pages += 1;
         assert_eq!(v["pageSize"], 4);
         assert_eq!(v["total"], 6);
@@ -55,23 +55,13 @@ async fn roles_paging_follows_next_uri() {
     }
     assert_eq!(pages, 2);
     assert_eq!(names.len(), 6);
-    let default = get_json(&sim, &t, "/api/v2/authorization/roles").await;
+    let default = api.get_json("/api/v2/authorization/roles").await;
     assert_eq!(default["pageSize"], 25);
     assert!(default.get("nextUri").is_none());
-    get_error(
-        &sim,
-        &t,
-        "/api/v2/authorization/roles?pageSize=501",
-        BAD_REQUEST,
-    )
-    .await;
-    get_error(
-        &sim,
-        &t,
-        "/api/v2/authorization/roles?pageSize=abc",
-        INVALID_VALUE,
-    )
-    .await;
+    api.get_error("/api/v2/authorization/roles?pageSize=501", BAD_REQUEST)
+        .await;
+    api.get_error("/api/v2/authorization/roles?pageSize=abc", INVALID_VALUE)
+        .await;
 }
 
 #[tokio::test]
@@ -82,30 +72,26 @@ async fn max_roles_page_size_is_configurable() {
     })
     .await;
     let t = admin_token(&sim).await;
-    get_error(
-        &sim,
-        &t,
-        "/api/v2/authorization/roles?pageSize=4",
-        BAD_REQUEST,
-    )
-    .await;
-    get_json(&sim, &t, "/api/v2/authorization/roles?pageSize=3").await;
+    let api = Api(&sim, &t);
+    api.get_error("/api/v2/authorization/roles?pageSize=4", BAD_REQUEST)
+        .await;
+    api.get_json("/api/v2/authorization/roles?pageSize=3").await;
 }
 
 #[tokio::test]
 async fn single_role_and_permission_check() {
     let (sim, t) = sim_as_admin().await;
-    let v = get_json(&sim, &t, &format!("/api/v2/authorization/roles/{R_SYNC}")).await;
+    let api = Api(&sim, &t);
+    let v = api
+        .get_json(&format!("/api/v2/authorization/roles/{R_SYNC}"))
+        .await;
     assert_eq!(v["name"], "Directory Sync");
-    get_error(&sim, &t, "/api/v2/authorization/roles/nope", NOT_FOUND).await;
+    api.get_error("/api/v2/authorization/roles/nope", NOT_FOUND)
+        .await;
     let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
-    let e = get_error(
-        &sim,
-        &agent,
-        "/api/v2/authorization/roles",
-        MISSING_PERMISSIONS,
-    )
-    .await;
+    let e = Api(&sim, &agent)
+        .get_error("/api/v2/authorization/roles", MISSING_PERMISSIONS)
+        .await;
     assert!(e["message"]
         .as_str()
         .unwrap_or_default()
@@ -115,20 +101,18 @@ async fn single_role_and_permission_check() {
 #[tokio::test]
 async fn user_expands() {
     let (sim, t) = sim_as_admin().await;
-    let plain = get_json(&sim, &t, &format!("/api/v2/users/{U_FORMER}")).await;
+    let api = Api(&sim, &t);
+    let plain = api.get_json(&format!("/api/v2/users/{U_FORMER}")).await;
     assert_eq!(plain["email"], "pat.former@demo.invalid");
     assert_eq!(plain["state"], "active");
     for k in ["authorization", "lastTokenIssued", "dateLastLogin"] {
         assert!(plain.get(k).is_none(), "{k} only when expanded");
     }
-    let v = get_json(
-        &sim,
-        &t,
-        &format!(
+    let v = api
+        .get_json(&format!(
             "/api/v2/users/{U_FORMER}?expand=authorization,lasttokenissued&expand=dateLastLogin"
-        ),
-    )
-    .await;
+        ))
+        .await;
     let auth = &v["authorization"];
     assert_eq!(auth["roles"][0]["id"], R_ADMIN);
     assert_eq!(auth["roles"][0]["name"], "Credential Admin");
@@ -148,12 +132,9 @@ async fn user_expands() {
     assert!(v["dateLastLogin"].is_string());
     // Minting a session updates lastTokenIssued.
     sim.mint_user_token(U_FORMER).expect("mint");
-    let v = get_json(
-        &sim,
-        &t,
-        &format!("/api/v2/users/{U_FORMER}?expand=lasttokenissued"),
-    )
-    .await;
+    let v = api
+        .get_json(&format!("/api/v2/users/{U_FORMER}?expand=lasttokenissued"))
+        .await;
     let issued = chrono::DateTime::parse_from_rfc3339(
         v["lastTokenIssued"]["dateIssued"]
             .as_str()
@@ -166,30 +147,30 @@ async fn user_expands() {
 #[tokio::test]
 async fn user_state_and_unknown_users() {
     let (sim, t) = sim_as_admin().await;
-    get_error(&sim, &t, &format!("/api/v2/users/{U_DELETED}"), NOT_FOUND).await;
-    let v = get_json(
-        &sim,
-        &t,
-        &format!("/api/v2/users/{U_DELETED}?state=deleted"),
-    )
-    .await;
+    let api = Api(&sim, &t);
+    api.get_error(&format!("/api/v2/users/{U_DELETED}"), NOT_FOUND)
+        .await;
+    let v = api
+        .get_json(&format!("/api/v2/users/{U_DELETED}?state=deleted"))
+        .await;
     assert_eq!(v["state"], "deleted");
-    get_error(&sim, &t, "/api/v2/users/nobody", NOT_FOUND).await;
-    get_error(
-        &sim,
-        &t,
+    api.get_error("/api/v2/users/nobody", NOT_FOUND).await;
+    api.get_error(
         &format!("/api/v2/users/{U_ADMIN}?state=weird"),
         INVALID_VALUE,
     )
     .await;
-    let roles = get_json(&sim, &t, &format!("/api/v2/users/{U_ADMIN}/roles")).await;
+    let roles = api
+        .get_json(&format!("/api/v2/users/{U_ADMIN}/roles"))
+        .await;
     assert_eq!(roles["roles"].as_array().expect("roles").len(), 2);
 }
 
 #[tokio::test]
 async fn scim_user() {
     let (sim, t) = sim_as_admin().await;
-    let r = get(&sim, &t, &format!("/api/v2/scim/v2/users/{U_FORMER}")).await;
+    let api = Api(&sim, &t);
+    let r = api.get(&format!("/api/v2/scim/v2/users/{U_FORMER}")).await;
     let ct = r
         .headers()
         .get("content-type")
@@ -213,28 +194,34 @@ async fn scim_user() {
         .as_str()
         .unwrap_or_default()
         .ends_with(U_FORMER));
-    let active = get_json(&sim, &t, &format!("/api/v2/scim/v2/users/{U_ADMIN}")).await;
+    let active = api
+        .get_json(&format!("/api/v2/scim/v2/users/{U_ADMIN}"))
+        .await;
     assert_eq!(active["active"], true);
-    get_error(&sim, &t, "/api/v2/scim/v2/users/nobody", NOT_FOUND).await;
-    let list = get_json(&sim, &t, "/api/v2/scim/v2/users?filter=active%20eq%20false").await;
+    api.get_error("/api/v2/scim/v2/users/nobody", NOT_FOUND)
+        .await;
+    let list = api
+        .get_json("/api/v2/scim/v2/users?filter=active%20eq%20false")
+        .await;
     assert_eq!(list["Resources"][0]["id"], U_FORMER, "capital R Resources");
 }
 
 #[tokio::test]
 async fn scopes_listing_is_not_paged() {
     let (sim, t) = sim_as_admin().await;
-    let v: Value = get_json(&sim, &t, "/api/v2/oauth/scopes").await;
+    let api = Api(&sim, &t);
+    let v: Value = api.get_json("/api/v2/oauth/scopes").await;
     assert_eq!(v["total"], 6);
     assert!(v["entities"].is_array() && v["selfUri"].is_string());
     assert!(v.get("pageSize").is_none());
     let e = &v["entities"][0];
     assert!(e["id"].is_string() && e["description"].is_string() && e["selfUri"].is_string());
-    let one = get_json(&sim, &t, "/api/v2/oauth/scopes/users:readonly").await;
+    let one = api.get_json("/api/v2/oauth/scopes/users:readonly").await;
     assert_eq!(one["id"], "users:readonly");
-    get_error(&sim, &t, "/api/v2/oauth/scopes/nope", NOT_FOUND).await;
+    api.get_error("/api/v2/oauth/scopes/nope", NOT_FOUND).await;
     // No permission needed: the agent session can read scopes.
     let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
-    get_json(&sim, &agent, "/api/v2/oauth/scopes").await;
+    Api(&sim, &agent).get_json("/api/v2/oauth/scopes").await;
 }
 
 #[tokio::test]
@@ -243,14 +230,14 @@ async fn a_removed_role_stays_referenced_by_its_clients() {
     sim.remove_role(R_SYNC).expect("role exists");
     assert_eq!(sim.remove_role(R_SYNC).map_err(|e| e.status), Err(404));
     let t = admin_token(&sim).await;
-    let v = get_json(
-        &sim,
-        &t,
-        &format!("/api/v2/authorization/roles?id={R_SYNC}"),
-    )
-    .await;
+    let api = Api(&sim, &t);
+    let v = api
+        .get_json(&format!("/api/v2/authorization/roles?id={R_SYNC}"))
+        .await;
     assert_eq!(v["total"], 0, "the role is gone");
-    let c = get_json(&sim, &t, &format!("/api/v2/oauth/clients/{C_SYNC}")).await;
+    let c = api
+        .get_json(&format!("/api/v2/oauth/clients/{C_SYNC}"))
+        .await;
     assert_eq!(
         c["roleDivisions"][0]["roleId"], R_SYNC,
         "the client still refers to it"

@@ -19,7 +19,7 @@ async fn ten_thousand_clients_list_quickly() {
     let startup = built.elapsed();
     let t = token(&sim, "admin", "admin-secret").await;
     let started = Instant::now();
-    let r = get(&sim, &t, "/api/v2/oauth/clients").await;
+    let r = Api(&sim, &t).get("/api/v2/oauth/clients").await;
     let bytes = r.bytes().await.expect("body");
     let elapsed = started.elapsed();
     let v: Value = serde_json::from_slice(&bytes).expect("json");

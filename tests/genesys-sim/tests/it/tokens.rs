@@ -6,7 +6,8 @@ use serde_json::json;
 #[tokio::test]
 async fn tokens_me_describes_the_client_credentials_token() {
     let (sim, t) = sim_as_admin().await;
-    let v = get_json(&sim, &t, "/api/v2/tokens/me").await;
+    let api = Api(&sim, &t);
+    let v = api.get_json("/api/v2/tokens/me").await;
     assert_eq!(v["organization"]["id"], ORG);
     assert_eq!(v["homeOrganization"]["name"], "Demo Org");
     assert!(v["authorizedScope"].is_array());
@@ -46,57 +47,64 @@ async fn head_tokens_me_checks_validity_without_a_body() {
 #[tokio::test]
 async fn delete_tokens_me_revokes_exactly_that_token() {
     let (sim, a) = sim_as_admin().await;
+    let api = Api(&sim, &a);
     let b = admin_token(&sim).await;
     assert_eq!(sim.client_view(C_ADMIN).expect("view").active_tokens, 2);
-    let r = delete(&sim, &a, "/api/v2/tokens/me").await;
+    let r = api.delete("/api/v2/tokens/me").await;
     assert_eq!(r.status(), 204);
-    get_error(&sim, &a, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
-    assert_eq!(get(&sim, &b, "/api/v2/tokens/me").await.status(), 200);
+    api.get_error("/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    assert_eq!(Api(&sim, &b).get("/api/v2/tokens/me").await.status(), 200);
     assert_eq!(sim.client_view(C_ADMIN).expect("view").active_tokens, 1);
 }
 
 #[tokio::test]
 async fn delete_user_tokens_ends_that_users_sessions() {
     let (sim, admin) = sim_as_admin().await;
+    let api = Api(&sim, &admin);
     let s1 = sim.mint_user_token(U_AGENT).expect("mint");
     let s2 = sim
         .mint_user_token_via(U_AGENT, Some(C_CODE))
         .expect("mint via code client");
     assert_eq!(s2.expires_in, 28800);
     let other = sim.mint_user_token(U_DEV).expect("mint");
-    let me = get_json(&sim, &s2.access_token, "/api/v2/tokens/me").await;
+    let me = Api(&sim, &s2.access_token)
+        .get_json("/api/v2/tokens/me")
+        .await;
     assert_eq!(me["OAuthClient"]["id"], C_CODE);
     assert_eq!(
         me["authorizedScope"],
         json!(["users:readonly", "analytics:readonly"])
     );
     assert_eq!(
-        get(&sim, &s1.access_token, "/api/v2/tokens/me")
+        Api(&sim, &s1.access_token)
+            .get("/api/v2/tokens/me")
             .await
             .status(),
         200
     );
     // Without oauth:token:delete the call is refused.
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    delete_error(
-        &sim,
-        &reader,
-        &format!("/api/v2/tokens/{U_AGENT}"),
-        MISSING_PERMISSIONS,
-    )
-    .await;
-    let r = delete(&sim, &admin, &format!("/api/v2/tokens/{U_AGENT}")).await;
+    Api(&sim, &reader)
+        .delete_error(&format!("/api/v2/tokens/{U_AGENT}"), MISSING_PERMISSIONS)
+        .await;
+    let r = api.delete(&format!("/api/v2/tokens/{U_AGENT}")).await;
     assert_eq!(r.status(), 204);
-    get_error(&sim, &s1.access_token, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
-    get_error(&sim, &s2.access_token, "/api/v2/tokens/me", BAD_CREDENTIALS).await;
+    Api(&sim, &s1.access_token)
+        .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
+        .await;
+    Api(&sim, &s2.access_token)
+        .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
+        .await;
     assert_eq!(
-        get(&sim, &other.access_token, "/api/v2/tokens/me")
+        Api(&sim, &other.access_token)
+            .get("/api/v2/tokens/me")
             .await
             .status(),
         200
     );
-    assert_eq!(get(&sim, &admin, "/api/v2/tokens/me").await.status(), 200);
-    delete_error(&sim, &admin, "/api/v2/tokens/no-such-user", NOT_FOUND).await;
+    assert_eq!(api.get("/api/v2/tokens/me").await.status(), 200);
+    api.delete_error("/api/v2/tokens/no-such-user", NOT_FOUND)
+        .await;
 }
 
 #[tokio::test]
@@ -104,17 +112,15 @@ async fn user_tokens_carry_the_users_permissions() {
     let sim = sim().await;
     // Robin holds Integration Reader: may list clients, may not create them.
     let t = sim.mint_user_token(U_DEV).expect("mint").access_token;
-    assert_eq!(get(&sim, &t, "/api/v2/oauth/clients").await.status(), 200);
+    assert_eq!(
+        Api(&sim, &t).get("/api/v2/oauth/clients").await.status(),
+        200
+    );
     let body = json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS"});
-    post_error(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients",
-        &body,
-        MISSING_PERMISSIONS,
-    )
-    .await;
-    let me = get_json(&sim, &t, "/api/v2/tokens/me").await;
+    Api(&sim, &t)
+        .post_error("/api/v2/oauth/clients", &body, MISSING_PERMISSIONS)
+        .await;
+    let me = Api(&sim, &t).get_json("/api/v2/tokens/me").await;
     assert!(me["OAuthClient"]["id"].is_string());
     assert!(sim.mint_user_token(U_DELETED).is_err());
     assert!(
@@ -132,13 +138,9 @@ async fn missing_and_bad_bearer_tokens() {
         .await
         .expect("api");
     error_body(r, 401, "authentication.required").await;
-    get_error(
-        &sim,
-        "not-a-token",
-        "/api/v2/oauth/clients",
-        BAD_CREDENTIALS,
-    )
-    .await;
+    Api(&sim, "not-a-token")
+        .get_error("/api/v2/oauth/clients", BAD_CREDENTIALS)
+        .await;
     let r = http()
         .get(format!("{}/api/v2/oauth/clients", sim.api_url()))
         .basic_auth(C_ADMIN, Some(secret("admin")))

@@ -37,9 +37,13 @@ async fn sim_with_jobs_done_at_once() -> (genesys_sim::SimHandle, String) {
 
 /// Submits a usage job and reads its first result page (one poll: see `sim_with_jobs_done_at_once`).
 async fn job_result(sim: &genesys_sim::SimHandle, t: &str, body: &Value) -> Value {
-    let sub = post_json(sim, t, "/api/v2/usage/aggregates/query/jobs", body, 200).await;
+    let sub = Api(sim, t)
+        .post_json("/api/v2/usage/aggregates/query/jobs", body, 200)
+        .await;
     let id = sub["id"].as_str().expect("job id");
-    get_json(sim, t, &format!("/api/v2/usage/aggregates/query/jobs/{id}")).await
+    Api(sim, t)
+        .get_json(&format!("/api/v2/usage/aggregates/query/jobs/{id}"))
+        .await
 }
 
 async fn poll_until(
@@ -49,7 +53,7 @@ async fn poll_until(
     done: &str,
 ) -> (Value, usize) {
     for polls in 1..20 {
-        let v = get_json(sim, t, path).await;
+        let v = Api(sim, t).get_json(path).await;
         if v["queryStatus"] == done {
             return (v, polls);
         }
@@ -65,8 +69,11 @@ async fn poll_until(
 #[tokio::test]
 async fn jobs_api_runs_then_pages_through_grouped_rows() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     let body = json!({"interval": last_days(&sim, 30), "granularity": "Day", "groupBy": ["OauthClientId"], "metrics": ["Requests"]});
-    let sub = post_json(&sim, &t, "/api/v2/usage/aggregates/query/jobs", &body, 200).await;
+    let sub = api
+        .post_json("/api/v2/usage/aggregates/query/jobs", &body, 200)
+        .await;
     let id = sub["id"].as_str().expect("job id").to_string();
     assert!(sub["selfUri"].is_string() && sub["resultsUri"].is_string());
     let first = format!("/api/v2/usage/aggregates/query/jobs/{id}?pageSize=20");
@@ -83,7 +90,7 @@ async fn jobs_api_runs_then_pages_through_grouped_rows() {
             break;
         };
         assert!(next.contains("after="));
-        page = get_json(&sim, &t, next).await;
+        page = api.get_json(next).await;
         assert_eq!(page["queryStatus"], "Succeeded");
     }
     assert_eq!(rows.len(), 138);
@@ -154,6 +161,7 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
 #[tokio::test]
 async fn jobs_api_validates_interval_and_page_size() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     let now = today(&sim);
     let interval = |from: i64, to: i64| {
         format!(
@@ -196,45 +204,37 @@ async fn jobs_api_validates_interval_and_page_size() {
             "invalid.value",
         ),
     ] {
-        let e = post_error(&sim, &t, jobs, &body, (400, code)).await;
+        let e = api.post_error(jobs, &body, (400, code)).await;
         assert!(e["message"].is_string(), "{what}: {e}");
     }
-    post_json(&sim, &t, jobs, &json!({"interval": interval(100, 10)}), 200).await;
-    let sub = post_json(
-        &sim,
-        &t,
-        "/api/v2/usage/aggregates/query/jobs",
-        &json!({"interval": last_days(&sim, 5)}),
-        200,
-    )
-    .await;
+    api.post_json(jobs, &json!({"interval": interval(100, 10)}), 200)
+        .await;
+    let sub = api
+        .post_json(
+            "/api/v2/usage/aggregates/query/jobs",
+            &json!({"interval": last_days(&sim, 5)}),
+            200,
+        )
+        .await;
     let id = sub["id"].as_str().expect("id");
-    get_error(
-        &sim,
-        &t,
+    api.get_error(
         &format!("/api/v2/usage/aggregates/query/jobs/{id}?pageSize=1001"),
         BAD_REQUEST,
     )
     .await;
-    get_error(
-        &sim,
-        &t,
+    api.get_error(
         &format!("/api/v2/usage/aggregates/query/jobs/{id}?after=garbage"),
         BAD_REQUEST,
     )
     .await;
-    get_error(
-        &sim,
-        &t,
-        "/api/v2/usage/aggregates/query/jobs/unknown-job",
-        NOT_FOUND,
-    )
-    .await;
+    api.get_error("/api/v2/usage/aggregates/query/jobs/unknown-job", NOT_FOUND)
+        .await;
 }
 
 #[tokio::test]
 async fn old_org_query_filters_genesys_owned_clients() {
     let (sim, t) = sim_as_admin().await;
+    let api = Api(&sim, &t);
     let now = today(&sim);
     let interval = format!(
         "{}T00:00:00/{}T00:00:00",
@@ -242,7 +242,7 @@ async fn old_org_query_filters_genesys_owned_clients() {
         day(now)
     );
     let body = json!({"interval": interval, "granularity": "Day", "metrics": ["Requests"], "groupBy": ["OAuthClientId"]});
-    let sub = post_json(&sim, &t, "/api/v2/usage/query", &body, 200).await;
+    let sub = api.post_json("/api/v2/usage/query", &body, 200).await;
     let exec = sub["executionId"].as_str().expect("executionId");
     assert!(sub["resultsUri"]
         .as_str()
@@ -276,15 +276,16 @@ async fn old_org_query_filters_genesys_owned_clients() {
     assert!(r0["clientName"].is_string());
     // oauth:client:view is enough for the old endpoint, not for the jobs API.
     let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
-    post_json(&sim, &reader, "/api/v2/usage/query", &body, 200).await;
-    let e = post_error(
-        &sim,
-        &reader,
-        "/api/v2/usage/aggregates/query/jobs",
-        &json!({"interval": interval}),
-        MISSING_PERMISSIONS,
-    )
-    .await;
+    Api(&sim, &reader)
+        .post_json("/api/v2/usage/query", &body, 200)
+        .await;
+    let e = Api(&sim, &reader)
+        .post_error(
+            "/api/v2/usage/aggregates/query/jobs",
+            &json!({"interval": interval}),
+            MISSING_PERMISSIONS,
+        )
+        .await;
     assert!(e["message"]
         .as_str()
         .unwrap_or_default()
@@ -294,12 +295,12 @@ async fn old_org_query_filters_genesys_owned_clients() {
 #[tokio::test]
 async fn per_client_summary_and_query() {
     let (sim, t) = sim_as_admin().await;
-    let sub = get_json(
-        &sim,
-        &t,
-        &format!("/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=7"),
-    )
-    .await;
+    let api = Api(&sim, &t);
+    let sub = api
+        .get_json(&format!(
+            "/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=7"
+        ))
+        .await;
     let exec = sub["executionId"]
         .as_str()
         .expect("executionId")
@@ -313,22 +314,19 @@ async fn per_client_summary_and_query() {
         .iter()
         .all(|r| r["clientId"] == C_SYNC && r["requests"].as_u64().is_some()));
     // Results of one client are not reachable through another.
-    get_error(
-        &sim,
-        &t,
+    api.get_error(
         &format!("/api/v2/oauth/clients/{C_ADMIN}/usage/query/results/{exec}"),
         NOT_FOUND,
     )
     .await;
     let body = json!({"interval": last_days(&sim, 3), "groupBy": ["TemplateUri"], "metrics": ["Requests", "Status400"]});
-    let sub = post_json(
-        &sim,
-        &t,
-        &format!("/api/v2/oauth/clients/{C_SYNC}/usage/query"),
-        &body,
-        200,
-    )
-    .await;
+    let sub = api
+        .post_json(
+            &format!("/api/v2/oauth/clients/{C_SYNC}/usage/query"),
+            &body,
+            200,
+        )
+        .await;
     let path = format!(
         "/api/v2/oauth/clients/{C_SYNC}/usage/query/results/{}",
         sub["executionId"].as_str().expect("id")
@@ -339,16 +337,9 @@ async fn per_client_summary_and_query() {
     assert!(rows
         .iter()
         .all(|r| r["templateUri"].is_string() && r.get("status200").is_none()));
-    get_error(
-        &sim,
-        &t,
-        "/api/v2/oauth/clients/nope/usage/summary",
-        NOT_FOUND,
-    )
-    .await;
-    get_error(
-        &sim,
-        &t,
+    api.get_error("/api/v2/oauth/clients/nope/usage/summary", NOT_FOUND)
+        .await;
+    api.get_error(
         &format!("/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=zero"),
         INVALID_VALUE,
     )
