@@ -3,6 +3,7 @@
 
 mod support;
 
+use credguard_testkit::events::{of_type, sent_at};
 use genesys_sim::{FaultRule, SimConfig};
 use serde_json::json;
 use support::*;
@@ -109,12 +110,8 @@ async fn protected_users_need_break_glass_which_always_raises_a_high_event() {
     assert_eq!(a.body["checks"]["protectedRoles"], json!(["Master Admin"]));
     assert!(!env.token_valid(&token).await);
     let events = env.tap.drain().await;
-    assert!(events
-        .iter()
-        .any(|e| e["detail-type"] == "Revocation Refused"));
-    assert!(events
-        .iter()
-        .any(|e| e["detail-type"] == "Break Glass Used" && e["detail"]["severity"] == "HIGH"));
+    assert!(!of_type(&events, "Revocation Refused").is_empty());
+    assert!(sent_at(&events, "Break Glass Used", "HIGH"));
 }
 
 #[tokio::test]
@@ -252,16 +249,11 @@ async fn a_large_bulk_runs_in_the_background_and_survives_a_lost_worker() {
     expected.sort();
     assert_eq!(seen, expected);
     let events = env.tap.drain().await;
-    let completed: Vec<_> = events
-        .iter()
-        .filter(|e| e["detail-type"] == "Bulk Revocation Completed")
-        .collect();
+    let completed = of_type(&events, "Bulk Revocation Completed");
     assert_eq!(completed.len(), 1, "one event for the whole job");
     assert_eq!(completed[0]["detail"]["counts"]["completed"], 40);
     assert!(
-        !events
-            .iter()
-            .any(|e| e["detail-type"] == "User Tokens Revoked"),
+        of_type(&events, "User Tokens Revoked").is_empty(),
         "no event per user"
     );
 }
@@ -414,9 +406,7 @@ async fn disable_and_enable_a_client() {
         .await;
     assert_eq!(a.error(), (404, "client_not_found"));
     let events = env.tap.drain().await;
-    assert!(events
-        .iter()
-        .any(|e| e["detail-type"] == "Client Disabled" && e["detail"]["severity"] == "HIGH"));
+    assert!(sent_at(&events, "Client Disabled", "HIGH"));
 }
 
 #[tokio::test]

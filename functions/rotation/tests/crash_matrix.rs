@@ -8,6 +8,7 @@ mod support;
 use credguard::ports::genesys::{ClientAdmin, ClientDirectory};
 use credguard::ports::secrets::SecretStore;
 use credguard_rotation::handle;
+use credguard_testkit::events::sent_at;
 use futures::FutureExt;
 use genesys_sim::{Seed, SeedCredential, SimConfig};
 use lambda_runtime::LambdaEvent;
@@ -479,9 +480,7 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
         "no more"
     );
     let events = env.tap.drain().await;
-    assert!(events
-        .iter()
-        .any(|e| e["detail-type"] == "Rotation Failed" && e["detail"]["severity"] == "CRITICAL"));
+    assert!(sent_at(&events, "Rotation Failed", "CRITICAL"));
     // The sweep leaves it for a human for a day (and does not fail its own run for it)...
     let report = run(&env, fixture("scheduler-sweep.json"))
         .await

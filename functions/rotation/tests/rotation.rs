@@ -5,6 +5,7 @@ mod support;
 
 use credguard::ports::secrets::SecretStore;
 use credguard_rotation::handle;
+use credguard_testkit::events::{of_type, sent_at};
 use genesys_sim::{Seed, SeedClient, SimConfig};
 use serde_json::{json, Value};
 use support::*;
@@ -69,10 +70,7 @@ async fn regenerate_through_secrets_manager_steps_with_propagation_delay() {
     assert!(!rec["correlationIds"].as_array().unwrap().is_empty());
 
     let events = env.tap.drain().await;
-    let completed: Vec<&Value> = events
-        .iter()
-        .filter(|e| e["detail-type"] == "Rotation Completed")
-        .collect();
+    let completed = of_type(&events, "Rotation Completed");
     assert_eq!(completed.len(), 1);
     assert_eq!(completed[0]["detail"]["secretId"], name.as_str());
 }
@@ -85,13 +83,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
         .managed_hr(json!({"strategy": "alternating", "partnerClientId": LEGACY, "maxAgeDays": 1}))
         .await;
     // Make it due: the current version is two days old by the rotation tag.
-    env.sm
-        .tag(
-            &name,
-            &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")],
-        )
-        .await
-        .unwrap();
+    env.sm_tag_old(&name).await;
 
     let report = handle(
         &env.deps,
@@ -126,13 +118,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
     let report = env.scheduled_sweep().await.unwrap();
     assert_eq!(report["retired"], 0, "{report}");
     // After it, the sweep disables the previous client.
-    env.sm
-        .tag(
-            &name,
-            &[("credguard:retire-after", "2026-01-01T00:00:00.000Z")],
-        )
-        .await
-        .unwrap();
+    env.sm_tag_past(&name, "credguard:retire-after").await;
     let report = env.scheduled_sweep().await.unwrap();
     assert_eq!(report["retired"], 1, "{report}");
     assert_eq!(
@@ -146,13 +132,7 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
     env.assert_current_works(&name).await;
 
     // The next rotation brings the retired client back into service with a new secret.
-    env.sm
-        .tag(
-            &name,
-            &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")],
-        )
-        .await
-        .unwrap();
+    env.sm_tag_old(&name).await;
     let report = env.scheduled_sweep().await.unwrap();
     assert_eq!(report["rotated"], 1, "{report}");
     let doc = env.current(&name).await;
@@ -165,20 +145,8 @@ async fn alternating_through_the_scheduled_sweep_then_retirement() {
     let rec = env.rotation_record(&name).await;
     assert_eq!(rec["previousClientId"], LEGACY);
     let events = env.tap.drain().await;
-    assert_eq!(
-        events
-            .iter()
-            .filter(|e| e["detail-type"] == "Rotation Completed")
-            .count(),
-        2
-    );
-    assert_eq!(
-        events
-            .iter()
-            .filter(|e| e["detail-type"] == "Client Retired")
-            .count(),
-        1
-    );
+    assert_eq!(of_type(&events, "Rotation Completed").len(), 2);
+    assert_eq!(of_type(&events, "Client Retired").len(), 1);
 }
 
 #[tokio::test]
@@ -284,13 +252,7 @@ async fn guard_prologue_refuses_what_secrets_manager_should_not_ask() {
 async fn dry_run_sweep_reports_and_changes_nothing() {
     let env = env().await;
     let due = env.managed_hr(Value::Null).await;
-    env.sm
-        .tag(
-            &due,
-            &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")],
-        )
-        .await
-        .unwrap();
+    env.sm_tag_old(&due).await;
     let fresh = env.managed_data_actions(Value::Null).await;
     let before = (
         env.current_version(&due).await,
@@ -350,10 +312,7 @@ async fn sweep_caps_rotations_per_run_and_skips_what_secrets_manager_owns() {
     let a = env.managed_hr(Value::Null).await;
     let b = env.managed_data_actions(Value::Null).await;
     for n in [&a, &b] {
-        env.sm
-            .tag(n, &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")])
-            .await
-            .unwrap();
+        env.sm_tag_old(n).await;
     }
     let owned = env.managed_secret(LEGACY, LEGACY_SECRET, Value::Null).await;
     env.start_sm_rotation(&owned, &uuid::Uuid::new_v4().to_string())
@@ -399,9 +358,7 @@ async fn partner_drift_fails_clearly_and_changes_nothing() {
     assert_eq!(rec["outcome"], "failed");
     assert_eq!(rec["errorCode"], "Fatal.PartnerDrift");
     let events = env.tap.drain().await;
-    assert!(events
-        .iter()
-        .any(|e| e["detail-type"] == "Rotation Failed" && e["detail"]["severity"] == "HIGH"));
+    assert!(sent_at(&events, "Rotation Failed", "HIGH"));
 }
 
 #[tokio::test]

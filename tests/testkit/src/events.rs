@@ -92,3 +92,18 @@ impl EventTap {
         }
     }
 }
+
+/// The events of `detail_type`, in the order they were sent.
+pub fn of_type<'a>(events: &'a [Value], detail_type: &str) -> Vec<&'a Value> {
+    events
+        .iter()
+        .filter(|e| e["detail-type"] == detail_type)
+        .collect()
+}
+
+/// Whether an event of `detail_type` was sent at `severity`.
+pub fn sent_at(events: &[Value], detail_type: &str, severity: &str) -> bool {
+    of_type(events, detail_type)
+        .iter()
+        .any(|e| e["detail"]["severity"] == severity)
+}

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod observe;
 pub mod securityhub_gap;
 pub mod sigv4;
+pub mod stack;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

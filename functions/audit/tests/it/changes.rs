@@ -2,6 +2,7 @@
 //! run records exactly those changes and announces the new high findings.
 
 use crate::common::*;
+use credguard_testkit::events::of_type;
 use genesys_sim::{RoleDivision, SeedClient, SeedUsageRow};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -109,10 +110,7 @@ async fn changes_across_two_runs() {
     ];
     want.sort();
     assert_eq!(announced, want);
-    let summary: Vec<_> = events
-        .iter()
-        .filter(|e| e["detail-type"] == "Audit Changes")
-        .collect();
+    let summary = of_type(&events, "Audit Changes");
     assert_eq!(summary.len(), 1);
     assert_eq!(summary[0]["detail"]["counts"]["CLIENT_REMOVED"], 1);
     assert_eq!(summary[0]["detail"]["severity"], "CRITICAL");

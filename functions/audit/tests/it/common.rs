@@ -13,8 +13,8 @@ use credguard::ports::records::{Condition, Item, Query, RecordStore};
 use credguard::redact::SecretString;
 use credguard_audit::{handler, invocation, wire, AwsDeps, EVENT_SOURCE};
 use credguard_testkit::events::EventTap;
-use credguard_testkit::iam::function_aws;
-use credguard_testkit::{aws, create_records_table, unique};
+use credguard_testkit::stack::FunctionStack;
+use credguard_testkit::unique;
 use genesys_sim::{RoleDivision, Seed, SeedClient, SeedUsageRow, SimConfig, SimHandle};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -277,23 +277,22 @@ pub async fn rotation_record(store: &impl RecordStore, secret: &str, token: &str
 }
 
 pub async fn org(options: Options) -> Org {
-    let aws = aws().await;
-    let sim = genesys_sim::start(
-        SimConfig {
-            usage_polls_before_complete: 0,
-            audit_polls_before_complete: 0,
-            clients_list_page_size: options.clients_page_size,
-            ..SimConfig::default()
-        },
-        options.seed.unwrap_or_else(seed),
-    )
-    .await
-    .expect("simulator starts");
+    let sim_config = SimConfig {
+        usage_polls_before_complete: 0,
+        audit_polls_before_complete: 0,
+        clients_list_page_size: options.clients_page_size,
+        ..SimConfig::default()
+    };
+    let seed = options.seed.unwrap_or_else(seed);
+    let FunctionStack {
+        sim,
+        aws,
+        fn_aws,
+        table,
+        bus,
+        tap,
+    } = FunctionStack::start("audit", EVENT_SOURCE, sim_config, seed).await;
     sim.remove_role(R_DOOMED).expect("doomed role");
-    let table = unique("audit-it");
-    create_records_table(&aws, &table).await;
-    let bus = unique("audit-it-bus");
-    let tap = EventTap::new(&aws, &bus, EVENT_SOURCE).await;
     let prefix = format!("{}/", unique("audit-it"));
 
     let sm = SecretsManager::new(&aws);
@@ -351,7 +350,6 @@ pub async fn org(options: Options) -> Org {
         ][..],
     )
     .expect("audit config");
-    let fn_aws = function_aws(&aws, "audit").await;
     let mut deps = wire(&fn_aws, &common, audit).expect("wiring");
     let records = DynamoRecords::new(&aws, &table);
     rotation_record(&records, &format!("{prefix}clean"), "t-ok", "succeeded").await;

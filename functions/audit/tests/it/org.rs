@@ -3,6 +3,7 @@
 //! finding, no secret anywhere; a same-day re-run changes nothing.
 
 use crate::common::*;
+use credguard_testkit::events::of_type;
 use serde_json::Value;
 
 #[tokio::test]
@@ -75,10 +76,7 @@ async fn nightly_run_records_exactly_the_expected_findings() {
     ];
     expected.sort();
     assert_eq!(findings, expected);
-    let completed: Vec<&Value> = events
-        .iter()
-        .filter(|e| e["detail-type"] == "Audit Completed")
-        .collect();
+    let completed = of_type(&events, "Audit Completed");
     assert_eq!(completed.len(), 1);
     assert_eq!(completed[0]["source"], "credguard.audit");
     assert_eq!(completed[0]["detail"]["findingsBySeverity"]["CRITICAL"], 1);

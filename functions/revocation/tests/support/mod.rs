@@ -9,15 +9,14 @@ use credguard::aws::lambda::LambdaRotationTrigger;
 use credguard::aws::secretsmanager::SecretsManager;
 use credguard::credential::TAG_MANAGED;
 use credguard::genesys::GenesysClient;
+use credguard::ports::events::EVENT_SOURCE;
 use credguard::revocation::config::RevocationConfig;
 use credguard::rotation::config::ManagedSelection;
 use credguard::testing::QueuedJobs;
 use credguard_revocation::{handle, Deps, SelfIdentity};
 use credguard_testkit::events::EventTap;
-use credguard_testkit::iam::function_aws;
-use credguard_testkit::{
-    admin_client, aws, create_records_table, fast_options, unique, ADMIN_CLIENT_ID,
-};
+use credguard_testkit::stack::FunctionStack;
+use credguard_testkit::{admin_client, fast_options, unique, ADMIN_CLIENT_ID};
 use genesys_sim::{Seed, SimConfig, SimHandle};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -55,20 +54,18 @@ pub fn fixture(name: &str) -> Value {
 }
 
 pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
-    let sim = genesys_sim::start(sim_config, seed)
-        .await
-        .expect("simulator");
-    let aws = aws().await;
-    // The function's clients run under its role (IAM enforced by moto); set-up keeps admin.
-    let fn_aws = function_aws(&aws, "revocation").await;
-    let table = unique("credguard-revocation");
-    create_records_table(&aws, &table).await;
-    let bus = unique("credguard-bus");
-    let tap = EventTap::new(&aws, &bus, credguard::ports::events::EVENT_SOURCE).await;
+    let FunctionStack {
+        sim,
+        aws,
+        fn_aws,
+        table,
+        bus,
+        tap,
+    } = FunctionStack::start("revocation", EVENT_SOURCE, sim_config, seed).await;
     let deps = Deps {
         genesys: admin_client(&sim, fast_options()),
         records: DynamoRecords::new(&fn_aws, &table),
-        events: EventBridgePublisher::new(&fn_aws, &bus, credguard::ports::events::EVENT_SOURCE),
+        events: EventBridgePublisher::new(&fn_aws, &bus, EVENT_SOURCE),
         secrets: SecretsManager::new(&fn_aws),
         rotation: LambdaRotationTrigger::new(&fn_aws, None),
         jobs: QueuedJobs::default(),

@@ -12,14 +12,15 @@ use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::aws::secretsmanager::SecretsManager;
 use credguard::credential::{TAG_CLIENT_ID, TAG_MANAGED};
 use credguard::genesys::GenesysClient;
+use credguard::ports::events::EVENT_SOURCE;
 use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
 use credguard::redact::{ExposeSecret, SecretString};
 use credguard::rotation::config::ManagedSelection;
 use credguard::rotation::RotationConfig;
 use credguard_rotation::Deps;
 use credguard_testkit::events::EventTap;
-use credguard_testkit::iam::function_aws;
-use credguard_testkit::{admin_client, aws, create_records_table, endpoints, fast_options, unique};
+use credguard_testkit::stack::FunctionStack;
+use credguard_testkit::{admin_client, endpoints, fast_options, unique};
 use genesys_sim::{Seed, SimConfig, SimHandle};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -74,16 +75,14 @@ pub fn invocation_ending_in(payload: Value, ends_in: Duration) -> LambdaEvent<Va
 }
 
 pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
-    let sim = genesys_sim::start(sim_config, seed)
-        .await
-        .expect("simulator");
-    let aws = aws().await;
-    // The function's clients run under its role (IAM enforced by moto); set-up keeps admin.
-    let fn_aws = function_aws(&aws, "rotation").await;
-    let table = unique("credguard-rotation");
-    create_records_table(&aws, &table).await;
-    let bus = unique("credguard-bus");
-    let tap = EventTap::new(&aws, &bus, credguard::ports::events::EVENT_SOURCE).await;
+    let FunctionStack {
+        sim,
+        aws,
+        fn_aws,
+        table,
+        bus,
+        tap,
+    } = FunctionStack::start("rotation", EVENT_SOURCE, sim_config, seed).await;
     let fleet = unique("fleet");
     let crash = Crash::default();
     let config = RotationConfig {
@@ -99,11 +98,7 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         genesys: crash.wrap(admin_client(&sim, fast_options())),
         secrets: crash.wrap(SecretsManager::new(&fn_aws)),
         records: crash.wrap(DynamoRecords::new(&fn_aws, &table)),
-        events: crash.wrap(EventBridgePublisher::new(
-            &fn_aws,
-            &bus,
-            credguard::ports::events::EVENT_SOURCE,
-        )),
+        events: crash.wrap(EventBridgePublisher::new(&fn_aws, &bus, EVENT_SOURCE)),
         config,
         endpoints: endpoints(&sim),
         deadline_margin: Duration::from_secs(2),
@@ -320,13 +315,13 @@ impl Env {
 
     /// Marks a managed secret as last rotated long ago, so the sweep finds it due.
     pub async fn sm_tag_old(&self, name: &str) {
+        self.sm_tag_past(name, "credguard:rotated-at").await;
+    }
+
+    /// Sets the date tag `key` to a day long past (due, or a grace period over).
+    pub async fn sm_tag_past(&self, name: &str, key: &str) {
         use credguard::ports::secrets::SecretStore;
-        self.sm
-            .tag(
-                name,
-                &[("credguard:rotated-at", "2026-01-01T00:00:00.000Z")],
-            )
-            .await
-            .expect("tag");
+        let past = "2026-01-01T00:00:00.000Z";
+        self.sm.tag(name, &[(key, past)]).await.expect("tag");
     }
 }
