@@ -28,5 +28,5 @@ async fn nothing_secret_is_ever_logged() {
     for marker in ["MUST-NOT-LEAK", "access_token", "Bearer ", "clientSecret"] {
         assert!(!text.contains(marker), "{marker} appears in the logs");
     }
-    org.sim.shutdown().await;
+    org.stack.sim.shutdown().await;
 }

@@ -196,7 +196,7 @@ async fn regenerate_converges_after_a_crash_at_every_external_call() {
             .credential_view(DATA_ACTIONS_CREDENTIAL)
             .unwrap();
         assert_eq!(cred["clientSecretCurrent"], true, "{label}: {cred}");
-        env.sim.shutdown().await;
+        env.stack.sim.shutdown().await;
     }
 }
 
@@ -421,7 +421,7 @@ async fn alternating_converges_after_a_crash_at_every_external_call() {
         let rec = env.rotation_record(&name).await;
         assert_eq!(rec["outcome"], "succeeded", "{label}: {rec}");
         assert_eq!(rec["clientId"], b.as_str(), "{label}");
-        env.sim.shutdown().await;
+        env.stack.sim.shutdown().await;
     }
 }
 

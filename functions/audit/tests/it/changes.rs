@@ -115,5 +115,5 @@ async fn changes_across_two_runs() {
     assert_eq!(summary[0]["detail"]["counts"]["CLIENT_REMOVED"], 1);
     assert_eq!(summary[0]["detail"]["severity"], "CRITICAL");
     org.assert_no_secret("events", &serde_json::to_string(&events).unwrap());
-    org.sim.shutdown().await;
+    org.stack.sim.shutdown().await;
 }

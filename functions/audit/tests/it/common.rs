@@ -12,10 +12,9 @@ use credguard::credential::{TAG_CLIENT_ID, TAG_MANAGED};
 use credguard::ports::records::{Condition, Item, Query, RecordStore};
 use credguard::redact::SecretString;
 use credguard_audit::{handler, invocation, wire, AwsDeps, EVENT_SOURCE};
-use credguard_testkit::events::EventTap;
 use credguard_testkit::stack::FunctionStack;
 use credguard_testkit::unique;
-use genesys_sim::{RoleDivision, Seed, SeedClient, SeedUsageRow, SimConfig, SimHandle};
+use genesys_sim::{RoleDivision, Seed, SeedClient, SeedUsageRow, SimConfig};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -207,21 +206,24 @@ pub fn expected_findings(prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
     .collect()
 }
 
+/// The audit function's stack (simulator, moto as admin and as the function's role, table,
+/// event tap; `org.sim`, `org.tap`) and what the test set up in it.
 pub struct Org {
-    pub sim: SimHandle,
-    /// Admin: set-up and assertions.
-    pub aws: aws_config::SdkConfig,
-    /// The audit function's role (IAM enforced by moto): what `deps` uses.
-    pub fn_aws: aws_config::SdkConfig,
+    pub stack: FunctionStack,
     pub deps: AwsDeps,
     /// The records table with admin credentials, for set-up and assertions.
     pub records: DynamoRecords,
-    pub tap: EventTap,
-    pub table: String,
     /// Managed secret names start with it (the audit only looks at these).
     pub prefix: String,
     /// Every secret value the test created, to scan outputs for.
     pub secret_values: Vec<String>,
+}
+
+impl std::ops::Deref for Org {
+    type Target = FunctionStack;
+    fn deref(&self) -> &FunctionStack {
+        &self.stack
+    }
 }
 
 pub struct Options {
@@ -284,18 +286,19 @@ pub async fn org(options: Options) -> Org {
         ..SimConfig::default()
     };
     let seed = options.seed.unwrap_or_else(seed);
+    let stack = FunctionStack::start("audit", EVENT_SOURCE, sim_config, seed).await;
     let FunctionStack {
         sim,
         aws,
         fn_aws,
         table,
         bus,
-        tap,
-    } = FunctionStack::start("audit", EVENT_SOURCE, sim_config, seed).await;
+        ..
+    } = &stack;
     sim.remove_role(R_DOOMED).expect("doomed role");
     let prefix = format!("{}/", unique("audit-it"));
 
-    let sm = SecretsManager::new(&aws);
+    let sm = SecretsManager::new(aws);
     let admin_secret = format!("{prefix}admin");
     let mut secret_values = Vec::new();
     let admin_doc = json!({
@@ -350,8 +353,8 @@ pub async fn org(options: Options) -> Org {
         ][..],
     )
     .expect("audit config");
-    let mut deps = wire(&fn_aws, &common, audit).expect("wiring");
-    let records = DynamoRecords::new(&aws, &table);
+    let mut deps = wire(fn_aws, &common, audit).expect("wiring");
+    let records = DynamoRecords::new(aws, table);
     rotation_record(&records, &format!("{prefix}clean"), "t-ok", "succeeded").await;
     rotation_record(&records, &format!("{prefix}failing"), "t-old", "succeeded").await;
     rotation_record(&records, &format!("{prefix}failing"), "t-new", "failed").await;
@@ -363,13 +366,9 @@ pub async fn org(options: Options) -> Org {
         deps.clock = Arc::new(move || Utc::now() + chrono::Duration::days(days));
     }
     Org {
-        sim,
-        aws,
-        fn_aws,
+        stack,
         deps,
         records,
-        tap,
-        table,
         prefix,
         secret_values,
     }

@@ -73,7 +73,7 @@ async fn partial_run_names_what_is_missing_and_a_retry_completes_it() {
     keys.sort();
     keys.dedup();
     assert_eq!((keys.len(), n), (6, 6));
-    org.sim.shutdown().await;
+    org.stack.sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -110,5 +110,5 @@ async fn batch_items_left_unprocessed_by_dynamodb_are_retried() {
         .filter(|i| i["recordType"] == "auditClient")
         .count();
     assert_eq!(clients, 18, "every client recorded exactly once");
-    org.sim.shutdown().await;
+    org.stack.sim.shutdown().await;
 }

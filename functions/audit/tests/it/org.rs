@@ -99,7 +99,7 @@ async fn nightly_run_records_exactly_the_expected_findings() {
         .await
         .expect("re-run");
     assert_eq!(again["alreadyComplete"], true);
-    org.sim.shutdown().await;
+    org.stack.sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -114,5 +114,5 @@ async fn a_dry_run_evaluates_without_writing() {
     let run_id = summary["runId"].as_str().unwrap().to_owned();
     assert!(org.items(&run_id).await.is_empty());
     assert!(org.tap.drain().await.is_empty());
-    org.sim.shutdown().await;
+    org.stack.sim.shutdown().await;
 }

@@ -205,5 +205,5 @@ async fn changes_made_outside_credguard_are_found_and_attributed() {
     org.assert_no_secret("records and events", &all);
     // The audit read no managed secret's value (only its own admin credential).
     assert!(sm.list_versions(&format!("{p}clean")).await.is_ok());
-    org.sim.shutdown().await;
+    org.stack.sim.shutdown().await;
 }

@@ -199,5 +199,5 @@ async fn findings_are_imported_updated_and_resolved_across_two_runs() {
         format!("{prefix}client:{ORPHAN}/{ORPHANED_ROLE}").as_str()
     );
     org.assert_no_secret("Security Hub", &serde_json::to_string(&hub2).unwrap());
-    org.sim.shutdown().await;
+    org.stack.sim.shutdown().await;
 }

@@ -14,10 +14,9 @@ use credguard::revocation::config::RevocationConfig;
 use credguard::rotation::config::ManagedSelection;
 use credguard::testing::QueuedJobs;
 use credguard_revocation::{handle, Deps, SelfIdentity};
-use credguard_testkit::events::EventTap;
 use credguard_testkit::stack::FunctionStack;
 use credguard_testkit::{admin_client, fast_options, unique, ADMIN_CLIENT_ID};
-use genesys_sim::{Seed, SimConfig, SimHandle};
+use genesys_sim::{Seed, SimConfig};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Duration;
@@ -39,14 +38,20 @@ pub type RealDeps = Deps<
     QueuedJobs,
 >;
 
+/// The function's stack (simulator, moto, table, event tap; `env.sim`, `env.tap`) and the
+/// handler's dependencies.
 pub struct Env {
-    pub sim: SimHandle,
-    pub aws: aws_config::SdkConfig,
-    pub table: String,
-    pub tap: EventTap,
+    pub stack: FunctionStack,
     pub deps: RealDeps,
     /// A separate client for checking outcomes at Genesys (so checks do not use the API's token).
     pub checker: GenesysClient,
+}
+
+impl std::ops::Deref for Env {
+    type Target = FunctionStack;
+    fn deref(&self) -> &FunctionStack {
+        &self.stack
+    }
 }
 
 pub fn fixture(name: &str) -> Value {
@@ -54,20 +59,14 @@ pub fn fixture(name: &str) -> Value {
 }
 
 pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
-    let FunctionStack {
-        sim,
-        aws,
-        fn_aws,
-        table,
-        bus,
-        tap,
-    } = FunctionStack::start("revocation", EVENT_SOURCE, sim_config, seed).await;
+    let stack = FunctionStack::start("revocation", EVENT_SOURCE, sim_config, seed).await;
+    let (sim, fn_aws, table, bus) = (&stack.sim, &stack.fn_aws, &stack.table, &stack.bus);
     let deps = Deps {
-        genesys: admin_client(&sim, fast_options()),
-        records: DynamoRecords::new(&fn_aws, &table),
-        events: EventBridgePublisher::new(&fn_aws, &bus, EVENT_SOURCE),
-        secrets: SecretsManager::new(&fn_aws),
-        rotation: LambdaRotationTrigger::new(&fn_aws, None),
+        genesys: admin_client(sim, fast_options()),
+        records: DynamoRecords::new(fn_aws, table),
+        events: EventBridgePublisher::new(fn_aws, bus, EVENT_SOURCE),
+        secrets: SecretsManager::new(fn_aws),
+        rotation: LambdaRotationTrigger::new(fn_aws, None),
         jobs: QueuedJobs::default(),
         config: RevocationConfig {
             protected_roles: vec!["Master Admin".into()],
@@ -82,11 +81,8 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         function_timeout: Duration::from_secs(60),
     };
     Env {
-        checker: admin_client(&sim, fast_options()),
-        sim,
-        aws,
-        table,
-        tap,
+        checker: admin_client(sim, fast_options()),
+        stack,
         deps,
     }
 }

@@ -18,10 +18,9 @@ use credguard::redact::{ExposeSecret, SecretString};
 use credguard::rotation::config::ManagedSelection;
 use credguard::rotation::RotationConfig;
 use credguard_rotation::Deps;
-use credguard_testkit::events::EventTap;
 use credguard_testkit::stack::FunctionStack;
 use credguard_testkit::{admin_client, endpoints, fast_options, unique};
-use genesys_sim::{Seed, SimConfig, SimHandle};
+use genesys_sim::{Seed, SimConfig};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Duration;
@@ -41,16 +40,22 @@ pub type RealDeps = Deps<
     Crashing<EventBridgePublisher>,
 >;
 
+/// The function's stack (simulator, moto, table, event tap; `env.sim`, `env.tap`) and the
+/// handler's dependencies.
 pub struct Env {
-    pub sim: SimHandle,
-    pub aws: aws_config::SdkConfig,
-    pub table: String,
-    pub tap: EventTap,
+    pub stack: FunctionStack,
     pub deps: RealDeps,
     pub crash: Crash,
     /// The value of the `credguard:managed` tag that marks this test's secrets.
     pub fleet: String,
     pub sm: SecretsManager,
+}
+
+impl std::ops::Deref for Env {
+    type Target = FunctionStack;
+    fn deref(&self) -> &FunctionStack {
+        &self.stack
+    }
 }
 
 pub fn fixture(name: &str) -> Value {
@@ -75,14 +80,8 @@ pub fn invocation_ending_in(payload: Value, ends_in: Duration) -> LambdaEvent<Va
 }
 
 pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
-    let FunctionStack {
-        sim,
-        aws,
-        fn_aws,
-        table,
-        bus,
-        tap,
-    } = FunctionStack::start("rotation", EVENT_SOURCE, sim_config, seed).await;
+    let stack = FunctionStack::start("rotation", EVENT_SOURCE, sim_config, seed).await;
+    let (sim, fn_aws, table, bus) = (&stack.sim, &stack.fn_aws, &stack.table, &stack.bus);
     let fleet = unique("fleet");
     let crash = Crash::default();
     let config = RotationConfig {
@@ -95,22 +94,19 @@ pub async fn env_with(sim_config: SimConfig, seed: Seed) -> Env {
         ..RotationConfig::default()
     };
     let deps = Deps {
-        genesys: crash.wrap(admin_client(&sim, fast_options())),
-        secrets: crash.wrap(SecretsManager::new(&fn_aws)),
-        records: crash.wrap(DynamoRecords::new(&fn_aws, &table)),
-        events: crash.wrap(EventBridgePublisher::new(&fn_aws, &bus, EVENT_SOURCE)),
+        genesys: crash.wrap(admin_client(sim, fast_options())),
+        secrets: crash.wrap(SecretsManager::new(fn_aws)),
+        records: crash.wrap(DynamoRecords::new(fn_aws, table)),
+        events: crash.wrap(EventBridgePublisher::new(fn_aws, bus, EVENT_SOURCE)),
         config,
-        endpoints: endpoints(&sim),
+        endpoints: endpoints(sim),
         deadline_margin: Duration::from_secs(2),
         function_timeout: Duration::from_secs(300),
         clock: Default::default(),
     };
     Env {
-        sm: SecretsManager::new(&aws),
-        sim,
-        aws,
-        table,
-        tap,
+        sm: SecretsManager::new(&stack.aws),
+        stack,
         deps,
         crash,
         fleet,
