@@ -13,13 +13,13 @@ use credguard::ports::genesys::{
 use credguard::redact::{ExposeSecret, SecretString};
 use credguard_testkit::{admin_client, client_as, fast_options, sim};
 use futures::future::join_all;
+use genesys_sim::demo::HR_SYNC;
 use genesys_sim::{FaultMode, FaultRule, Seed, SeedClient, SimConfig};
 use std::time::{Duration, Instant};
 
 const GRANT: &str = "POST /oauth/token";
 const GET_CLIENT: &str = "GET /api/v2/oauth/clients/{clientId}";
 const SECRET: &str = "POST /api/v2/oauth/clients/{clientId}/secret";
-const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
 
 fn deadline() -> Deadline {
     Deadline::after(Duration::from_secs(60))

@@ -9,12 +9,10 @@ use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
 use credguard::redact::{ExposeSecret, SecretString};
 use credguard_testkit::lambda_watch::LambdaWatch;
 use credguard_testkit::{aws, create_records_table, unique, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
+use genesys_sim::demo::{DATA_ACTIONS, SAM};
 use genesys_sim::{Seed, SimConfig};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-const SAM: &str = "e5e50000-0002-4f00-9000-000000000002";
-const DATA_ACTIONS: &str = "c0ffee00-0008-4a5b-8c6d-000000000008";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revocation_and_emergency_rotation_over_http() {

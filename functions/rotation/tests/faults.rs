@@ -9,8 +9,6 @@ use serde_json::{json, Value};
 use support::*;
 
 const SECRET_OP: &str = "POST /api/v2/oauth/clients/{clientId}/secret";
-const REPORTS: &str = "c0ffee00-0003-4a5b-8c6d-000000000003";
-const REPORTS_SECRET: &str = "DEMO-ONLY-not-a-real-secret-reports";
 
 fn action_of(report: &Value, name: &str) -> String {
     report["secrets"]

@@ -30,8 +30,6 @@ use support::*;
 const REGEN: &str = "credguard/regen";
 const PAIR: &str = "credguard/pair";
 const SM: &str = "credguard/sm";
-const REPORTS: &str = "c0ffee00-0003-4a5b-8c6d-000000000003";
-const REPORTS_SECRET: &str = "DEMO-ONLY-not-a-real-secret-reports";
 const SECRETS: [&str; 3] = [REGEN, PAIR, SM];
 const STEPS: [&str; 4] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
 const SECRET_OP: &str = "POST /api/v2/oauth/clients/{clientId}/secret";

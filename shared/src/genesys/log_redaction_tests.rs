@@ -5,16 +5,13 @@ use super::*;
 use crate::deadline::Deadline;
 use crate::ports::genesys::{ClientAdmin, ClientDirectory, CredentialVerifier, TokenAdmin};
 use crate::redact::{ExposeSecret, SecretString};
+use genesys_sim::demo::{
+    ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, ALEX_ADMIN, HR_SYNC, HR_SYNC_SECRET,
+};
 
 use crate::testing::LogBuffer;
 use std::sync::Arc;
 use std::time::Duration;
-
-const ADMIN_ID: &str = "c0ffee00-0001-4a5b-8c6d-000000000001";
-const ADMIN_SECRET: &str = "DEMO-ONLY-not-a-real-secret-admin";
-const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-const HR_SECRET: &str = "DEMO-ONLY-not-a-real-secret-hr-sync";
-const USER: &str = "e5e50000-0001-4f00-9000-000000000001";
 
 /// The simulator runs on its own runtime thread so that only the client's logs are captured.
 fn start_sim() -> (String, String, genesys_sim::SimControl) {
@@ -48,8 +45,8 @@ async fn no_secret_or_token_value_is_logged_at_trace() {
     let client = GenesysClient::new(
         region::Endpoints::from_urls(&api, Some(&login)).unwrap(),
         Arc::new(StaticCredentials(ClientCredentials::new(
-            ADMIN_ID,
-            ADMIN_SECRET,
+            ADMIN_CLIENT_ID,
+            ADMIN_CLIENT_SECRET,
         ))),
         ClientOptions::default(),
     )
@@ -59,7 +56,7 @@ async fn no_secret_or_token_value_is_logged_at_trace() {
     client.get_client(HR_SYNC, &d).await.unwrap();
     // The client handles the old secret too: proving it before it is replaced.
     client
-        .verify_credentials(&ClientCredentials::new(HR_SYNC, HR_SECRET), &d)
+        .verify_credentials(&ClientCredentials::new(HR_SYNC, HR_SYNC_SECRET), &d)
         .await
         .unwrap();
     let admin_token = client.tokens.token(&d).await.unwrap().token.clone();
@@ -79,7 +76,7 @@ async fn no_secret_or_token_value_is_logged_at_trace() {
     // A failed grant with a wrong secret must not echo it either.
     let wrong = ClientCredentials::new(HR_SYNC, "WRONG-secret-value-for-log-test");
     assert!(client.verify_credentials(&wrong, &d).await.is_err());
-    let user_token = SecretString::from(control.mint_user_token(USER).unwrap().access_token);
+    let user_token = SecretString::from(control.mint_user_token(ALEX_ADMIN).unwrap().access_token);
     client.token_info(&user_token, &d).await.unwrap();
     client.revoke_token(&user_token, &d).await.unwrap();
     // Errors carry no secret either.
@@ -100,8 +97,8 @@ async fn no_secret_or_token_value_is_logged_at_trace() {
         "TRACE events were captured"
     );
     for (what, value) in [
-        ("admin secret", ADMIN_SECRET.to_owned()),
-        ("old client secret", HR_SECRET.to_owned()),
+        ("admin secret", ADMIN_CLIENT_SECRET.to_owned()),
+        ("old client secret", HR_SYNC_SECRET.to_owned()),
         ("regenerated secret", new_secret.expose_secret().to_owned()),
         ("wrong secret", "WRONG-secret-value-for-log-test".to_owned()),
         ("admin token", admin_token.expose_secret().to_owned()),
@@ -111,8 +108,8 @@ async fn no_secret_or_token_value_is_logged_at_trace() {
     }
     // Basic auth header value (base64 of id:secret) must not appear either.
     use base64::Engine;
-    let basic =
-        base64::engine::general_purpose::STANDARD.encode(format!("{ADMIN_ID}:{ADMIN_SECRET}"));
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{ADMIN_CLIENT_ID}:{ADMIN_CLIENT_SECRET}"));
     assert!(
         !logs.contains(&basic),
         "basic auth header appears in the logs"

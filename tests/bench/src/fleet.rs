@@ -3,11 +3,9 @@
 use credguard::aws::secretsmanager::SecretsManager;
 use credguard::credential::TAG_MANAGED;
 use credguard::redact::SecretString;
+pub use genesys_sim::demo::{HR_SYNC, LEGACY};
 use genesys_sim::SimHandle;
 use serde_json::{json, Value};
-
-pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-pub const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
 
 /// Each strategy's label, client, the client's demo secret and its rotation block.
 pub fn strategies() -> [(&'static str, &'static str, &'static str, Value); 2] {

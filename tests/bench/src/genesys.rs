@@ -5,10 +5,9 @@ use crate::stats::{ms, percentile};
 use credguard::deadline::Deadline;
 use credguard::ports::genesys::ClientDirectory;
 use credguard_testkit::{admin_client, fast_options, sim};
+use genesys_sim::demo::HR_SYNC;
 use genesys_sim::SimConfig;
 use std::time::{Duration, Instant};
-
-const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
 
 pub async fn run() {
     let sim = sim(SimConfig {

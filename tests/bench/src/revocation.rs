@@ -13,12 +13,11 @@ use credguard::rotation::config::ManagedSelection;
 use credguard::testing::QueuedJobs;
 use credguard_revocation::{handle, Deps, SelfIdentity};
 use credguard_testkit::{admin_client, aws, create_records_table, fast_options, unique};
+use genesys_sim::demo::SAM;
 use genesys_sim::{Seed, SeedUser, SimConfig};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-
-const SAM: &str = "e5e50000-0002-4f00-9000-000000000002";
 
 fn invocation(payload: Value) -> LambdaEvent<Value> {
     credguard_testkit::invocation(payload, Duration::from_secs(900))

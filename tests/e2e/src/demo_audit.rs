@@ -8,11 +8,10 @@ use credguard::credential::{TAG_CLIENT_ID, TAG_MANAGED};
 use credguard::genesys::region::Endpoints;
 use credguard::ports::records::{Item, Query, RecordStore};
 use credguard::redact::SecretString;
+use genesys_sim::demo::{HR_SYNC, REPORTS};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-const REPORTS: &str = "c0ffee00-0003-4a5b-8c6d-000000000003";
 /// A client the demo org does not have (deleted long ago).
 const GONE: &str = "c0ffee00-00ff-4a5b-8c6d-0000000000ff";
 

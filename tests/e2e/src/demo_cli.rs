@@ -3,12 +3,9 @@
 //! `credguard status` where every managed secret stands. The real binary, as installed.
 
 use crate::{DemoStack, ADMIN_SECRET, BUS, TABLE};
+use genesys_sim::demo::{AUDIT_READER, AUDIT_READER_SECRET, OLD_MIDDLEWARE};
 use std::io::Write;
 use std::process::{Command, Stdio};
-
-const AUDIT_READER: &str = "c0ffee00-0009-4a5b-8c6d-000000000009";
-const AUDIT_READER_SECRET: &str = "DEMO-ONLY-not-a-real-secret-audit-reader";
-const OLD_MIDDLEWARE: &str = "c0ffee00-0005-4a5b-8c6d-000000000005";
 
 /// `target/<profile>/credguard`, next to this demo binary (`make demo` builds both).
 fn binary() -> std::path::PathBuf {

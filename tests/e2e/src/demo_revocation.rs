@@ -2,11 +2,8 @@
 //! seeded user's tokens, see a protected user refused, disable a client, and read the records.
 
 use crate::DemoStack;
+use genesys_sim::demo::{ALEX_ADMIN, AUDIT_READER, SAM};
 use serde_json::{json, Value};
-
-const SAM: &str = "e5e50000-0002-4f00-9000-000000000002";
-const ALEX_ADMIN: &str = "e5e50000-0001-4f00-9000-000000000001";
-const AUDIT_READER: &str = "c0ffee00-0009-4a5b-8c6d-000000000009";
 
 async fn post(http: &reqwest::Client, url: &str, key: &str, body: Value) -> (u16, Value) {
     let resp = http

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod control;
+pub mod demo;
 pub mod errors;
 pub mod faults;
 pub mod handle;

@@ -19,13 +19,11 @@ use aws_sdk_dynamodb::types::{
 use credguard::genesys::region::Endpoints;
 use credguard::genesys::{ClientCredentials, ClientOptions, GenesysClient, StaticCredentials};
 use credguard::ports::records::{GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK, TTL};
+/// The demo org's admin client, as every test acts (`genesys_sim::demo`).
+pub use genesys_sim::demo::{ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
 use genesys_sim::{Seed, SimConfig, SimHandle};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The demo org's admin client (tests/genesys-sim/fixtures/demo-org.json). Demo-only values.
-pub const ADMIN_CLIENT_ID: &str = "c0ffee00-0001-4a5b-8c6d-000000000001";
-pub const ADMIN_CLIENT_SECRET: &str = "DEMO-ONLY-not-a-real-secret-admin";
 
 /// The AWS SDK configuration for the local emulator. Panics with directions when the emulator
 /// is not configured, so a missing stack fails loudly instead of skipping tests.

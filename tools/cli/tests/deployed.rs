@@ -15,8 +15,6 @@ use support::recorder::Recorder;
 use support::*;
 
 const REQUEST: &str = "cli-test-request-0000000000000001";
-const ALEX: &str = "e5e50000-0001-4f00-9000-000000000001";
-const PAT: &str = "e5e50000-0003-4f00-9000-000000000003";
 
 async fn token_works(env: &Env, token: &str) -> bool {
     reqwest::Client::new()
@@ -158,7 +156,7 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
         &[
             "revoke",
             "user",
-            ALEX,
+            ALEX_ADMIN,
             "--break-glass",
             "--reason",
             "cli test",
@@ -173,7 +171,7 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
     let first = env
         .run(
             &[
-                "revoke", "user", PAT, "--reason", "r", "--json", key[0], key[1],
+                "revoke", "user", PAT_FORMER, "--reason", "r", "--json", key[0], key[1],
             ],
             None,
         )
@@ -182,7 +180,7 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
     let second = env
         .run(
             &[
-                "revoke", "user", PAT, "--reason", "r", "--json", key[0], key[1],
+                "revoke", "user", PAT_FORMER, "--reason", "r", "--json", key[0], key[1],
             ],
             None,
         )
@@ -198,7 +196,7 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
     let run = env
         .run(
             &[
-                "revoke", "users", SAM, PAT, "--reason", "cli bulk", "--json",
+                "revoke", "users", SAM, PAT_FORMER, "--reason", "cli bulk", "--json",
             ],
             None,
         )
@@ -219,7 +217,7 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
             &[
                 "revoke",
                 "users",
-                ALEX,
+                ALEX_ADMIN,
                 SAM,
                 "--break-glass",
                 "--reason",

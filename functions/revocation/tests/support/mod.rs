@@ -16,17 +16,13 @@ use credguard::testing::QueuedJobs;
 use credguard_revocation::{handle, Deps, SelfIdentity};
 use credguard_testkit::stack::FunctionStack;
 use credguard_testkit::{admin_client, fast_options, unique, ADMIN_CLIENT_ID};
+/// The demo org's names (one home: `genesys_sim::demo`).
+pub use genesys_sim::demo::*;
 use genesys_sim::{Seed, SimConfig};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Duration;
 
-pub const SAM: &str = "e5e50000-0002-4f00-9000-000000000002";
-pub const ALEX_ADMIN: &str = "e5e50000-0001-4f00-9000-000000000001";
-pub const ROBIN: &str = "e5e50000-0005-4f00-9000-000000000005";
-pub const PAT_FORMER: &str = "e5e50000-0003-4f00-9000-000000000003";
-pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-pub const HR_SYNC_SECRET: &str = "DEMO-ONLY-not-a-real-secret-hr-sync";
 pub const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
 
 pub type RealDeps = Deps<

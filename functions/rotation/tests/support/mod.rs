@@ -20,18 +20,12 @@ use credguard::rotation::RotationConfig;
 use credguard_rotation::Deps;
 use credguard_testkit::stack::FunctionStack;
 use credguard_testkit::{admin_client, endpoints, fast_options, unique};
+/// The demo org's names (one home: `genesys_sim::demo`).
+pub use genesys_sim::demo::*;
 use genesys_sim::{Seed, SimConfig};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Duration;
-
-pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-pub const HR_SYNC_SECRET: &str = "DEMO-ONLY-not-a-real-secret-hr-sync";
-pub const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
-pub const LEGACY_SECRET: &str = "DEMO-ONLY-not-a-real-secret-legacy";
-pub const DATA_ACTIONS: &str = "c0ffee00-0008-4a5b-8c6d-000000000008";
-pub const DATA_ACTIONS_SECRET: &str = "DEMO-ONLY-not-a-real-secret-data-actions";
-pub const DATA_ACTIONS_CREDENTIAL: &str = "1c3d5e7f-0001-4a2b-8c9d-00000000da01";
 
 pub type RealDeps = Deps<
     Crashing<GenesysClient>,

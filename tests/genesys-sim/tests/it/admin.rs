@@ -101,7 +101,13 @@ async fn config_clock_and_views() {
     assert_eq!(s, 200);
     let now = chrono::DateTime::parse_from_rfc3339(v["now"].as_str().expect("now")).expect("iso");
     assert!((now.with_timezone(&chrono::Utc) - before).num_seconds() >= 86399);
-    let (s, v) = admin_json(&sim, Method::GET, &format!("/__sim/clients/{C_SYNC}"), None).await;
+    let (s, v) = admin_json(
+        &sim,
+        Method::GET,
+        &format!("/__sim/clients/{HR_SYNC}"),
+        None,
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(v["exists"], true);
     assert_eq!(v["state"], "active");
@@ -114,7 +120,7 @@ async fn config_clock_and_views() {
         &sim,
         Method::POST,
         "/__sim/check-secret",
-        Some(&json!({"clientId": C_SYNC, "secret": secret("hr-sync")})),
+        Some(&json!({"clientId": HR_SYNC, "secret": secret("hr-sync")})),
     )
     .await;
     assert_eq!(s, 200);
@@ -123,7 +129,7 @@ async fn config_clock_and_views() {
         &sim,
         Method::POST,
         "/__sim/check-secret",
-        Some(&json!({"clientId": C_DISABLED, "secret": secret("middleware")})),
+        Some(&json!({"clientId": OLD_MIDDLEWARE, "secret": secret("middleware")})),
     )
     .await;
     assert_eq!(
@@ -139,22 +145,22 @@ async fn mint_usage_calls_and_state_over_http() {
     let (s, v) = admin_json(
         &sim,
         Method::POST,
-        &format!("/__sim/users/{U_AGENT}/tokens"),
-        Some(&json!({"clientId": C_CODE})),
+        &format!("/__sim/users/{SAM}/tokens"),
+        Some(&json!({"clientId": AGENT_DESKTOP})),
     )
     .await;
     assert_eq!(s, 200, "{v}");
     let user_token = v["access_token"].as_str().expect("token").to_string();
     assert_eq!(v["expires_in"], 28800);
     let me = Api(&sim, &user_token).get_json("/api/v2/tokens/me").await;
-    assert_eq!(me["OAuthClient"]["id"], C_CODE);
+    assert_eq!(me["OAuthClient"]["id"], AGENT_DESKTOP);
     let (s, _) = admin_json(&sim, Method::POST, "/__sim/users/nobody/tokens", None).await;
     assert_eq!(s, 404);
     let (s, v) = admin_json(
         &sim,
         Method::POST,
         "/__sim/usage",
-        Some(&json!([{"daysAgo": 1, "clientId": C_IDLE, "requests": 4}])),
+        Some(&json!([{"daysAgo": 1, "clientId": LEGACY, "requests": 4}])),
     )
     .await;
     assert_eq!(s, 200);
@@ -166,7 +172,7 @@ async fn mint_usage_calls_and_state_over_http() {
     for k in ["operation", "method", "path", "status", "clientId", "at"] {
         assert!(c.get(k).is_some(), "{k} in {c}");
     }
-    assert_eq!(c["clientId"], C_CODE);
+    assert_eq!(c["clientId"], AGENT_DESKTOP);
     let (s, _) = admin_json(&sim, Method::DELETE, "/__sim/calls", None).await;
     assert_eq!(s, 204);
     assert!(sim.calls().calls.is_empty());

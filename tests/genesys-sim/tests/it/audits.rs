@@ -59,7 +59,7 @@ async fn query(sim: &SimHandle, t: &str, body: &Value, page_size: usize) -> (Vec
 
 fn client_body(name: &str, role: &str) -> Value {
     json!({"name": name, "authorizedGrantType": "CLIENT-CREDENTIALS",
-           "roleDivisions": [{"roleId": role, "divisionId": HOME}]})
+           "roleDivisions": [{"roleId": role, "divisionId": HOME_DIVISION}]})
 }
 
 #[tokio::test]
@@ -69,16 +69,20 @@ async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
     // The tool creates a client, a person gives it more roles and resets its secret, the tool
     // deletes it and revokes its own token.
     let created = api
-        .post_json("/api/v2/oauth/clients", &client_body("svc", R_SYNC), 200)
+        .post_json(
+            "/api/v2/oauth/clients",
+            &client_body("svc", DIRECTORY_SYNC_ROLE),
+            200,
+        )
         .await;
     let id = created["id"].as_str().expect("id").to_string();
     let first_secret = created["secret"].as_str().expect("secret").to_string();
     let person = sim
-        .mint_user_token(U_ADMIN)
+        .mint_user_token(ALEX_ADMIN)
         .expect("user token")
         .access_token;
-    let mut body = client_body("svc", R_MASTER);
-    body["roleDivisions"] = json!([{"roleId": R_MASTER, "divisionId": "*"}]);
+    let mut body = client_body("svc", MASTER_ADMIN_ROLE);
+    body["roleDivisions"] = json!([{"roleId": MASTER_ADMIN_ROLE, "divisionId": "*"}]);
     Api(&sim, &person)
         .put_json(&format!("/api/v2/oauth/clients/{id}"), &body, 200)
         .await;
@@ -122,9 +126,9 @@ async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
         assert!(e["id"].is_string());
     }
     // Who: the tool's client (no user), then a person through the web app.
-    assert_eq!(events[0]["client"]["id"], C_ADMIN);
+    assert_eq!(events[0]["client"]["id"], ADMIN_CLIENT_ID);
     assert!(events[0].get("user").is_none());
-    assert_eq!(events[1]["user"]["id"], U_ADMIN);
+    assert_eq!(events[1]["user"]["id"], ALEX_ADMIN);
     assert_eq!(events[1]["user"]["name"], "Alex Admin");
     let changed = |e: &Value| -> Vec<String> {
         e["propertyChanges"]
@@ -137,7 +141,7 @@ async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
     assert_eq!(changed(&events[1]), ["roleDivisions"]);
     assert_eq!(
         events[1]["propertyChanges"][0],
-        json!({"property": "roleDivisions", "oldValues": [format!("{R_SYNC}:{HOME}")], "newValues": [format!("{R_MASTER}:*")]})
+        json!({"property": "roleDivisions", "oldValues": [format!("{DIRECTORY_SYNC_ROLE}:{HOME_DIVISION}")], "newValues": [format!("{MASTER_ADMIN_ROLE}:*")]})
     );
     assert_eq!(changed(&events[2]), ["secret"]);
     assert_eq!(events[2]["propertyChanges"][0]["newValues"], json!([]));
@@ -156,8 +160,8 @@ async fn client_changes_are_logged_with_who_made_them_and_never_a_secret() {
     )
     .await;
     assert_eq!(tokens.len(), 1);
-    assert_eq!(tokens[0]["entity"]["id"], C_ADMIN);
-    assert_eq!(tokens[0]["client"]["id"], C_ADMIN);
+    assert_eq!(tokens[0]["entity"]["id"], ADMIN_CLIENT_ID);
+    assert_eq!(tokens[0]["client"]["id"], ADMIN_CLIENT_ID);
 }
 
 #[tokio::test]
@@ -168,7 +172,7 @@ async fn a_secret_reset_can_be_logged_as_rotate() {
     let admin = admin_token(&sim).await;
     Api(&sim, &admin)
         .post_json(
-            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &format!("/api/v2/oauth/clients/{HR_SYNC}/secret"),
             &json!({}),
             200,
         )
@@ -191,7 +195,7 @@ async fn a_secret_reset_can_be_logged_as_rotate() {
 async fn filters_sorting_paging_and_errors() {
     let (sim, admin) = sim_as_admin().await;
     let api = Api(&sim, &admin);
-    for id in [C_SYNC, C_REPORT, C_IDLE] {
+    for id in [HR_SYNC, REPORTS, LEGACY] {
         api.post_json(
             &format!("/api/v2/oauth/clients/{id}/secret"),
             &json!({}),
@@ -205,7 +209,7 @@ async fn filters_sorting_paging_and_errors() {
         &sim,
         &admin,
         &json!({"interval": around_now(&sim), "filters": [
-            {"property": "EntityId", "value": C_SYNC}, {"property": "EntityId", "value": C_IDLE},
+            {"property": "EntityId", "value": HR_SYNC}, {"property": "EntityId", "value": LEGACY},
             {"property": "Action", "value": "update"}],
             "sort": [{"name": "Timestamp", "sortOrder": "descending"}]}),
         1,
@@ -215,7 +219,7 @@ async fn filters_sorting_paging_and_errors() {
         .iter()
         .map(|e| e["entity"]["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, [C_IDLE, C_SYNC], "newest first");
+    assert_eq!(ids, [LEGACY, HR_SYNC], "newest first");
     let (none, _) = query(
         &sim,
         &admin,
@@ -274,7 +278,7 @@ async fn filters_sorting_paging_and_errors() {
         .await;
 
     // audits:audit:view is required; the Integration Reader role lacks it.
-    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let reader = token(&sim, AUDIT_READER, &secret("audit-reader")).await;
     Api(&sim, &reader)
         .post_error(
             "/api/v2/audits/query",

@@ -48,7 +48,7 @@ async fn binary_writes_ready_file_serves_and_exits_on_sigterm() {
     assert_eq!(cfg["rateLimitPerMinute"], 50);
     let r = http()
         .post(format!("{login}/oauth/token"))
-        .basic_auth(C_ADMIN, Some(secret("admin")))
+        .basic_auth(ADMIN_CLIENT_ID, Some(secret("admin")))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 fn cc_body(name: &str, role: &str) -> Value {
     json!({"name": name, "authorizedGrantType": "CLIENT-CREDENTIALS", "accessTokenValiditySeconds": 600,
-           "roleDivisions": [{"roleId": role, "divisionId": HOME}]})
+           "roleDivisions": [{"roleId": role, "divisionId": HOME_DIVISION}]})
 }
 
 #[tokio::test]
@@ -40,7 +40,7 @@ async fn list_is_one_page_of_full_clients_without_secrets() {
     }
     let legacy = entities
         .iter()
-        .find(|c| c["id"] == C_REPORT)
+        .find(|c| c["id"] == REPORTS)
         .expect("reports client");
     assert_eq!(
         legacy["authorizedGrantType"], "CLIENT-CREDENTIALS",
@@ -48,7 +48,7 @@ async fn list_is_one_page_of_full_clients_without_secrets() {
     );
     let code = entities
         .iter()
-        .find(|c| c["id"] == C_CODE)
+        .find(|c| c["id"] == AGENT_DESKTOP)
         .expect("code client");
     assert_eq!(
         code["scope"],
@@ -57,7 +57,7 @@ async fn list_is_one_page_of_full_clients_without_secrets() {
     assert_eq!(
         entities
             .iter()
-            .find(|c| c["id"] == C_DISABLED)
+            .find(|c| c["id"] == OLD_MIDDLEWARE)
             .expect("disabled")["state"],
         "disabled"
     );
@@ -104,14 +104,14 @@ async fn get_client_and_unknown_client() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
     let v = api
-        .get_json(&format!("/api/v2/oauth/clients/{C_SYNC}"))
+        .get_json(&format!("/api/v2/oauth/clients/{HR_SYNC}"))
         .await;
-    assert_eq!(v["id"], C_SYNC);
+    assert_eq!(v["id"], HR_SYNC);
     assert_eq!(
         v["roleDivisions"],
-        json!([{"roleId": R_SYNC, "divisionId": "*"}])
+        json!([{"roleId": DIRECTORY_SYNC_ROLE, "divisionId": "*"}])
     );
-    assert_eq!(v["createdBy"]["id"], U_ADMIN);
+    assert_eq!(v["createdBy"]["id"], ALEX_ADMIN);
     assert!(v.get("secret").is_none());
     api.get_error("/api/v2/oauth/clients/0000-nope", NOT_FOUND)
         .await;
@@ -122,14 +122,18 @@ async fn create_returns_secret_once_and_validates() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
     let v = api
-        .post_json("/api/v2/oauth/clients", &cc_body("svc-new", R_ADMIN), 200)
+        .post_json(
+            "/api/v2/oauth/clients",
+            &cc_body("svc-new", CREDENTIAL_ADMIN_ROLE),
+            200,
+        )
         .await;
     let id = v["id"].as_str().expect("id").to_string();
     assert!(uuid_like(&id));
     let s = v["secret"].as_str().expect("secret on create").to_string();
     assert_eq!(v["state"], "active");
     assert_eq!(v["accessTokenValiditySeconds"], 600);
-    assert_eq!(v["createdBy"]["id"], C_ADMIN);
+    assert_eq!(v["createdBy"]["id"], ADMIN_CLIENT_ID);
     let again = api.get_json(&format!("/api/v2/oauth/clients/{id}")).await;
     assert!(again.get("secret").is_none());
     let g = json_ok(grant(&sim, &id, &s).await, 200).await;
@@ -164,7 +168,7 @@ async fn create_returns_secret_once_and_validates() {
         assert_eq!(e["details"][0]["fieldName"], field, "{e}");
     }
     // Bounds are inclusive.
-    let mut b = cc_body("edge", R_ADMIN);
+    let mut b = cc_body("edge", CREDENTIAL_ADMIN_ROLE);
     b["accessTokenValiditySeconds"] = json!(172800);
     api.post_json("/api/v2/oauth/clients", &b, 200).await;
 }
@@ -199,7 +203,7 @@ async fn put_is_a_full_replace_and_never_returns_the_secret() {
             "/api/v2/oauth/clients",
             &json!({
         "name": "to-edit", "authorizedGrantType": "CLIENT-CREDENTIALS", "description": "first",
-        "roleDivisions": [{"roleId": R_ADMIN, "divisionId": "*"}]}),
+        "roleDivisions": [{"roleId": CREDENTIAL_ADMIN_ROLE, "divisionId": "*"}]}),
             200,
         )
         .await;
@@ -218,7 +222,7 @@ async fn put_is_a_full_replace_and_never_returns_the_secret() {
     assert!(v.get("description").is_none());
     assert!(v.get("secret").is_none(), "PUT never returns the secret");
     assert_ne!(v["dateModified"], created["dateModified"]);
-    assert_eq!(v["modifiedBy"]["id"], C_ADMIN);
+    assert_eq!(v["modifiedBy"]["id"], ADMIN_CLIENT_ID);
     assert_eq!(v["dateCreated"], created["dateCreated"]);
     // The secret survives a PUT.
     let s = created["secret"].as_str().expect("secret");
@@ -249,19 +253,19 @@ async fn delete_young_client_removes_it() {
     .await;
     let t = admin_token(&sim).await;
     let api = Api(&sim, &t);
-    let victim = token(&sim, C_REPORT, &secret("reports")).await;
+    let victim = token(&sim, REPORTS, &secret("reports")).await;
     let r = api
-        .delete(&format!("/api/v2/oauth/clients/{C_REPORT}"))
+        .delete(&format!("/api/v2/oauth/clients/{REPORTS}"))
         .await;
     assert_eq!(r.status(), 204);
     assert!(r.headers().contains_key("inin-correlation-id"));
     assert!(r.text().await.unwrap_or_default().is_empty(), "empty body");
-    api.get_error(&format!("/api/v2/oauth/clients/{C_REPORT}"), NOT_FOUND)
+    api.get_error(&format!("/api/v2/oauth/clients/{REPORTS}"), NOT_FOUND)
         .await;
     Api(&sim, &victim)
         .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
         .await;
-    let view = sim.client_view(C_REPORT).expect("remembered");
+    let view = sim.client_view(REPORTS).expect("remembered");
     assert!(!view.exists);
     assert_eq!(view.state, "deleted");
     assert!(sim.client_view("never-existed").is_none());
@@ -271,15 +275,15 @@ async fn delete_young_client_removes_it() {
 async fn delete_old_client_deactivates_for_seven_days() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
-    let victim = token(&sim, C_IDLE, &secret("legacy")).await;
+    let victim = token(&sim, LEGACY, &secret("legacy")).await;
     assert_eq!(
-        api.delete(&format!("/api/v2/oauth/clients/{C_IDLE}"))
+        api.delete(&format!("/api/v2/oauth/clients/{LEGACY}"))
             .await
             .status(),
         204
     );
     let v = api
-        .get_json(&format!("/api/v2/oauth/clients/{C_IDLE}"))
+        .get_json(&format!("/api/v2/oauth/clients/{LEGACY}"))
         .await;
     assert_eq!(v["state"], "inactive");
     let to_delete =
@@ -295,7 +299,7 @@ async fn delete_old_client_deactivates_for_seven_days() {
     Api(&sim, &victim)
         .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
         .await;
-    let r = grant(&sim, C_IDLE, &secret("legacy")).await;
+    let r = grant(&sim, LEGACY, &secret("legacy")).await;
     assert_eq!(r.status(), 401);
     // Still listed while inactive, then purged after seven days.
     let list = api.get_json("/api/v2/oauth/clients").await;
@@ -303,13 +307,13 @@ async fn delete_old_client_deactivates_for_seven_days() {
         .as_array()
         .expect("e")
         .iter()
-        .any(|c| c["id"] == C_IDLE));
+        .any(|c| c["id"] == LEGACY));
     sim.advance_clock(7 * 86400 + 60);
     let t = admin_token(&sim).await;
     Api(&sim, &t)
-        .get_error(&format!("/api/v2/oauth/clients/{C_IDLE}"), NOT_FOUND)
+        .get_error(&format!("/api/v2/oauth/clients/{LEGACY}"), NOT_FOUND)
         .await;
-    assert!(!sim.client_view(C_IDLE).expect("view").exists);
+    assert!(!sim.client_view(LEGACY).expect("view").exists);
 }
 
 #[tokio::test]
@@ -320,7 +324,7 @@ async fn role_grant_check_can_be_switched_off() {
     let e = api
         .post_error(
             "/api/v2/oauth/clients",
-            &cc_body("escalate", R_MASTER),
+            &cc_body("escalate", MASTER_ADMIN_ROLE),
             BAD_REQUEST,
         )
         .await;
@@ -337,18 +341,26 @@ async fn role_grant_check_can_be_switched_off() {
         .contains("Master Admin"));
     // PUT on a client holding a role the caller lacks is refused too.
     let body = json!({"name": "Break-glass Automation", "authorizedGrantType": "CLIENT-CREDENTIALS",
-        "roleDivisions": [{"roleId": R_MASTER, "divisionId": "*"}], "state": "disabled"});
+        "roleDivisions": [{"roleId": MASTER_ADMIN_ROLE, "divisionId": "*"}], "state": "disabled"});
     api.put_error(
-        &format!("/api/v2/oauth/clients/{C_PRIV}"),
+        &format!("/api/v2/oauth/clients/{BREAK_GLASS_AUTOMATION}"),
         &body,
         BAD_REQUEST,
     )
     .await;
-    api.post_json("/api/v2/oauth/clients", &cc_body("same-role", R_ADMIN), 200)
-        .await;
+    api.post_json(
+        "/api/v2/oauth/clients",
+        &cc_body("same-role", CREDENTIAL_ADMIN_ROLE),
+        200,
+    )
+    .await;
     // A replacement client for a two-client rotation may carry any role the tool holds.
-    api.post_json("/api/v2/oauth/clients", &cc_body("hr-sync-v2", R_SYNC), 200)
-        .await;
+    api.post_json(
+        "/api/v2/oauth/clients",
+        &cc_body("hr-sync-v2", DIRECTORY_SYNC_ROLE),
+        200,
+    )
+    .await;
     let (status, cfg) = admin_json(
         &sim,
         Method::PATCH,
@@ -358,10 +370,18 @@ async fn role_grant_check_can_be_switched_off() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(cfg["enforceRoleGrant"], false);
-    api.post_json("/api/v2/oauth/clients", &cc_body("escalate", R_MASTER), 200)
-        .await;
-    api.put_json(&format!("/api/v2/oauth/clients/{C_PRIV}"), &body, 200)
-        .await;
+    api.post_json(
+        "/api/v2/oauth/clients",
+        &cc_body("escalate", MASTER_ADMIN_ROLE),
+        200,
+    )
+    .await;
+    api.put_json(
+        &format!("/api/v2/oauth/clients/{BREAK_GLASS_AUTOMATION}"),
+        &body,
+        200,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -370,10 +390,10 @@ async fn regenerate_secret_of_unknown_client_is_404_and_needs_edit_permission() 
     let api = Api(&sim, &t);
     api.post_error("/api/v2/oauth/clients/nope/secret", &Value::Null, NOT_FOUND)
         .await;
-    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let reader = token(&sim, AUDIT_READER, &secret("audit-reader")).await;
     let e = Api(&sim, &reader)
         .post_error(
-            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &format!("/api/v2/oauth/clients/{HR_SYNC}/secret"),
             &Value::Null,
             MISSING_PERMISSIONS,
         )
@@ -382,5 +402,5 @@ async fn regenerate_secret_of_unknown_client_is_404_and_needs_edit_permission() 
         .as_str()
         .unwrap_or_default()
         .contains("oauth:client:edit"));
-    assert_eq!(sim.regenerations(C_SYNC), 0);
+    assert_eq!(sim.regenerations(HR_SYNC), 0);
 }

@@ -2,31 +2,12 @@
 
 #![allow(dead_code)]
 
+pub use genesys_sim::demo::*;
 use genesys_sim::{start, Seed, SimConfig, SimHandle};
 use reqwest::{Client, Response};
 use serde_json::Value;
 
-pub const ORG: &str = "0d7c3a52-6f1e-4b8a-9c11-3e5f7a9b2d40";
-pub const HOME: &str = "5b1f0c7e-2a44-4d1a-8e3b-9f6c2d7a1e01";
-pub const R_ADMIN: &str = "a1c0e5d2-0001-4c3b-9a7e-6f1d2c3b4a01";
-pub const R_SYNC: &str = "a1c0e5d2-0003-4c3b-9a7e-6f1d2c3b4a03";
-pub const R_MASTER: &str = "a1c0e5d2-0005-4c3b-9a7e-6f1d2c3b4a05";
-pub const C_ADMIN: &str = "c0ffee00-0001-4a5b-8c6d-000000000001";
-pub const C_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-pub const C_REPORT: &str = "c0ffee00-0003-4a5b-8c6d-000000000003";
-pub const C_IDLE: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
-pub const C_DISABLED: &str = "c0ffee00-0005-4a5b-8c6d-000000000005";
-pub const C_PRIV: &str = "c0ffee00-0006-4a5b-8c6d-000000000006";
-pub const C_CODE: &str = "c0ffee00-0007-4a5b-8c6d-000000000007";
-pub const C_DA: &str = "c0ffee00-0008-4a5b-8c6d-000000000008";
-pub const C_AUDIT: &str = "c0ffee00-0009-4a5b-8c6d-000000000009";
 pub const G_WEB: &str = "9e1b0000-0000-4000-8000-00000000beef";
-pub const U_ADMIN: &str = "e5e50000-0001-4f00-9000-000000000001";
-pub const U_AGENT: &str = "e5e50000-0002-4f00-9000-000000000002";
-pub const U_FORMER: &str = "e5e50000-0003-4f00-9000-000000000003";
-pub const U_DELETED: &str = "e5e50000-0004-4f00-9000-000000000004";
-pub const U_DEV: &str = "e5e50000-0005-4f00-9000-000000000005";
-pub const CRED_DA: &str = "1c3d5e7f-0001-4a2b-8c9d-00000000da01";
 pub const CRED_IMAP: &str = "1c3d5e7f-0002-4a2b-8c9d-00000000da02";
 
 pub fn secret(name: &str) -> String {
@@ -77,7 +58,7 @@ pub async fn token(sim: &SimHandle, id: &str, secret: &str) -> String {
 }
 
 pub async fn admin_token(sim: &SimHandle) -> String {
-    token(sim, C_ADMIN, &secret("admin")).await
+    token(sim, ADMIN_CLIENT_ID, &secret("admin")).await
 }
 
 /// Body as JSON, after checking the status.

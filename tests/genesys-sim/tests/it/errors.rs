@@ -15,11 +15,11 @@ async fn nonexistent_endpoints_are_404_not_found() {
             concat!("/api/v2/oauth/tokens/", "revoke").to_string(),
         ),
         ("GET", concat!("/api/v2/oauth/", "sessions").to_string()),
-        ("GET", format!("/api/v2/oauth/clients/{C_SYNC}/{plural}")),
-        ("POST", format!("/api/v2/oauth/clients/{C_SYNC}/{plural}")),
+        ("GET", format!("/api/v2/oauth/clients/{HR_SYNC}/{plural}")),
+        ("POST", format!("/api/v2/oauth/clients/{HR_SYNC}/{plural}")),
         (
             "DELETE",
-            format!("/api/v2/oauth/clients/{C_SYNC}/{plural}/1"),
+            format!("/api/v2/oauth/clients/{HR_SYNC}/{plural}/1"),
         ),
         ("POST", concat!("/oauth2/", "introspect").to_string()),
         ("POST", "/oauth/token".to_string()),
@@ -65,7 +65,7 @@ async fn every_response_has_a_fresh_correlation_id_and_no_x_rate_limit_headers()
 #[tokio::test]
 async fn missing_permission_names_the_permissions() {
     let sim = sim().await;
-    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let reader = token(&sim, AUDIT_READER, &secret("audit-reader")).await;
     let body = json!({"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS"});
     let e = Api(&sim, &reader)
         .post_error("/api/v2/oauth/clients", &body, MISSING_PERMISSIONS)
@@ -77,14 +77,14 @@ async fn missing_permission_names_the_permissions() {
     assert_eq!(e["messageParams"]["permissions"], "oauth:client:add");
     Api(&sim, &reader)
         .delete_error(
-            &format!("/api/v2/oauth/clients/{C_SYNC}"),
+            &format!("/api/v2/oauth/clients/{HR_SYNC}"),
             MISSING_PERMISSIONS,
         )
         .await;
     // The read it does hold works.
     Api(&sim, &reader).get_json("/api/v2/oauth/clients").await;
     // Master Admin's *:*:* covers everything.
-    let master = token(&sim, C_PRIV, &secret("break-glass")).await;
+    let master = token(&sim, BREAK_GLASS_AUTOMATION, &secret("break-glass")).await;
     Api(&sim, &master)
         .get_json("/api/v2/integrations/credentials")
         .await;
@@ -121,7 +121,7 @@ async fn malformed_bodies_and_wrong_content_types() {
     error_body(r, 400, "bad.request").await;
     // POST .../secret takes no body: a stray body with any type is ignored.
     let r = http()
-        .post(format!("{url}/{C_SYNC}/secret"))
+        .post(format!("{url}/{HR_SYNC}/secret"))
         .bearer_auth(&t)
         .header("content-type", "text/plain")
         .body("x")

@@ -35,17 +35,17 @@ async fn status_fault_answers_without_executing_then_expires() {
         .calls
         .iter()
         .filter(|c| c.operation == LIST)
-        .all(|c| c.client_id.as_deref() == Some(C_ADMIN)));
+        .all(|c| c.client_id.as_deref() == Some(ADMIN_CLIENT_ID)));
     // A 503 on the secret POST does not rotate.
     sim.add_fault(FaultRule::status(SECRET, 503).times(1))
         .expect("fault");
     api.post_error(
-        &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+        &format!("/api/v2/oauth/clients/{HR_SYNC}/secret"),
         &Value::Null,
         (503, "service.unavailable"),
     )
     .await;
-    assert_eq!(sim.regenerations(C_SYNC), 0);
+    assert_eq!(sim.regenerations(HR_SYNC), 0);
 }
 
 #[tokio::test]
@@ -55,12 +55,12 @@ async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
     sim.add_fault(
         FaultRule::status(GET_ONE, 429)
             .retry_after(7)
-            .only_for(C_SYNC),
+            .only_for(HR_SYNC),
     )
     .expect("fault");
-    api.get_json(&format!("/api/v2/oauth/clients/{C_ADMIN}"))
+    api.get_json(&format!("/api/v2/oauth/clients/{ADMIN_CLIENT_ID}"))
         .await;
-    let r = api.get(&format!("/api/v2/oauth/clients/{C_SYNC}")).await;
+    let r = api.get(&format!("/api/v2/oauth/clients/{HR_SYNC}")).await;
     assert_eq!(
         r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
         Some("7")
@@ -68,7 +68,7 @@ async fn status_429_fault_carries_retry_after_and_path_param_scopes_it() {
     let v = error_body(r, 429, "too.many.requests.retry.after").await;
     assert!(v["message"].as_str().unwrap_or_default().contains("[7]"));
     sim.clear_faults();
-    api.get_json(&format!("/api/v2/oauth/clients/{C_SYNC}"))
+    api.get_json(&format!("/api/v2/oauth/clients/{HR_SYNC}"))
         .await;
 }
 
@@ -96,7 +96,7 @@ async fn drop_before_apply_gives_a_connection_error_and_no_change() {
     let r = regenerate_unchecked(&sim, &t).await;
     let err = r.expect_err("connection dropped, no response");
     assert!(is_dropped(&err), "{err:?}");
-    assert_eq!(sim.regenerations(C_SYNC), 0);
+    assert_eq!(sim.regenerations(HR_SYNC), 0);
     assert_eq!(sim.call_count(SECRET), 1);
     // The server keeps serving afterwards.
     api.get_json("/api/v2/oauth/clients").await;
@@ -110,10 +110,10 @@ async fn drop_after_apply_changes_state_but_sends_nothing() {
     let r = regenerate_unchecked(&sim, &t).await;
     let err = r.expect_err("connection dropped, no response");
     assert!(is_dropped(&err), "{err:?}");
-    let view = sim.client_view(C_SYNC).expect("view");
+    let view = sim.client_view(HR_SYNC).expect("view");
     assert_eq!(view.secret_regenerations, 1, "the POST happened");
     assert!(
-        !sim.check_secret(C_SYNC, &secret("hr-sync")).current,
+        !sim.check_secret(HR_SYNC, &secret("hr-sync")).current,
         "old secret replaced"
     );
     let rec = sim
@@ -139,14 +139,14 @@ async fn hang_after_apply_times_the_client_out_after_the_change() {
     )
     .expect("fault");
     let r = http()
-        .delete(format!("{}/api/v2/oauth/clients/{C_REPORT}", sim.api_url()))
+        .delete(format!("{}/api/v2/oauth/clients/{REPORTS}", sim.api_url()))
         .bearer_auth(&t)
         .timeout(Duration::from_millis(500))
         .send()
         .await;
     assert!(r.expect_err("client times out").is_timeout());
     assert!(
-        !sim.client_view(C_REPORT).expect("view").exists,
+        !sim.client_view(REPORTS).expect("view").exists,
         "the delete happened"
     );
 }
@@ -156,22 +156,25 @@ async fn login_host_faults() {
     let sim = sim().await;
     sim.add_fault(FaultRule::status("POST /oauth/token", 503).times(1))
         .expect("fault");
-    let r = grant(&sim, C_ADMIN, &secret("admin")).await;
+    let r = grant(&sim, ADMIN_CLIENT_ID, &secret("admin")).await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().contains_key("inin-correlation-id"));
-    json_ok(grant(&sim, C_ADMIN, &secret("admin")).await, 200).await;
+    json_ok(grant(&sim, ADMIN_CLIENT_ID, &secret("admin")).await, 200).await;
     sim.add_fault(FaultRule::new("POST /oauth/token", FaultMode::DropBeforeApply).times(1))
         .expect("fault");
     let err = http()
         .post(format!("{}/oauth/token", sim.login_url()))
-        .basic_auth(C_ADMIN, Some(secret("admin")))
+        .basic_auth(ADMIN_CLIENT_ID, Some(secret("admin")))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await
         .expect_err("dropped");
     assert!(is_dropped(&err), "{err:?}");
     assert_eq!(sim.call_count("POST /oauth/token"), 3);
-    assert_eq!(sim.calls().calls[0].client_id.as_deref(), Some(C_ADMIN));
+    assert_eq!(
+        sim.calls().calls[0].client_id.as_deref(),
+        Some(ADMIN_CLIENT_ID)
+    );
 }
 
 #[tokio::test]
@@ -202,14 +205,14 @@ async fn fault_admin_api_validates_operations() {
     )
     .await;
     assert_eq!(s, 400);
-    let rule = json!({"operation": "DELETE /api/v2/tokens/{userId}", "pathParam": U_AGENT, "mode": "status", "status": 500, "count": 2});
+    let rule = json!({"operation": "DELETE /api/v2/tokens/{userId}", "pathParam": SAM, "mode": "status", "status": 500, "count": 2});
     let (s, v) = admin_json(&sim, Method::POST, "/__sim/faults", Some(&rule)).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["faults"][0]["count"], 2);
     let t = admin_token(&sim).await;
     let api = Api(&sim, &t);
     api.delete_error(
-        &format!("/api/v2/tokens/{U_AGENT}"),
+        &format!("/api/v2/tokens/{SAM}"),
         (500, "internal.server.error"),
     )
     .await;
@@ -217,9 +220,7 @@ async fn fault_admin_api_validates_operations() {
     assert_eq!(s, 204);
     assert!(sim.faults().is_empty());
     assert_eq!(
-        api.delete(&format!("/api/v2/tokens/{U_AGENT}"))
-            .await
-            .status(),
+        api.delete(&format!("/api/v2/tokens/{SAM}")).await.status(),
         204
     );
 }
@@ -229,11 +230,11 @@ fn is_dropped(err: &reqwest::Error) -> bool {
     !err.is_timeout() && (err.is_request() || err.is_connect())
 }
 
-/// `POST …/clients/{C_SYNC}/secret`, the transport's error kept (a dropped connection).
+/// `POST …/clients/{HR_SYNC}/secret`, the transport's error kept (a dropped connection).
 async fn regenerate_unchecked(sim: &SimHandle, token: &str) -> reqwest::Result<Response> {
     http()
         .post(format!(
-            "{}/api/v2/oauth/clients/{C_SYNC}/secret",
+            "{}/api/v2/oauth/clients/{HR_SYNC}/secret",
             sim.api_url()
         ))
         .bearer_auth(token)

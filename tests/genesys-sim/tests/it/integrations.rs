@@ -48,12 +48,14 @@ async fn get_redacts_sensitive_fields() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
     let r = api
-        .get(&format!("/api/v2/integrations/credentials/{CRED_DA}"))
+        .get(&format!(
+            "/api/v2/integrations/credentials/{DATA_ACTIONS_CREDENTIAL}"
+        ))
         .await;
     let text = r.text().await.expect("text");
     assert!(!text.contains("DEMO-ONLY"), "no secret value in GET");
     let v: Value = serde_json::from_str(&text).expect("json");
-    assert_eq!(v["credentialFields"]["clientId"], C_DA);
+    assert_eq!(v["credentialFields"]["clientId"], DATA_ACTIONS);
     assert!(v["credentialFields"].get("clientSecret").is_none());
     assert_eq!(v["type"]["name"], "pureCloudOAuthClient");
     let imap = api
@@ -70,53 +72,52 @@ async fn rotation_updates_the_credential_secret() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
     assert_eq!(
-        sim.credential_view(CRED_DA).expect("view")["clientSecretCurrent"],
+        sim.credential_view(DATA_ACTIONS_CREDENTIAL).expect("view")["clientSecretCurrent"],
         true
     );
     let rotated = api
         .post_json(
-            &format!("/api/v2/oauth/clients/{C_DA}/secret"),
+            &format!("/api/v2/oauth/clients/{DATA_ACTIONS}/secret"),
             &Value::Null,
             200,
         )
         .await;
     let new_secret = rotated["secret"].as_str().expect("secret").to_string();
     assert_eq!(
-        sim.credential_view(CRED_DA).expect("view")["clientSecretCurrent"],
+        sim.credential_view(DATA_ACTIONS_CREDENTIAL).expect("view")["clientSecretCurrent"],
         false
     );
     let body = json!({"name": "Integration-5e0c1f2a-data-actions", "type": {"name": "pureCloudOAuthClient"},
-                      "credentialFields": {"clientId": C_DA, "clientSecret": new_secret}});
+                      "credentialFields": {"clientId": DATA_ACTIONS, "clientSecret": new_secret}});
     let v = api
         .put_json(
-            &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+            &format!("/api/v2/integrations/credentials/{DATA_ACTIONS_CREDENTIAL}"),
             &body,
             200,
         )
         .await;
-    assert_eq!(v["id"], CRED_DA);
+    assert_eq!(v["id"], DATA_ACTIONS_CREDENTIAL);
     assert!(
         v.get("credentialFields").is_none(),
         "PUT returns CredentialInfo"
     );
-    let view = sim.credential_view(CRED_DA).expect("view");
+    let view = sim.credential_view(DATA_ACTIONS_CREDENTIAL).expect("view");
     assert_eq!(view["clientSecretCurrent"], true);
     assert_eq!(
         view["credentialFields"]["clientSecret"],
         new_secret.as_str()
     );
     // Validation.
-    let missing =
-        json!({"type": {"name": "pureCloudOAuthClient"}, "credentialFields": {"clientId": C_DA}});
+    let missing = json!({"type": {"name": "pureCloudOAuthClient"}, "credentialFields": {"clientId": DATA_ACTIONS}});
     api.put_error(
-        &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+        &format!("/api/v2/integrations/credentials/{DATA_ACTIONS_CREDENTIAL}"),
         &missing,
         BAD_REQUEST,
     )
     .await;
     let unknown = json!({"type": "martian", "credentialFields": {}});
     api.put_error(
-        &format!("/api/v2/integrations/credentials/{CRED_DA}"),
+        &format!("/api/v2/integrations/credentials/{DATA_ACTIONS_CREDENTIAL}"),
         &unknown,
         INVALID_VALUE,
     )
@@ -129,7 +130,7 @@ async fn rotation_updates_the_credential_secret() {
 async fn credential_permissions_create_delete_and_types() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
-    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let reader = token(&sim, AUDIT_READER, &secret("audit-reader")).await;
     let e = Api(&sim, &reader)
         .get_error("/api/v2/integrations/credentials", MISSING_PERMISSIONS)
         .await;
@@ -145,7 +146,7 @@ async fn credential_permissions_create_delete_and_types() {
         MISSING_PERMISSIONS,
     )
     .await;
-    let master = token(&sim, C_PRIV, &secret("break-glass")).await;
+    let master = token(&sim, BREAK_GLASS_AUTOMATION, &secret("break-glass")).await;
     let created = Api(&sim, &master)
         .post_json("/api/v2/integrations/credentials", &body, 200)
         .await;

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn grant_returns_bearer_token_with_client_validity() {
     let sim = sim().await;
-    let r = grant(&sim, C_ADMIN, &secret("admin")).await;
+    let r = grant(&sim, ADMIN_CLIENT_ID, &secret("admin")).await;
     assert!(r.headers().contains_key("inin-correlation-id"));
     let v = json_ok(r, 200).await;
     assert_eq!(v["token_type"], "bearer");
@@ -26,7 +26,7 @@ async fn grant_returns_bearer_token_with_client_validity() {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     );
     // Default validity is 86400 when the client omits it.
-    let v = json_ok(grant(&sim, C_IDLE, &secret("legacy")).await, 200).await;
+    let v = json_ok(grant(&sim, LEGACY, &secret("legacy")).await, 200).await;
     assert_eq!(v["expires_in"], 86400);
 }
 
@@ -42,7 +42,12 @@ async fn login_error(r: reqwest::Response, status: u16, error: &str) -> Value {
 #[tokio::test]
 async fn login_errors_use_the_oauth_shape() {
     let sim = sim().await;
-    login_error(grant(&sim, C_ADMIN, "wrong").await, 401, "invalid_client").await;
+    login_error(
+        grant(&sim, ADMIN_CLIENT_ID, "wrong").await,
+        401,
+        "invalid_client",
+    )
+    .await;
     login_error(
         grant(&sim, "no-such-client", "x").await,
         401,
@@ -60,7 +65,7 @@ async fn login_errors_use_the_oauth_shape() {
     // Unsupported grant.
     let r = http()
         .post(format!("{}/oauth/token", sim.login_url()))
-        .basic_auth(C_ADMIN, Some(secret("admin")))
+        .basic_auth(ADMIN_CLIENT_ID, Some(secret("admin")))
         .form(&[("grant_type", "password")])
         .send()
         .await
@@ -68,14 +73,14 @@ async fn login_errors_use_the_oauth_shape() {
     login_error(r, 400, "unsupported_grant_type").await;
     // A code-grant client cannot use client credentials.
     login_error(
-        grant(&sim, C_CODE, &secret("desktop")).await,
+        grant(&sim, AGENT_DESKTOP, &secret("desktop")).await,
         400,
         "unauthorized_client",
     )
     .await;
     // Disabled client.
     let v = login_error(
-        grant(&sim, C_DISABLED, &secret("middleware")).await,
+        grant(&sim, OLD_MIDDLEWARE, &secret("middleware")).await,
         401,
         "invalid_client",
     )
@@ -114,22 +119,22 @@ async fn login_host_serves_only_the_token_endpoint() {
 async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
     let (sim, admin) = sim_as_admin().await;
     let api = Api(&sim, &admin);
-    let victim = token(&sim, C_SYNC, &secret("hr-sync")).await;
+    let victim = token(&sim, HR_SYNC, &secret("hr-sync")).await;
     assert_eq!(
         Api(&sim, &victim).get("/api/v2/tokens/me").await.status(),
         200
     );
     let body = json!({"name": "HR Directory Sync", "authorizedGrantType": "CLIENT-CREDENTIALS",
-        "roleDivisions": [{"roleId": R_SYNC, "divisionId": "*"}], "state": "disabled"});
-    // The rotation tool holds R_SYNC itself, so the role-grant check lets the PUT through.
+        "roleDivisions": [{"roleId": DIRECTORY_SYNC_ROLE, "divisionId": "*"}], "state": "disabled"});
+    // The rotation tool holds DIRECTORY_SYNC_ROLE itself, so the role-grant check lets the PUT through.
     let v = api
-        .put_json(&format!("/api/v2/oauth/clients/{C_SYNC}"), &body, 200)
+        .put_json(&format!("/api/v2/oauth/clients/{HR_SYNC}"), &body, 200)
         .await;
     assert_eq!(v["state"], "disabled");
     Api(&sim, &victim)
         .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
         .await;
-    let r = grant(&sim, C_SYNC, &secret("hr-sync")).await;
+    let r = grant(&sim, HR_SYNC, &secret("hr-sync")).await;
     let v = login_error(r, 401, "invalid_client").await;
     assert!(v["description"]
         .as_str()
@@ -137,13 +142,13 @@ async fn disabling_a_client_kills_its_tokens_and_blocks_grants() {
         .contains("disabled"));
     // Re-enabling does not revive old tokens, but allows new grants.
     let body = json!({"name": "HR Directory Sync", "authorizedGrantType": "CLIENT-CREDENTIALS",
-        "roleDivisions": [{"roleId": R_SYNC, "divisionId": "*"}], "state": "active"});
-    api.put_json(&format!("/api/v2/oauth/clients/{C_SYNC}"), &body, 200)
+        "roleDivisions": [{"roleId": DIRECTORY_SYNC_ROLE, "divisionId": "*"}], "state": "active"});
+    api.put_json(&format!("/api/v2/oauth/clients/{HR_SYNC}"), &body, 200)
         .await;
     Api(&sim, &victim)
         .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
         .await;
-    token(&sim, C_SYNC, &secret("hr-sync")).await;
+    token(&sim, HR_SYNC, &secret("hr-sync")).await;
 }
 
 #[tokio::test]
@@ -165,10 +170,10 @@ async fn secret_regeneration_with_propagation_delay() {
     })
     .await;
     let admin = admin_token(&sim).await;
-    let old_token = token(&sim, C_SYNC, &secret("hr-sync")).await;
+    let old_token = token(&sim, HR_SYNC, &secret("hr-sync")).await;
     let r = Api(&sim, &admin)
         .post(
-            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &format!("/api/v2/oauth/clients/{HR_SYNC}/secret"),
             &Value::Null,
         )
         .await;
@@ -177,29 +182,29 @@ async fn secret_regeneration_with_propagation_delay() {
         .as_str()
         .expect("new secret returned")
         .to_string();
-    assert_eq!(v["id"], C_SYNC);
+    assert_eq!(v["id"], HR_SYNC);
     assert_ne!(new_secret, secret("hr-sync"));
     // Old secret dead at once.
     login_error(
-        grant(&sim, C_SYNC, &secret("hr-sync")).await,
+        grant(&sim, HR_SYNC, &secret("hr-sync")).await,
         401,
         "invalid_client",
     )
     .await;
     // New secret refused until propagated.
     login_error(
-        grant(&sim, C_SYNC, &new_secret).await,
+        grant(&sim, HR_SYNC, &new_secret).await,
         401,
         "invalid_client",
     )
     .await;
-    let check = sim.check_secret(C_SYNC, &new_secret);
+    let check = sim.check_secret(HR_SYNC, &new_secret);
     assert!(check.current && !check.accepted);
-    let view = sim.client_view(C_SYNC).expect("view");
+    let view = sim.client_view(HR_SYNC).expect("view");
     assert_eq!(view.secret_regenerations, 1);
     sim.advance_clock(31);
-    assert!(sim.check_secret(C_SYNC, &new_secret).accepted);
-    token(&sim, C_SYNC, &new_secret).await;
+    assert!(sim.check_secret(HR_SYNC, &new_secret).accepted);
+    token(&sim, HR_SYNC, &new_secret).await;
     // Tokens issued before the reset survive by default (undocumented upstream).
     assert_eq!(
         Api(&sim, &old_token)
@@ -218,10 +223,10 @@ async fn revoke_tokens_on_secret_reset_switch() {
     })
     .await;
     let admin = admin_token(&sim).await;
-    let old_token = token(&sim, C_SYNC, &secret("hr-sync")).await;
+    let old_token = token(&sim, HR_SYNC, &secret("hr-sync")).await;
     Api(&sim, &admin)
         .post_json(
-            &format!("/api/v2/oauth/clients/{C_SYNC}/secret"),
+            &format!("/api/v2/oauth/clients/{HR_SYNC}/secret"),
             &Value::Null,
             200,
         )

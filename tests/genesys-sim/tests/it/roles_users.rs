@@ -10,19 +10,22 @@ async fn roles_by_repeated_ids() {
     let api = Api(&sim, &t);
     let v = api
         .get_json(&format!(
-            "/api/v2/authorization/roles?id={R_ADMIN}&id={R_MASTER}&id=unknown-role"
+            "/api/v2/authorization/roles?id={CREDENTIAL_ADMIN_ROLE}&id={MASTER_ADMIN_ROLE}&id=unknown-role"
         ))
         .await;
     assert_eq!(v["total"], 2, "unknown ids are simply absent");
     let e = v["entities"].as_array().expect("entities");
-    let master = e.iter().find(|r| r["id"] == R_MASTER).expect("master");
+    let master = e
+        .iter()
+        .find(|r| r["id"] == MASTER_ADMIN_ROLE)
+        .expect("master");
     assert_eq!(master["name"], "Master Admin");
     assert_eq!(master["permissions"][0], "*:*:*");
     assert!(master["permissionPolicies"].is_array());
     assert!(master["userCount"].as_u64().is_some_and(|n| n >= 1));
     let no_count = api
         .get_json(&format!(
-            "/api/v2/authorization/roles?id={R_ADMIN}&userCount=false"
+            "/api/v2/authorization/roles?id={CREDENTIAL_ADMIN_ROLE}&userCount=false"
         ))
         .await;
     assert!(no_count["entities"][0].get("userCount").is_none());
@@ -83,12 +86,14 @@ async fn single_role_and_permission_check() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
     let v = api
-        .get_json(&format!("/api/v2/authorization/roles/{R_SYNC}"))
+        .get_json(&format!(
+            "/api/v2/authorization/roles/{DIRECTORY_SYNC_ROLE}"
+        ))
         .await;
     assert_eq!(v["name"], "Directory Sync");
     api.get_error("/api/v2/authorization/roles/nope", NOT_FOUND)
         .await;
-    let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
+    let agent = sim.mint_user_token(SAM).expect("mint").access_token;
     let e = Api(&sim, &agent)
         .get_error("/api/v2/authorization/roles", MISSING_PERMISSIONS)
         .await;
@@ -102,7 +107,7 @@ async fn single_role_and_permission_check() {
 async fn user_expands() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
-    let plain = api.get_json(&format!("/api/v2/users/{U_FORMER}")).await;
+    let plain = api.get_json(&format!("/api/v2/users/{PAT_FORMER}")).await;
     assert_eq!(plain["email"], "pat.former@demo.invalid");
     assert_eq!(plain["state"], "active");
     for k in ["authorization", "lastTokenIssued", "dateLastLogin"] {
@@ -110,11 +115,11 @@ async fn user_expands() {
     }
     let v = api
         .get_json(&format!(
-            "/api/v2/users/{U_FORMER}?expand=authorization,lasttokenissued&expand=dateLastLogin"
+            "/api/v2/users/{PAT_FORMER}?expand=authorization,lasttokenissued&expand=dateLastLogin"
         ))
         .await;
     let auth = &v["authorization"];
-    assert_eq!(auth["roles"][0]["id"], R_ADMIN);
+    assert_eq!(auth["roles"][0]["id"], CREDENTIAL_ADMIN_ROLE);
     assert_eq!(auth["roles"][0]["name"], "Credential Admin");
     assert!(auth["unusedRoles"].is_array() && auth["permissionPolicies"].is_array());
     assert!(auth["permissions"]
@@ -131,9 +136,11 @@ async fn user_expands() {
     assert!((sim.now() - issued.with_timezone(&chrono::Utc)).num_days() >= 94);
     assert!(v["dateLastLogin"].is_string());
     // Minting a session updates lastTokenIssued.
-    sim.mint_user_token(U_FORMER).expect("mint");
+    sim.mint_user_token(PAT_FORMER).expect("mint");
     let v = api
-        .get_json(&format!("/api/v2/users/{U_FORMER}?expand=lasttokenissued"))
+        .get_json(&format!(
+            "/api/v2/users/{PAT_FORMER}?expand=lasttokenissued"
+        ))
         .await;
     let issued = chrono::DateTime::parse_from_rfc3339(
         v["lastTokenIssued"]["dateIssued"]
@@ -148,20 +155,20 @@ async fn user_expands() {
 async fn user_state_and_unknown_users() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
-    api.get_error(&format!("/api/v2/users/{U_DELETED}"), NOT_FOUND)
+    api.get_error(&format!("/api/v2/users/{DANA_DELETED}"), NOT_FOUND)
         .await;
     let v = api
-        .get_json(&format!("/api/v2/users/{U_DELETED}?state=deleted"))
+        .get_json(&format!("/api/v2/users/{DANA_DELETED}?state=deleted"))
         .await;
     assert_eq!(v["state"], "deleted");
     api.get_error("/api/v2/users/nobody", NOT_FOUND).await;
     api.get_error(
-        &format!("/api/v2/users/{U_ADMIN}?state=weird"),
+        &format!("/api/v2/users/{ALEX_ADMIN}?state=weird"),
         INVALID_VALUE,
     )
     .await;
     let roles = api
-        .get_json(&format!("/api/v2/users/{U_ADMIN}/roles"))
+        .get_json(&format!("/api/v2/users/{ALEX_ADMIN}/roles"))
         .await;
     assert_eq!(roles["roles"].as_array().expect("roles").len(), 2);
 }
@@ -170,7 +177,9 @@ async fn user_state_and_unknown_users() {
 async fn scim_user() {
     let (sim, t) = sim_as_admin().await;
     let api = Api(&sim, &t);
-    let r = api.get(&format!("/api/v2/scim/v2/users/{U_FORMER}")).await;
+    let r = api
+        .get(&format!("/api/v2/scim/v2/users/{PAT_FORMER}"))
+        .await;
     let ct = r
         .headers()
         .get("content-type")
@@ -193,9 +202,9 @@ async fn scim_user() {
     assert!(v["meta"]["location"]
         .as_str()
         .unwrap_or_default()
-        .ends_with(U_FORMER));
+        .ends_with(PAT_FORMER));
     let active = api
-        .get_json(&format!("/api/v2/scim/v2/users/{U_ADMIN}"))
+        .get_json(&format!("/api/v2/scim/v2/users/{ALEX_ADMIN}"))
         .await;
     assert_eq!(active["active"], true);
     api.get_error("/api/v2/scim/v2/users/nobody", NOT_FOUND)
@@ -203,7 +212,10 @@ async fn scim_user() {
     let list = api
         .get_json("/api/v2/scim/v2/users?filter=active%20eq%20false")
         .await;
-    assert_eq!(list["Resources"][0]["id"], U_FORMER, "capital R Resources");
+    assert_eq!(
+        list["Resources"][0]["id"], PAT_FORMER,
+        "capital R Resources"
+    );
 }
 
 #[tokio::test]
@@ -220,26 +232,31 @@ async fn scopes_listing_is_not_paged() {
     assert_eq!(one["id"], "users:readonly");
     api.get_error("/api/v2/oauth/scopes/nope", NOT_FOUND).await;
     // No permission needed: the agent session can read scopes.
-    let agent = sim.mint_user_token(U_AGENT).expect("mint").access_token;
+    let agent = sim.mint_user_token(SAM).expect("mint").access_token;
     Api(&sim, &agent).get_json("/api/v2/oauth/scopes").await;
 }
 
 #[tokio::test]
 async fn a_removed_role_stays_referenced_by_its_clients() {
     let sim = sim().await;
-    sim.remove_role(R_SYNC).expect("role exists");
-    assert_eq!(sim.remove_role(R_SYNC).map_err(|e| e.status), Err(404));
+    sim.remove_role(DIRECTORY_SYNC_ROLE).expect("role exists");
+    assert_eq!(
+        sim.remove_role(DIRECTORY_SYNC_ROLE).map_err(|e| e.status),
+        Err(404)
+    );
     let t = admin_token(&sim).await;
     let api = Api(&sim, &t);
     let v = api
-        .get_json(&format!("/api/v2/authorization/roles?id={R_SYNC}"))
+        .get_json(&format!(
+            "/api/v2/authorization/roles?id={DIRECTORY_SYNC_ROLE}"
+        ))
         .await;
     assert_eq!(v["total"], 0, "the role is gone");
     let c = api
-        .get_json(&format!("/api/v2/oauth/clients/{C_SYNC}"))
+        .get_json(&format!("/api/v2/oauth/clients/{HR_SYNC}"))
         .await;
     assert_eq!(
-        c["roleDivisions"][0]["roleId"], R_SYNC,
+        c["roleDivisions"][0]["roleId"], DIRECTORY_SYNC_ROLE,
         "the client still refers to it"
     );
 }

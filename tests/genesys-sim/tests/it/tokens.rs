@@ -16,11 +16,11 @@ async fn tokens_me_describes_the_client_credentials_token() {
         "the key is OAuthClient with a capital O"
     );
     let c = &v["OAuthClient"];
-    assert_eq!(c["id"], C_ADMIN);
+    assert_eq!(c["id"], ADMIN_CLIENT_ID);
     assert_eq!(c["authorizedGrantType"], "CLIENT-CREDENTIALS");
     assert_eq!(c["state"], "active");
     assert_eq!(c["organization"]["id"], ORG);
-    assert_eq!(c["roleDivisions"][0]["roleId"], R_ADMIN);
+    assert_eq!(c["roleDivisions"][0]["roleId"], CREDENTIAL_ADMIN_ROLE);
 }
 
 #[tokio::test]
@@ -49,28 +49,38 @@ async fn delete_tokens_me_revokes_exactly_that_token() {
     let (sim, a) = sim_as_admin().await;
     let api = Api(&sim, &a);
     let b = admin_token(&sim).await;
-    assert_eq!(sim.client_view(C_ADMIN).expect("view").active_tokens, 2);
+    assert_eq!(
+        sim.client_view(ADMIN_CLIENT_ID)
+            .expect("view")
+            .active_tokens,
+        2
+    );
     let r = api.delete("/api/v2/tokens/me").await;
     assert_eq!(r.status(), 204);
     api.get_error("/api/v2/tokens/me", BAD_CREDENTIALS).await;
     assert_eq!(Api(&sim, &b).get("/api/v2/tokens/me").await.status(), 200);
-    assert_eq!(sim.client_view(C_ADMIN).expect("view").active_tokens, 1);
+    assert_eq!(
+        sim.client_view(ADMIN_CLIENT_ID)
+            .expect("view")
+            .active_tokens,
+        1
+    );
 }
 
 #[tokio::test]
 async fn delete_user_tokens_ends_that_users_sessions() {
     let (sim, admin) = sim_as_admin().await;
     let api = Api(&sim, &admin);
-    let s1 = sim.mint_user_token(U_AGENT).expect("mint");
+    let s1 = sim.mint_user_token(SAM).expect("mint");
     let s2 = sim
-        .mint_user_token_via(U_AGENT, Some(C_CODE))
+        .mint_user_token_via(SAM, Some(AGENT_DESKTOP))
         .expect("mint via code client");
     assert_eq!(s2.expires_in, 28800);
-    let other = sim.mint_user_token(U_DEV).expect("mint");
+    let other = sim.mint_user_token(ROBIN).expect("mint");
     let me = Api(&sim, &s2.access_token)
         .get_json("/api/v2/tokens/me")
         .await;
-    assert_eq!(me["OAuthClient"]["id"], C_CODE);
+    assert_eq!(me["OAuthClient"]["id"], AGENT_DESKTOP);
     assert_eq!(
         me["authorizedScope"],
         json!(["users:readonly", "analytics:readonly"])
@@ -83,11 +93,11 @@ async fn delete_user_tokens_ends_that_users_sessions() {
         200
     );
     // Without oauth:token:delete the call is refused.
-    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let reader = token(&sim, AUDIT_READER, &secret("audit-reader")).await;
     Api(&sim, &reader)
-        .delete_error(&format!("/api/v2/tokens/{U_AGENT}"), MISSING_PERMISSIONS)
+        .delete_error(&format!("/api/v2/tokens/{SAM}"), MISSING_PERMISSIONS)
         .await;
-    let r = api.delete(&format!("/api/v2/tokens/{U_AGENT}")).await;
+    let r = api.delete(&format!("/api/v2/tokens/{SAM}")).await;
     assert_eq!(r.status(), 204);
     Api(&sim, &s1.access_token)
         .get_error("/api/v2/tokens/me", BAD_CREDENTIALS)
@@ -111,7 +121,7 @@ async fn delete_user_tokens_ends_that_users_sessions() {
 async fn user_tokens_carry_the_users_permissions() {
     let sim = sim().await;
     // Robin holds Integration Reader: may list clients, may not create them.
-    let t = sim.mint_user_token(U_DEV).expect("mint").access_token;
+    let t = sim.mint_user_token(ROBIN).expect("mint").access_token;
     assert_eq!(
         Api(&sim, &t).get("/api/v2/oauth/clients").await.status(),
         200
@@ -122,9 +132,9 @@ async fn user_tokens_carry_the_users_permissions() {
         .await;
     let me = Api(&sim, &t).get_json("/api/v2/tokens/me").await;
     assert!(me["OAuthClient"]["id"].is_string());
-    assert!(sim.mint_user_token(U_DELETED).is_err());
+    assert!(sim.mint_user_token(DANA_DELETED).is_err());
     assert!(
-        sim.mint_user_token_via(U_DEV, Some(C_SYNC)).is_err(),
+        sim.mint_user_token_via(ROBIN, Some(HR_SYNC)).is_err(),
         "client-credentials clients mint no user sessions"
     );
 }
@@ -143,7 +153,7 @@ async fn missing_and_bad_bearer_tokens() {
         .await;
     let r = http()
         .get(format!("{}/api/v2/oauth/clients", sim.api_url()))
-        .basic_auth(C_ADMIN, Some(secret("admin")))
+        .basic_auth(ADMIN_CLIENT_ID, Some(secret("admin")))
         .send()
         .await
         .expect("api");

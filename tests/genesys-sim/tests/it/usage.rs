@@ -107,16 +107,16 @@ async fn jobs_api_runs_then_pages_through_grouped_rows() {
             .entry(r["oauthClient"]["id"].as_str().expect("client").to_string())
             .or_default() += r["requestCount"].as_u64().expect("requestCount");
     }
-    assert_eq!(per_client[C_SYNC], 15060);
-    assert_eq!(per_client[C_ADMIN], 360);
+    assert_eq!(per_client[HR_SYNC], 15060);
+    assert_eq!(per_client[ADMIN_CLIENT_ID], 360);
     assert!(
         per_client.contains_key(G_WEB),
         "jobs API reports Genesys-owned clients"
     );
-    assert!(!per_client.contains_key(C_IDLE));
+    assert!(!per_client.contains_key(LEGACY));
     let sync_row = rows
         .iter()
-        .find(|r| r["oauthClient"]["id"] == C_SYNC)
+        .find(|r| r["oauthClient"]["id"] == HR_SYNC)
         .expect("row");
     assert_eq!(sync_row["oauthClient"]["name"], "HR Directory Sync");
 }
@@ -130,7 +130,7 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
     let v = job_result(
         &sim,
         &t,
-        &json!({"interval": interval, "oauthClientIds": [C_SYNC]}),
+        &json!({"interval": interval, "oauthClientIds": [HR_SYNC]}),
     )
     .await;
     assert_eq!(
@@ -152,10 +152,9 @@ async fn jobs_api_filters_raw_rows_and_groupings() {
     assert_eq!(e[0]["status400"], 2);
     assert!(e[0].get("oauthClient").is_none());
     // UserId grouping.
-    let body =
-        json!({"interval": last_days(&sim, 30), "groupBy": ["UserId"], "oauthClientIds": [C_CODE]});
+    let body = json!({"interval": last_days(&sim, 30), "groupBy": ["UserId"], "oauthClientIds": [AGENT_DESKTOP]});
     let v = job_result(&sim, &t, &body).await;
-    assert_eq!(v["entities"][0]["user"]["id"], U_AGENT);
+    assert_eq!(v["entities"][0]["user"]["id"], SAM);
 }
 
 #[tokio::test]
@@ -264,7 +263,7 @@ async fn old_org_query_filters_genesys_owned_clients() {
     );
     let total: u64 = rows
         .iter()
-        .filter(|r| r["clientId"] == C_SYNC)
+        .filter(|r| r["clientId"] == HR_SYNC)
         .map(|r| r["requests"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(total, 15060);
@@ -275,7 +274,7 @@ async fn old_org_query_filters_genesys_owned_clients() {
     );
     assert!(r0["clientName"].is_string());
     // oauth:client:view is enough for the old endpoint, not for the jobs API.
-    let reader = token(&sim, C_AUDIT, &secret("audit-reader")).await;
+    let reader = token(&sim, AUDIT_READER, &secret("audit-reader")).await;
     Api(&sim, &reader)
         .post_json("/api/v2/usage/query", &body, 200)
         .await;
@@ -298,37 +297,37 @@ async fn per_client_summary_and_query() {
     let api = Api(&sim, &t);
     let sub = api
         .get_json(&format!(
-            "/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=7"
+            "/api/v2/oauth/clients/{HR_SYNC}/usage/summary?days=7"
         ))
         .await;
     let exec = sub["executionId"]
         .as_str()
         .expect("executionId")
         .to_string();
-    let path = format!("/api/v2/oauth/clients/{C_SYNC}/usage/query/results/{exec}");
+    let path = format!("/api/v2/oauth/clients/{HR_SYNC}/usage/query/results/{exec}");
     assert_eq!(sub["resultsUri"], path.as_str());
     let (v, _) = poll_until(&sim, &t, &path, "Complete").await;
     let rows = v["results"].as_array().expect("results");
     assert_eq!(rows.len(), 7);
     assert!(rows
         .iter()
-        .all(|r| r["clientId"] == C_SYNC && r["requests"].as_u64().is_some()));
+        .all(|r| r["clientId"] == HR_SYNC && r["requests"].as_u64().is_some()));
     // Results of one client are not reachable through another.
     api.get_error(
-        &format!("/api/v2/oauth/clients/{C_ADMIN}/usage/query/results/{exec}"),
+        &format!("/api/v2/oauth/clients/{ADMIN_CLIENT_ID}/usage/query/results/{exec}"),
         NOT_FOUND,
     )
     .await;
     let body = json!({"interval": last_days(&sim, 3), "groupBy": ["TemplateUri"], "metrics": ["Requests", "Status400"]});
     let sub = api
         .post_json(
-            &format!("/api/v2/oauth/clients/{C_SYNC}/usage/query"),
+            &format!("/api/v2/oauth/clients/{HR_SYNC}/usage/query"),
             &body,
             200,
         )
         .await;
     let path = format!(
-        "/api/v2/oauth/clients/{C_SYNC}/usage/query/results/{}",
+        "/api/v2/oauth/clients/{HR_SYNC}/usage/query/results/{}",
         sub["executionId"].as_str().expect("id")
     );
     let (v, _) = poll_until(&sim, &t, &path, "Complete").await;
@@ -340,7 +339,7 @@ async fn per_client_summary_and_query() {
     api.get_error("/api/v2/oauth/clients/nope/usage/summary", NOT_FOUND)
         .await;
     api.get_error(
-        &format!("/api/v2/oauth/clients/{C_SYNC}/usage/summary?days=zero"),
+        &format!("/api/v2/oauth/clients/{HR_SYNC}/usage/summary?days=zero"),
         INVALID_VALUE,
     )
     .await;
@@ -349,12 +348,12 @@ async fn per_client_summary_and_query() {
 #[tokio::test]
 async fn appended_usage_rows_show_up_and_idle_clients_have_none() {
     let (sim, t) = sim_with_jobs_done_at_once().await;
-    let q = json!({"interval": last_days(&sim, 30), "groupBy": ["OauthClientId"], "oauthClientIds": [C_IDLE]});
+    let q = json!({"interval": last_days(&sim, 30), "groupBy": ["OauthClientId"], "oauthClientIds": [LEGACY]});
     let v = job_result(&sim, &t, &q).await;
     assert_eq!(v["entities"].as_array().map(Vec::len), Some(0));
     sim.add_usage(vec![SeedUsageRow::new(
         3,
-        C_IDLE,
+        LEGACY,
         "Legacy Export (unused)",
         9,
     )

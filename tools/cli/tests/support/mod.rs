@@ -11,24 +11,12 @@ use credguard::credential::TAG_MANAGED;
 use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
 use credguard::redact::{ExposeSecret, SecretString};
 use credguard_testkit::{aws, create_records_table, unique, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
+/// The demo org's names (one home: `genesys_sim::demo`).
+pub use genesys_sim::demo::*;
 use genesys_sim::{Seed, SimConfig, SimHandle};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
-
-pub const HR_SYNC: &str = "c0ffee00-0002-4a5b-8c6d-000000000002";
-pub const HR_SYNC_SECRET: &str = "DEMO-ONLY-not-a-real-secret-hr-sync";
-pub const REPORTS: &str = "c0ffee00-0003-4a5b-8c6d-000000000003";
-pub const LEGACY: &str = "c0ffee00-0004-4a5b-8c6d-000000000004";
-pub const OLD_MIDDLEWARE: &str = "c0ffee00-0005-4a5b-8c6d-000000000005";
-pub const BREAK_GLASS_AUTOMATION: &str = "c0ffee00-0006-4a5b-8c6d-000000000006";
-pub const AGENT_DESKTOP: &str = "c0ffee00-0007-4a5b-8c6d-000000000007";
-pub const DATA_ACTIONS: &str = "c0ffee00-0008-4a5b-8c6d-000000000008";
-pub const DATA_ACTIONS_SECRET: &str = "DEMO-ONLY-not-a-real-secret-data-actions";
-pub const AUDIT_READER: &str = "c0ffee00-0009-4a5b-8c6d-000000000009";
-/// The OAuth integration credential embedding the Data Actions client.
-pub const DATA_ACTIONS_CREDENTIAL: &str = "1c3d5e7f-0001-4a2b-8c9d-00000000da01";
-pub const SAM: &str = "e5e50000-0002-4f00-9000-000000000002";
 
 pub struct Env {
     pub sim: SimHandle,
