@@ -194,36 +194,23 @@ impl AuditConfig {
 
     fn apply(&mut self, d: Document) -> Result<(), ConfigError> {
         let name = AUDIT_CONFIG_JSON;
-        if let Some(x) = d.usage_window_days {
-            self.usage_window_days = x;
-        }
+        overlay(&mut self.usage_window_days, d.usage_window_days);
         if let Some(x) = d.usage_api {
             self.usage_api = x.parse().map_err(|e: String| invalid(name, e))?;
         }
-        if let Some(x) = d.unused_days {
-            self.unused_days = x;
-        }
-        if let Some(x) = d.new_client_grace_days {
-            self.new_client_grace_days = x;
-        }
-        if let Some(x) = d.max_token_validity_seconds {
-            self.max_token_validity_seconds = x;
-        }
-        if let Some(x) = d.secret_max_age_days {
-            self.secret_max_age_days = x;
-        }
-        if let Some(x) = d.secret_age_grace_days {
-            self.secret_age_grace_days = x;
-        }
+        overlay(&mut self.unused_days, d.unused_days);
+        overlay(&mut self.new_client_grace_days, d.new_client_grace_days);
+        overlay(
+            &mut self.max_token_validity_seconds,
+            d.max_token_validity_seconds,
+        );
+        overlay(&mut self.secret_max_age_days, d.secret_max_age_days);
+        overlay(&mut self.secret_age_grace_days, d.secret_age_grace_days);
         if let Some(x) = d.secret_name_prefix {
             self.secret_name_prefix = Some(x).filter(|p| !p.is_empty());
         }
-        if let Some(x) = d.retention_days {
-            self.retention_days = x;
-        }
-        if let Some(x) = d.max_finding_events {
-            self.max_finding_events = x;
-        }
+        overlay(&mut self.retention_days, d.retention_days);
+        overlay(&mut self.max_finding_events, d.max_finding_events);
         // A listed rule replaces the default rule with the same code; other codes are added.
         for r in d.permission_rules.unwrap_or_default() {
             let severity = parse_severity(&r.severity).map_err(|e| invalid(name, e))?;
@@ -260,32 +247,24 @@ impl AuditConfig {
         }
         self.disabled_codes
             .extend(d.disabled_codes.unwrap_or_default());
-        if let Some(x) = d.trail_service_name {
-            self.trail_service_name = x;
-        }
-        if let Some(x) = d.trail_first_run_days {
-            self.trail_first_run_days = x;
-        }
+        overlay(&mut self.trail_service_name, d.trail_service_name);
+        overlay(&mut self.trail_first_run_days, d.trail_first_run_days);
         self.credguard_client_ids
             .extend(d.credguard_client_ids.unwrap_or_default());
         if let Some(x) = d.rotation_admin_client_id {
             self.rotation_admin_client_id = Some(x).filter(|x| !x.is_empty());
         }
-        if let Some(x) = d.rotation_stuck_after_hours {
-            self.rotation_stuck_after_hours = x;
-        }
-        if let Some(x) = d.due_soon_days {
-            self.due_soon_days = x;
-        }
-        if let Some(x) = d.max_credential_reads {
-            self.max_credential_reads = x;
-        }
-        if let Some(x) = d.security_hub_refresh_days {
-            self.security_hub_refresh_days = x;
-        }
-        if let Some(x) = d.owner_tag {
-            self.owner_tag = x;
-        }
+        overlay(
+            &mut self.rotation_stuck_after_hours,
+            d.rotation_stuck_after_hours,
+        );
+        overlay(&mut self.due_soon_days, d.due_soon_days);
+        overlay(&mut self.max_credential_reads, d.max_credential_reads);
+        overlay(
+            &mut self.security_hub_refresh_days,
+            d.security_hub_refresh_days,
+        );
+        overlay(&mut self.owner_tag, d.owner_tag);
         Ok(())
     }
 
@@ -361,5 +340,12 @@ impl AuditConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// A document's setting replaces the current one when present.
+fn overlay<T>(setting: &mut T, from_document: Option<T>) {
+    if let Some(v) = from_document {
+        *setting = v;
     }
 }
