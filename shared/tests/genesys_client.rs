@@ -149,38 +149,42 @@ async fn server_errors_back_off_for_reads_but_not_for_writes() {
     assert_eq!(sim.control().call_count(put), 1);
 }
 
+/// Regenerates HR sync's secret with `rule` applied once; the call must fail.
+async fn regenerate_failing(
+    client: &credguard::genesys::GenesysClient,
+    ctl: &genesys_sim::SimControl,
+    rule: FaultRule,
+) -> GenesysError {
+    ctl.add_fault(rule.times(1)).unwrap();
+    client
+        .regenerate_secret(HR_SYNC, &deadline())
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn regenerate_is_never_retried_and_unknown_outcomes_are_reported() {
     let sim = sim(SimConfig::default()).await;
     let client = admin_client(&sim, fast_options());
     let ctl = sim.control();
 
-    ctl.add_fault(FaultRule::status(SECRET, 503).times(1))
-        .unwrap();
-    let err = client
-        .regenerate_secret(HR_SYNC, &deadline())
-        .await
-        .unwrap_err();
+    let err = regenerate_failing(&client, &ctl, FaultRule::status(SECRET, 503)).await;
     assert!(matches!(err, GenesysError::OutcomeUnknown { .. }), "{err}");
     assert_eq!(ctl.call_count(SECRET), 1);
 
-    ctl.add_fault(FaultRule::status(SECRET, 429).retry_after(1).times(1))
-        .unwrap();
-    let err = client
-        .regenerate_secret(HR_SYNC, &deadline())
-        .await
-        .unwrap_err();
+    let err =
+        regenerate_failing(&client, &ctl, FaultRule::status(SECRET, 429).retry_after(1)).await;
     assert!(matches!(err, GenesysError::RateLimited { .. }), "{err}");
     assert_eq!(ctl.call_count(SECRET), 2);
     assert_eq!(ctl.regenerations(HR_SYNC), 0);
 
     // Applied, then the connection dropped: the secret changed and we were not told.
-    ctl.add_fault(FaultRule::new(SECRET, FaultMode::DropAfterApply).times(1))
-        .unwrap();
-    let err = client
-        .regenerate_secret(HR_SYNC, &deadline())
-        .await
-        .unwrap_err();
+    let err = regenerate_failing(
+        &client,
+        &ctl,
+        FaultRule::new(SECRET, FaultMode::DropAfterApply),
+    )
+    .await;
     assert!(matches!(err, GenesysError::OutcomeUnknown { .. }), "{err}");
     assert_eq!(ctl.call_count(SECRET), 3);
     assert_eq!(ctl.regenerations(HR_SYNC), 1);
@@ -200,12 +204,12 @@ async fn a_long_retry_after_holds_the_next_call_back_without_sending_it() {
     let sim = sim(SimConfig::default()).await;
     let client = admin_client(&sim, fast_options());
     let ctl = sim.control();
-    ctl.add_fault(FaultRule::status(SECRET, 429).retry_after(300).times(1))
-        .unwrap();
-    let err = client
-        .regenerate_secret(HR_SYNC, &deadline())
-        .await
-        .unwrap_err();
+    let err = regenerate_failing(
+        &client,
+        &ctl,
+        FaultRule::status(SECRET, 429).retry_after(300),
+    )
+    .await;
     assert!(matches!(err, GenesysError::RateLimited { .. }), "{err}");
 
     // The next call of this warm client, with far less time than the 300 s asked for: it

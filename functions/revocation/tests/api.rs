@@ -51,14 +51,7 @@ async fn revoking_a_user_kills_their_tokens_and_records_the_checks() {
     );
 
     let id = a.body["revocationId"].as_str().unwrap().to_owned();
-    let got = env
-        .call(&rest_event(
-            "GET",
-            &format!("/v1/revocations/{id}"),
-            None,
-            None,
-        ))
-        .await;
+    let got = env.revocation(&id).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body["outcome"], "completed");
     assert_eq!(got.body["target"]["userId"], SAM);
@@ -184,14 +177,7 @@ async fn a_large_bulk_runs_in_the_background_and_survives_a_lost_worker() {
     credguard_revocation::handle(&env.deps, short)
         .await
         .unwrap();
-    let progress = env
-        .call(&rest_event(
-            "GET",
-            &format!("/v1/revocations/{id}"),
-            None,
-            None,
-        ))
-        .await;
+    let progress = env.revocation(&id).await;
     assert_eq!(progress.body["outcome"], "inProgress", "{}", progress.body);
     let done_first = progress.body["progress"]["done"].as_u64().unwrap();
     assert!(done_first < 41, "{}", progress.body);
@@ -199,14 +185,7 @@ async fn a_large_bulk_runs_in_the_background_and_survives_a_lost_worker() {
     let invocations = env.run_jobs().await;
     assert!(invocations >= 1);
 
-    let done = env
-        .call(&rest_event(
-            "GET",
-            &format!("/v1/revocations/{id}"),
-            None,
-            None,
-        ))
-        .await;
+    let done = env.revocation(&id).await;
     assert_eq!(done.body["outcome"], "partial", "{}", done.body);
     assert_eq!(done.body["progress"]["done"], 41);
     assert_eq!(done.body["progress"]["byOutcome"]["completed"], 40);
@@ -621,14 +600,7 @@ async fn a_worker_that_finishes_before_the_request_ends_keeps_its_outcome() {
     let (answer, ()) = tokio::join!(request, worker);
     assert_eq!(answer.status, 202, "{}", answer.body);
     let id = answer.body["revocationId"].as_str().unwrap();
-    let read = env
-        .call(&rest_event(
-            "GET",
-            &format!("/v1/revocations/{id}"),
-            None,
-            None,
-        ))
-        .await;
+    let read = env.revocation(id).await;
     assert_eq!(read.body["outcome"], "completed", "{}", read.body);
     assert_eq!(read.body["status"], 200, "{}", read.body);
     assert!(read.body["completedAt"].is_string(), "{}", read.body);

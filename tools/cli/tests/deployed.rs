@@ -246,34 +246,18 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
     assert!(!token_works(&env, &leaked).await);
 
     // A client disabled and enabled again.
-    env.run(
-        &[
+    for (flag, state) in [("--disable", "disabled"), ("--enable", "active")] {
+        let args = [
             "revoke",
             "client",
             AUDIT_READER,
-            "--disable",
+            flag,
             "--reason",
             "cli test",
-        ],
-        None,
-    )
-    .await
-    .ok();
-    assert_eq!(env.sim.client_view(AUDIT_READER).unwrap().state, "disabled");
-    env.run(
-        &[
-            "revoke",
-            "client",
-            AUDIT_READER,
-            "--enable",
-            "--reason",
-            "cli test",
-        ],
-        None,
-    )
-    .await
-    .ok();
-    assert_eq!(env.sim.client_view(AUDIT_READER).unwrap().state, "active");
+        ];
+        env.run(&args, None).await.ok();
+        assert_eq!(env.sim.client_view(AUDIT_READER).unwrap().state, state);
+    }
     // Not found: exit 4 with the API's code.
     env.run(
         &[

@@ -186,6 +186,12 @@ impl Env {
             .await
     }
 
+    /// `GET /v1/revocations/{id}`: a revocation's record as the API shows it.
+    pub async fn revocation(&self, id: &str) -> Answer {
+        let path = format!("/v1/revocations/{id}");
+        self.call(&rest_event("GET", &path, None, None)).await
+    }
+
     pub async fn post(&self, path: &str, body: Value, key: &str) -> Answer {
         self.call(&rest_event("POST", path, Some(&body), Some(key)))
             .await
