@@ -3,7 +3,7 @@
 //! on its own), per strategy, with the simulator's propagation delay on. Failed grants and the
 //! longest window without a working credential.
 
-use crate::fleet;
+use crate::setup;
 use crate::stats::ms;
 use credguard::aws::{
     dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, secretsmanager::SecretsManager,
@@ -113,9 +113,9 @@ pub async fn run() {
     println!(
         "== consumer continuity ({ROTATIONS} rotations 1 s apart, {PROPAGATION_MS} ms propagation, a grant every 100 ms)"
     );
-    for (label, client, secret, rotation) in fleet::strategies() {
+    for (label, client, secret, rotation) in setup::strategies() {
         let name = unique("bench/continuity");
-        fleet::create_managed(&sm, &sim, &fleet, &name, (client, secret, rotation)).await;
+        setup::create_managed(&sm, &sim, &fleet, &name, (client, secret, rotation)).await;
         let stop = Arc::new(AtomicBool::new(false));
         let consumer = tokio::spawn(consume(
             sm.clone(),

@@ -4,10 +4,10 @@
 
 mod audit;
 mod continuity;
-mod fleet;
 mod genesys;
 mod revocation;
 mod rotation;
+mod setup;
 mod stats;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

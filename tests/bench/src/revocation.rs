@@ -3,6 +3,7 @@
 //! background under the default Genesys rate limit (300 requests/min per token): time to the
 //! answer, time to done, Genesys requests and 429s, every user's outcome read back.
 
+use crate::setup;
 use crate::stats::{ms, percentile};
 use credguard::aws::{
     dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, lambda::LambdaRotationTrigger,
@@ -79,15 +80,7 @@ async fn deps(
 pub async fn run() {
     println!("== revocation (simulator; moto)");
     // Latency: the limiter is not what is measured here.
-    let sim = genesys_sim::start(
-        SimConfig {
-            rate_limit_per_minute: 1_000_000,
-            ..SimConfig::default()
-        },
-        Seed::demo(),
-    )
-    .await
-    .expect("simulator");
+    let sim = setup::unthrottled_sim().await;
     let d = deps(&sim).await;
     let path = format!("/v1/users/{SAM}/revoke-tokens");
     let body = json!({"reason": "bench"});

@@ -1,7 +1,7 @@
 //! Rotation figures: one rotation per strategy and trigger with 0 ms propagation (wall time,
 //! Genesys and AWS calls), and a sweep over 200 managed secrets with nothing due.
 
-use crate::fleet::{self, HR_SYNC};
+use crate::setup::{self, HR_SYNC};
 use crate::stats::ms;
 use credguard::aws::{
     dynamodb::DynamoRecords, eventbridge::EventBridgePublisher, secretsmanager::SecretsManager,
@@ -15,7 +15,6 @@ use credguard::rotation::RotationConfig;
 use credguard_rotation::{handle, Deps};
 use credguard_testkit::observe::{CallCounter, Observed};
 use credguard_testkit::{admin_client, aws, create_records_table, endpoints, fast_options, unique};
-use genesys_sim::{Seed, SimConfig};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -25,15 +24,7 @@ fn invocation(payload: Value) -> LambdaEvent<Value> {
 }
 
 pub async fn run() {
-    let sim = genesys_sim::start(
-        SimConfig {
-            rate_limit_per_minute: 1_000_000,
-            ..SimConfig::default()
-        },
-        Seed::demo(),
-    )
-    .await
-    .expect("simulator");
+    let sim = setup::unthrottled_sim().await;
     let aws = aws().await;
     let table = unique("bench-rotation");
     create_records_table(&aws, &table).await;
@@ -70,9 +61,9 @@ pub async fn run() {
     .expect("warm-up");
 
     println!("== rotation (simulator, 0 ms propagation; moto)");
-    for (label, client, secret, rotation) in fleet::strategies() {
+    for (label, client, secret, rotation) in setup::strategies() {
         let name = unique("bench/managed");
-        fleet::create_managed(&sm, &sim, &fleet, &name, (client, secret, rotation)).await;
+        setup::create_managed(&sm, &sim, &fleet, &name, (client, secret, rotation)).await;
         // Due: the sweep rotates it (one ListSecrets and one open-attempts query per run).
         sm.tag(&name, &[(TAG_ROTATED_AT, "2026-01-01T00:00:00.000Z")])
             .await

@@ -1,10 +1,11 @@
-//! The managed secrets the rotation sections bench: one per strategy, in a fleet of their own.
+//! What the bench sections share: a simulator whose rate limit is out of the way, and the
+//! managed secrets the rotation sections bench (one per strategy, in a fleet of their own).
 
 use credguard::aws::secretsmanager::SecretsManager;
 use credguard::credential::TAG_MANAGED;
 use credguard::redact::SecretString;
 pub use genesys_sim::demo::{HR_SYNC, LEGACY};
-use genesys_sim::SimHandle;
+use genesys_sim::{Seed, SimConfig, SimHandle};
 use serde_json::{json, Value};
 
 /// Each strategy's label, client, the client's demo secret and its rotation block.
@@ -42,4 +43,15 @@ pub async fn create_managed(
     )
     .await
     .expect("secret");
+}
+
+/// The demo org on a simulator whose rate limit is not what is measured.
+pub async fn unthrottled_sim() -> SimHandle {
+    let config = SimConfig {
+        rate_limit_per_minute: 1_000_000,
+        ..SimConfig::default()
+    };
+    genesys_sim::start(config, Seed::demo())
+        .await
+        .expect("simulator")
 }
