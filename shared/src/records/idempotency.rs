@@ -67,19 +67,7 @@ impl<'a, S: RecordStore> IdempotencyKeys<'a, S> {
         request_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Begin, StoreError> {
-        let claim = KeyItem {
-            pk: pk(caller, key),
-            sk: "IDEMPOTENCY".into(),
-            record_type: "idempotencyKey".into(),
-            caller: caller.into(),
-            key: key.into(),
-            request_hash: request_hash.into(),
-            state: "inProgress".into(),
-            response_status: None,
-            response_body: None,
-            created_at: iso(now),
-            expires_at: (now + self.ttl).timestamp(),
-        };
+        let claim = self.item(caller, key, request_hash, None, now);
         // An expired key (not yet removed by TTL) is free again.
         match self
             .store
@@ -142,20 +130,37 @@ impl<'a, S: RecordStore> IdempotencyKeys<'a, S> {
         body: &Value,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let done = KeyItem {
+        let done = self.item(caller, key, request_hash, Some((status, body)), now);
+        self.store.put(to_item(&done), Condition::Always).await
+    }
+
+    /// The key's item: in progress, or completed with its answer.
+    fn item(
+        &self,
+        caller: &str,
+        key: &str,
+        request_hash: &str,
+        answer: Option<(u16, &Value)>,
+        now: DateTime<Utc>,
+    ) -> KeyItem {
+        KeyItem {
             pk: pk(caller, key),
             sk: "IDEMPOTENCY".into(),
             record_type: "idempotencyKey".into(),
             caller: caller.into(),
             key: key.into(),
             request_hash: request_hash.into(),
-            state: "completed".into(),
-            response_status: Some(status),
-            response_body: Some(body.clone()),
+            state: if answer.is_some() {
+                "completed"
+            } else {
+                "inProgress"
+            }
+            .into(),
+            response_status: answer.map(|(status, _)| status),
+            response_body: answer.map(|(_, body)| body.clone()),
             created_at: iso(now),
             expires_at: (now + self.ttl).timestamp(),
-        };
-        self.store.put(to_item(&done), Condition::Always).await
+        }
     }
 
     /// Gives the key back (a transient failure the caller should retry with the same key).

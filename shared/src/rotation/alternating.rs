@@ -118,7 +118,6 @@ async fn regenerate_idle<G: RotationGenesys, S, R: RecordStore>(
             cx.genesys.regenerate_secret(b_id, cx.deadline),
         )
         .await?;
-    rec.note_correlation(b.correlation_id.as_deref());
     secret_of(b)
 }
 
@@ -167,7 +166,6 @@ async fn create_partner<G: RotationGenesys, S, R: RecordStore>(
             cx.genesys.create_client(&req, d),
         )
         .await?;
-    rec.note_correlation(b.correlation_id.as_deref());
     rec.created_client_id = Some(b.id.clone());
     cx.repo.save(rec).await?;
     let id = b.id.clone();

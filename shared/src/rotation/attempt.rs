@@ -8,6 +8,7 @@ use super::error::RotationError;
 use crate::clock::Clock;
 use crate::credential::ManagedCredential;
 use crate::deadline::Deadline;
+use crate::genesys::models::OAuthClient;
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::{SecretMetadata, SecretStore, VersionRef, AWSPENDING};
 use crate::records::iso;
@@ -47,13 +48,14 @@ impl<G, S, R: RecordStore> StepCtx<'_, G, S, R> {
     /// Invariant 3's bound and order: a call that makes a new secret (regenerate, create a
     /// partner) is not idempotent, so at most `max` are made per attempt, whatever crashes in
     /// between; the intent is recorded before the call, and uncounted only when the call
-    /// definitely did not apply (rejected, rate limited, never sent).
-    pub async fn counted_secret_call<T>(
+    /// definitely did not apply (rejected, rate limited, never sent). The answer's correlation id
+    /// is noted in the record.
+    pub async fn counted_secret_call(
         &self,
         rec: &mut RotationRecord,
         max: u32,
-        call: impl std::future::Future<Output = Result<T, crate::genesys::GenesysError>>,
-    ) -> Result<T, RotationError> {
+        call: impl std::future::Future<Output = Result<OAuthClient, crate::genesys::GenesysError>>,
+    ) -> Result<OAuthClient, RotationError> {
         if rec.regenerations >= max {
             return Err(RotationError::RegenerationLimit(rec.regenerations));
         }
@@ -65,7 +67,10 @@ impl<G, S, R: RecordStore> StepCtx<'_, G, S, R> {
         rec.intent_at = Some(iso(self.clock.now()));
         self.repo.save(rec).await?;
         match call.await {
-            Ok(v) => Ok(v),
+            Ok(client) => {
+                rec.note_correlation(client.correlation_id.as_deref());
+                Ok(client)
+            }
             Err(e) => {
                 if !matches!(e, crate::genesys::GenesysError::OutcomeUnknown { .. }) {
                     rec.regenerations -= 1;

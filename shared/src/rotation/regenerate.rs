@@ -52,7 +52,6 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
             cx.genesys.regenerate_secret(&client_id, d),
         )
         .await?;
-    rec.note_correlation(regenerated.correlation_id.as_deref());
     let secret = secret_of(regenerated)?;
     let doc = cx.current.with_client(&client_id, secret.clone(), None);
     cx.store_pending(&doc).await?;
