@@ -112,11 +112,7 @@ async fn regenerate_idle<G: RotationGenesys, S, R: RecordStore>(
         )));
     }
     let b = cx
-        .counted_secret_call(
-            rec,
-            MAX_PARTNER_REGENERATIONS,
-            cx.genesys.regenerate_secret(b_id, cx.deadline),
-        )
+        .counted_regeneration(rec, MAX_PARTNER_REGENERATIONS, b_id)
         .await?;
     secret_of(b)
 }

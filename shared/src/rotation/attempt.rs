@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::credential::ManagedCredential;
 use crate::deadline::Deadline;
 use crate::genesys::models::OAuthClient;
+use crate::ports::genesys::ClientAdmin;
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::{SecretMetadata, SecretStore, VersionRef, AWSPENDING};
 use crate::records::iso;
@@ -79,6 +80,19 @@ impl<G, S, R: RecordStore> StepCtx<'_, G, S, R> {
                 Err(e.into())
             }
         }
+    }
+}
+
+impl<G: ClientAdmin, S, R: RecordStore> StepCtx<'_, G, S, R> {
+    /// Regenerates `client_id`'s secret under the bound of `counted_secret_call`.
+    pub async fn counted_regeneration(
+        &self,
+        rec: &mut RotationRecord,
+        max: u32,
+        client_id: &str,
+    ) -> Result<OAuthClient, RotationError> {
+        let call = self.genesys.regenerate_secret(client_id, self.deadline);
+        self.counted_secret_call(rec, max, call).await
     }
 }
 

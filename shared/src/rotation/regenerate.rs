@@ -46,11 +46,7 @@ pub(super) async fn create<G: RotationGenesys, S: SecretStore, R: RecordStore>(
     cx.dependents = Some(deps.clone());
 
     let regenerated = cx
-        .counted_secret_call(
-            rec,
-            MAX_REGENERATIONS,
-            cx.genesys.regenerate_secret(&client_id, d),
-        )
+        .counted_regeneration(rec, MAX_REGENERATIONS, &client_id)
         .await?;
     let secret = secret_of(regenerated)?;
     let doc = cx.current.with_client(&client_id, secret.clone(), None);
