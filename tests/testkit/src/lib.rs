@@ -87,13 +87,6 @@ pub async fn create_records_table(cfg: &aws_config::SdkConfig, name: &str) {
             .build()
             .expect("complete")
     };
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .expect("complete")
-    };
     ddb.create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
@@ -105,32 +98,8 @@ pub async fn create_records_table(cfg: &aws_config::SdkConfig, name: &str) {
         .attribute_definitions(attr(GSI2_SK))
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(GSI1)
-                .key_schema(key(GSI1_PK, KeyType::Hash))
-                .key_schema(key(GSI1_SK, KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .expect("complete"),
-        )
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(GSI2)
-                .key_schema(key(GSI2_PK, KeyType::Hash))
-                .key_schema(key(GSI2_SK, KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
-                .build()
-                .expect("complete"),
-        )
+        .global_secondary_indexes(gsi(GSI1, GSI1_PK, GSI1_SK, ProjectionType::All))
+        .global_secondary_indexes(gsi(GSI2, GSI2_PK, GSI2_SK, ProjectionType::KeysOnly))
         .send()
         .await
         .expect("create table");
@@ -206,4 +175,23 @@ pub async fn scan_table(cfg: &aws_config::SdkConfig, table: &str) -> Vec<serde_j
             None => return items,
         }
     }
+}
+
+/// A global secondary index of the records table, as the template declares it.
+fn gsi(name: &str, pk: &str, sk: &str, projection: ProjectionType) -> GlobalSecondaryIndex {
+    GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(pk, KeyType::Hash))
+        .key_schema(key(sk, KeyType::Range))
+        .projection(Projection::builder().projection_type(projection).build())
+        .build()
+        .expect("complete")
+}
+
+fn key(attribute: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(attribute)
+        .key_type(key_type)
+        .build()
+        .expect("complete")
 }

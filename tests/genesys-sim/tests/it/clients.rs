@@ -65,12 +65,11 @@ async fn list_is_one_page_of_full_clients_without_secrets() {
 
 #[tokio::test]
 async fn list_pages_follow_next_uri_when_configured() {
-    let sim = sim_with(SimConfig {
+    let (sim, t) = sim_with_as_admin(SimConfig {
         clients_list_page_size: Some(4),
         ..SimConfig::default()
     })
     .await;
-    let t = admin_token(&sim).await;
     let mut path = "/api/v2/oauth/clients".to_string();
     let mut ids = Vec::new();
     let mut pages = 0;
@@ -246,12 +245,11 @@ async fn put_is_a_full_replace_and_never_returns_the_secret() {
 
 #[tokio::test]
 async fn delete_young_client_removes_it() {
-    let sim = sim_with(SimConfig {
+    let (sim, t) = sim_with_as_admin(SimConfig {
         enforce_role_grant: false,
         ..SimConfig::default()
     })
     .await;
-    let t = admin_token(&sim).await;
     let api = Api(&sim, &t);
     let victim = token(&sim, REPORTS, &secret("reports")).await;
     let r = api

@@ -20,7 +20,12 @@ pub async fn sim() -> SimHandle {
 
 /// A started simulator and the demo admin's token: where most tests begin.
 pub async fn sim_as_admin() -> (SimHandle, String) {
-    let sim = sim().await;
+    sim_with_as_admin(SimConfig::default()).await
+}
+
+/// A simulator started with `config`, and the demo admin's token.
+pub async fn sim_with_as_admin(config: SimConfig) -> (SimHandle, String) {
+    let sim = sim_with(config).await;
     let token = admin_token(&sim).await;
     (sim, token)
 }

@@ -164,12 +164,11 @@ async fn token_expires_with_the_simulated_clock() {
 
 #[tokio::test]
 async fn secret_regeneration_with_propagation_delay() {
-    let sim = sim_with(SimConfig {
+    let (sim, admin) = sim_with_as_admin(SimConfig {
         propagation_delay_ms: 30_000,
         ..SimConfig::default()
     })
     .await;
-    let admin = admin_token(&sim).await;
     let old_token = token(&sim, HR_SYNC, &secret("hr-sync")).await;
     let r = Api(&sim, &admin)
         .post(
@@ -217,12 +216,11 @@ async fn secret_regeneration_with_propagation_delay() {
 
 #[tokio::test]
 async fn revoke_tokens_on_secret_reset_switch() {
-    let sim = sim_with(SimConfig {
+    let (sim, admin) = sim_with_as_admin(SimConfig {
         revoke_tokens_on_secret_reset: true,
         ..SimConfig::default()
     })
     .await;
-    let admin = admin_token(&sim).await;
     let old_token = token(&sim, HR_SYNC, &secret("hr-sync")).await;
     Api(&sim, &admin)
         .post_json(
@@ -238,13 +236,12 @@ async fn revoke_tokens_on_secret_reset_switch() {
 
 #[tokio::test]
 async fn propagation_delay_on_create_switch() {
-    let sim = sim_with(SimConfig {
+    let (sim, admin) = sim_with_as_admin(SimConfig {
         propagation_delay_ms: 10_000,
         propagation_delay_on_create: true,
         ..SimConfig::default()
     })
     .await;
-    let admin = admin_token(&sim).await;
     let body = json!({"name": "fresh", "authorizedGrantType": "CLIENT-CREDENTIALS"});
     let v = Api(&sim, &admin)
         .post_json("/api/v2/oauth/clients", &body, 200)

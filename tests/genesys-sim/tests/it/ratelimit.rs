@@ -14,12 +14,11 @@ fn header(r: &reqwest::Response, name: &str) -> u64 {
 
 #[tokio::test]
 async fn limit_per_token_with_retry_after_and_reset() {
-    let sim = sim_with(SimConfig {
+    let (sim, t) = sim_with_as_admin(SimConfig {
         rate_limit_per_minute: 5,
         ..SimConfig::default()
     })
     .await;
-    let t = admin_token(&sim).await;
     let api = Api(&sim, &t);
     for i in 1..=4 {
         let r = api.get("/api/v2/oauth/clients").await;
@@ -75,13 +74,12 @@ async fn limit_changes_at_runtime() {
 
 #[tokio::test]
 async fn window_length_is_configurable() {
-    let sim = sim_with(SimConfig {
+    let (sim, t) = sim_with_as_admin(SimConfig {
         rate_limit_per_minute: 2,
         rate_limit_window_seconds: 5,
         ..SimConfig::default()
     })
     .await;
-    let t = admin_token(&sim).await;
     let api = Api(&sim, &t);
     let r = api.get("/api/v2/oauth/scopes").await;
     assert!((1..=5).contains(&header(&r, "inin-ratelimit-reset")));

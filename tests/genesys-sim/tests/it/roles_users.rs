@@ -69,12 +69,11 @@ async fn roles_paging_follows_next_uri() {
 
 #[tokio::test]
 async fn max_roles_page_size_is_configurable() {
-    let sim = sim_with(SimConfig {
+    let (sim, t) = sim_with_as_admin(SimConfig {
         max_roles_page_size: 3,
         ..SimConfig::default()
     })
     .await;
-    let t = admin_token(&sim).await;
     let api = Api(&sim, &t);
     api.get_error("/api/v2/authorization/roles?pageSize=4", BAD_REQUEST)
         .await;

@@ -26,12 +26,11 @@ fn last_days(sim: &genesys_sim::SimHandle, days: i64) -> String {
 
 /// A simulator whose usage jobs succeed at the first poll, and the admin's token.
 async fn sim_with_jobs_done_at_once() -> (genesys_sim::SimHandle, String) {
-    let sim = sim_with(SimConfig {
+    let (sim, t) = sim_with_as_admin(SimConfig {
         usage_polls_before_complete: 0,
         ..SimConfig::default()
     })
     .await;
-    let t = admin_token(&sim).await;
     (sim, t)
 }
 
