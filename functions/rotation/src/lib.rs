@@ -6,7 +6,7 @@ use credguard::config::{CommonConfig, ConfigError, EnvSource};
 use credguard::deadline::Deadline;
 use credguard::genesys::region::Endpoints;
 use credguard::rotation::event::{parse, Invocation};
-use credguard::rotation::protocol::RotationPorts;
+use credguard::rotation::ports::RotationPorts;
 use credguard::rotation::{RotationConfig, RotationError, Rotator};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};

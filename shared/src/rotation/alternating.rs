@@ -8,7 +8,7 @@ use super::attempt::StepCtx;
 use super::clients::{active_client, client_or, secret_of, set_state};
 use super::dependents;
 use super::error::RotationError;
-use super::protocol::RotationGenesys;
+use super::ports::RotationGenesys;
 use super::verify::verify_pending;
 use crate::credential::ManagedCredential;
 use crate::genesys::models::{ClientState, OAuthClient, OAuthClientRequest, RoleDivision};

@@ -9,7 +9,7 @@
 use super::attempt::StepCtx;
 use super::config::UnresolvedDependents;
 use super::error::RotationError;
-use super::protocol::RotationGenesys;
+use super::ports::RotationGenesys;
 use crate::deadline::Deadline;
 use crate::genesys::models::OAUTH_CLIENT_CREDENTIAL_TYPE;
 use crate::genesys::GenesysError;

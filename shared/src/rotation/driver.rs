@@ -12,7 +12,8 @@
 use super::error::RotationError;
 use super::event::{RotateNowRequest, Step};
 use super::lease::ExecutionLease;
-use super::protocol::{apply_intent, check_step, Intent, RotationPorts, Rotator, Trigger};
+use super::ports::RotationPorts;
+use super::protocol::{apply_intent, check_step, Intent, Rotator, Trigger};
 use super::report::{Action, SecretReport};
 use super::schedule::parse_time;
 use crate::credential::TAG_LAST_FAILURE;

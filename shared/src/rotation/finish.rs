@@ -3,7 +3,7 @@
 
 use super::attempt::{stage, StepCtx};
 use super::error::RotationError;
-use super::protocol::RotationGenesys;
+use super::ports::RotationGenesys;
 use super::{alternating, retire, verify};
 use crate::credential::{ManagedCredential, Strategy};
 use crate::ports::records::RecordStore;

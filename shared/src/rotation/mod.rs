@@ -10,7 +10,8 @@
 //!   [`sweep`]: the schedule; [`schedule`]: when a secret is due; `retire`: the previous client
 //!   of a pair; `lease`: one execution per secret;
 //! - [`event`]: what invokes the function; [`report`]: what it answers; [`events`]: security
-//!   events; [`error`], [`config`].
+//!   events; [`ports`]: what a rotation works through (Genesys operations, the ports as one
+//!   bundle); [`error`], [`config`].
 //!
 //! # Invariants
 //!
@@ -52,6 +53,7 @@ pub mod event;
 pub mod events;
 mod finish;
 mod lease;
+pub mod ports;
 pub mod protocol;
 pub mod regenerate;
 pub mod report;

@@ -13,44 +13,17 @@ use super::config::RotationConfig;
 use super::error::RotationError;
 use super::event::Step;
 use super::lease::ExecutionLease;
+use super::ports::RotationPorts;
 use super::{alternating, events, finish, regenerate};
 use crate::clock::Clock;
 use crate::credential::{ManagedCredential, Strategy};
 use crate::deadline::Deadline;
 use crate::genesys::region::Endpoints;
 use crate::ports::events::{EventPublisher, SecurityEvent};
-use crate::ports::genesys::{ClientAdmin, CredentialVerifier, IntegrationCredentials};
-use crate::ports::records::RecordStore;
+use crate::ports::genesys::CredentialVerifier;
 use crate::ports::secrets::{SecretMetadata, SecretStore, VersionRef, AWSCURRENT, AWSPENDING};
 use crate::records::iso;
 use crate::records::rotation::{AttemptState, NewAttempt, RotationRecord, RotationRecords};
-
-/// Everything rotation needs from Genesys.
-pub trait RotationGenesys: ClientAdmin + CredentialVerifier + IntegrationCredentials {}
-impl<T: ClientAdmin + CredentialVerifier + IntegrationCredentials> RotationGenesys for T {}
-
-/// The four ports a rotation works through, bound once: `Rotator`'s impl blocks (here, in
-/// `driver.rs` and `sweep.rs`) take `P: RotationPorts` rather than repeating four bounds.
-/// Implemented for the tuple of the adapters' types; `Rotator::new` infers it.
-pub trait RotationPorts {
-    type Genesys: RotationGenesys;
-    type Secrets: SecretStore;
-    type Records: RecordStore;
-    type Events: EventPublisher;
-}
-
-impl<G, S, R, E> RotationPorts for (G, S, R, E)
-where
-    G: RotationGenesys,
-    S: SecretStore,
-    R: RecordStore,
-    E: EventPublisher,
-{
-    type Genesys = G;
-    type Secrets = S;
-    type Records = R;
-    type Events = E;
-}
 
 /// A step's context over the ports of `P`.
 type Ctx<'c, P> = StepCtx<

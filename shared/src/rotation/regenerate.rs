@@ -15,7 +15,7 @@ use super::attempt::StepCtx;
 use super::clients::{active_client, secret_of};
 use super::dependents;
 use super::error::RotationError;
-use super::protocol::RotationGenesys;
+use super::ports::RotationGenesys;
 use super::verify::verify_pending;
 use crate::ports::records::RecordStore;
 use crate::ports::secrets::SecretStore;

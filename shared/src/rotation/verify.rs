@@ -4,7 +4,7 @@
 
 use super::attempt::StepCtx;
 use super::error::RotationError;
-use super::protocol::RotationGenesys;
+use super::ports::RotationGenesys;
 use crate::genesys::{ClientCredentials, LoginError};
 use crate::ports::genesys::{CredentialProof, VerifyError};
 use std::time::Duration;
