@@ -166,6 +166,15 @@ impl Context {
         )
     }
 
+    /// Publishes as the audit function does (same bus and source).
+    pub fn audit_events(&self) -> EventBridgePublisher {
+        EventBridgePublisher::new(
+            &self.aws,
+            self.event_bus(),
+            credguard::audit::events::EVENT_SOURCE,
+        )
+    }
+
     pub fn event_bus(&self) -> String {
         self.global
             .event_bus

@@ -14,7 +14,6 @@ use credguard::audit::{
     run_audit, AuditConfig, AuditGenesys, AuditRequest, Finding, Ports, RequestMeter, RunId,
     RunSummary, RunTrigger,
 };
-use credguard::aws::eventbridge::EventBridgePublisher;
 use credguard::deadline::Deadline;
 use credguard::ports::events::{EventError, EventPublisher, SecurityEvent, Severity};
 use credguard::ports::records::{Condition, Item, Page, Query, RecordStore, StoreError};
@@ -25,6 +24,9 @@ use std::time::Duration;
 
 /// The audit function's timeout: a CLI run gets as long.
 const RUN_BUDGET: Duration = Duration::from_secs(900);
+
+const NO_TABLE: &str =
+    "no records table to record the run in: pass --stack or --table, or --no-record for a trial";
 
 /// No records table (`--no-record` without one): nothing was ever recorded. Only a dry run
 /// uses it, and a dry run writes nothing.
@@ -84,19 +86,41 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<Exit, CliError> {
         keep_findings: true,
     };
     let summary = match (args.no_record, ctx.records()) {
-        (false, None) => {
-            return Err(CliError::config(
-                "no records table to record the run in: pass --stack or --table, or --no-record for a trial",
-            ))
-        }
+        (false, None) => return Err(CliError::config(NO_TABLE)),
         (true, None) => {
             output::note("no records table: no baseline to compare with, no rotation history read");
-            audit(&admin.client, &secrets, &NoRecords, &NoEvents, &config, &request).await?
+            audit(
+                &admin.client,
+                &secrets,
+                &NoRecords,
+                &NoEvents,
+                &config,
+                &request,
+            )
+            .await?
         }
-        (true, Some(records)) => audit(&admin.client, &secrets, &records, &NoEvents, &config, &request).await?,
+        (true, Some(records)) => {
+            audit(
+                &admin.client,
+                &secrets,
+                &records,
+                &NoEvents,
+                &config,
+                &request,
+            )
+            .await?
+        }
         (false, Some(records)) => {
-            let events = EventBridgePublisher::new(&ctx.aws, ctx.event_bus(), credguard::audit::events::EVENT_SOURCE);
-            audit(&admin.client, &secrets, &records, &events, &config, &request).await?
+            let events = ctx.audit_events();
+            audit(
+                &admin.client,
+                &secrets,
+                &records,
+                &events,
+                &config,
+                &request,
+            )
+            .await?
         }
     };
     print(ctx, &summary, args.fail_on.map(Severity::from))

@@ -8,6 +8,7 @@ use crate::context::Context;
 use crate::exit::{CliError, Exit};
 use crate::output;
 use crate::progress::Progress;
+use credguard::redact::ExposeSecret;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -128,7 +129,10 @@ pub async fn run(ctx: &Context, cmd: Revoke) -> Result<Exit, CliError> {
                 .call(
                     route("POST", "revokeAccessToken", false),
                     &[],
-                    Some(&body(&common, json!({"accessToken": credguard::redact::ExposeSecret::expose_secret(&token)}))),
+                    Some(&body(
+                        &common,
+                        json!({"accessToken": token.expose_secret()}),
+                    )),
                     Some(&k),
                 )
                 .await?;
