@@ -14,6 +14,19 @@ use genesys_sim::{Seed, SimConfig};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// A JSON request to the revocation API under `key` (the function answers synchronously,
+/// Genesys calls included, so it may take a while).
+async fn post(http: &reqwest::Client, url: String, key: &str, body: Value) -> reqwest::Response {
+    http.post(url)
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .json(&body)
+        .timeout(Duration::from_secs(120))
+        .send()
+        .await
+        .expect("the function URL answers")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revocation_and_emergency_rotation_over_http() {
     let sim = genesys_sim::start(SimConfig::default(), Seed::demo())
@@ -67,15 +80,13 @@ async fn revocation_and_emergency_rotation_over_http() {
     let url = watch.function_url("revocation");
 
     let token = sim.control().mint_user_token(SAM).unwrap().access_token;
-    let resp = http
-        .post(format!("{url}/v1/users/{SAM}/revoke-tokens"))
-        .header("content-type", "application/json")
-        .header("idempotency-key", "http-1")
-        .json(&json!({"reason": "end-to-end over HTTP"}))
-        .timeout(Duration::from_secs(120))
-        .send()
-        .await
-        .expect("the function URL answers");
+    let resp = post(
+        &http,
+        format!("{url}/v1/users/{SAM}/revoke-tokens"),
+        "http-1",
+        json!({"reason": "end-to-end over HTTP"}),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["outcome"], "completed", "{body}");
@@ -91,15 +102,13 @@ async fn revocation_and_emergency_rotation_over_http() {
 
     // A leaked token, revoked by presenting it.
     let leaked = sim.control().mint_user_token(SAM).unwrap().access_token;
-    let resp = http
-        .post(format!("{url}/v1/tokens/revoke"))
-        .header("content-type", "application/json")
-        .header("idempotency-key", "http-leak")
-        .json(&json!({"accessToken": leaked, "reason": "pasted in a public channel"}))
-        .timeout(Duration::from_secs(120))
-        .send()
-        .await
-        .unwrap();
+    let resp = post(
+        &http,
+        format!("{url}/v1/tokens/revoke"),
+        "http-leak",
+        json!({"accessToken": leaked, "reason": "pasted in a public channel"}),
+    )
+    .await;
     assert_eq!(
         resp.status(),
         200,
@@ -121,35 +130,24 @@ async fn revocation_and_emergency_rotation_over_http() {
     assert_eq!(body["error"]["code"], "invalid_id");
 
     // Emergency rotation: handed to the rotation function through the Lambda Invoke API.
-    let before = sm
-        .describe(&managed)
-        .await
-        .unwrap()
-        .version_with_stage(AWSCURRENT)
-        .unwrap()
-        .to_owned();
-    let resp = http
-        .post(format!("{url}/v1/clients/{DATA_ACTIONS}/rotate"))
-        .header("content-type", "application/json")
-        .header("idempotency-key", "http-3")
-        .json(&json!({"reason": "secret found in a public repository"}))
-        .timeout(Duration::from_secs(120))
-        .send()
-        .await
-        .unwrap();
+    let current_version = || async {
+        let meta = sm.describe(&managed).await.unwrap();
+        meta.version_with_stage(AWSCURRENT).unwrap().to_owned()
+    };
+    let before = current_version().await;
+    let resp = post(
+        &http,
+        format!("{url}/v1/clients/{DATA_ACTIONS}/rotate"),
+        "http-3",
+        json!({"reason": "secret found in a public repository"}),
+    )
+    .await;
     assert_eq!(resp.status(), 202);
     let started: Value = resp.json().await.unwrap();
     let revocation = started["revocationId"].as_str().expect("an id").to_owned();
     let mut rotated = false;
     for _ in 0..100 {
-        let now = sm
-            .describe(&managed)
-            .await
-            .unwrap()
-            .version_with_stage(AWSCURRENT)
-            .unwrap()
-            .to_owned();
-        if now != before {
+        if current_version().await != before {
             rotated = true;
             break;
         }

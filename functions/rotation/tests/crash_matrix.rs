@@ -26,6 +26,27 @@ async fn run(env: &Env, payload: Value) -> Result<Result<Value, String>, ()> {
     run_event(env, invocation(payload)).await
 }
 
+/// Runs `payload` with a crash armed at the `nth` call of `op`.
+async fn run_crashing(
+    env: &Env,
+    op: &str,
+    nth: u32,
+    payload: Value,
+) -> Result<Result<Value, String>, ()> {
+    env.crash.arm(op, nth);
+    let ran = run(env, payload).await;
+    env.crash.disarm();
+    ran
+}
+
+/// The scheduler's sweep, expected to succeed.
+async fn sweep_ok(env: &Env) -> Value {
+    run(env, fixture("scheduler-sweep.json"))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn run_event(env: &Env, event: LambdaEvent<Value>) -> Result<Result<Value, String>, ()> {
     match AssertUnwindSafe(handle(&env.deps, event))
         .catch_unwind()
@@ -391,17 +412,7 @@ async fn alternating_converges_after_a_crash_at_every_external_call() {
             "{label}"
         );
         // No orphan partner.
-        let partners = ctl.state_dump()["clients"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| {
-                c["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .contains("credguard partner")
-            })
-            .count();
+        let partners = env.partner_clients().len();
         assert_eq!(
             partners,
             usize::from(p.create_partner),
@@ -433,9 +444,10 @@ async fn a_lost_regeneration_is_recovered_by_the_next_sweep() {
     let env = env().await;
     let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
-    env.crash.arm("genesys.regenerate_secret", 1);
-    assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
-    env.crash.disarm();
+    let sweep = fixture("scheduler-sweep.json");
+    assert!(run_crashing(&env, "genesys.regenerate_secret", 1, sweep)
+        .await
+        .is_err());
     env.lapse_lease(&name).await;
     // The old secret is dead and the new one exists nowhere: consumers are down until...
     assert!(
@@ -444,10 +456,7 @@ async fn a_lost_regeneration_is_recovered_by_the_next_sweep() {
             .check_secret(HR_SYNC, HR_SYNC_SECRET)
             .current
     );
-    let report = run(&env, fixture("scheduler-sweep.json"))
-        .await
-        .unwrap()
-        .unwrap();
+    let report = sweep_ok(&env).await;
     assert_eq!(report["rotated"], 1, "{report}");
     env.assert_current_works(&name).await;
     assert_eq!(env.sim.control().regenerations(HR_SYNC), 2);
@@ -466,11 +475,12 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
     let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
     for _ in 0..MAX_REGENERATIONS {
-        env.crash.arm("genesys.regenerate_secret", 1);
-        assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
+        let sweep = fixture("scheduler-sweep.json");
+        assert!(run_crashing(&env, "genesys.regenerate_secret", 1, sweep)
+            .await
+            .is_err());
         env.lapse_lease(&name).await;
     }
-    env.crash.disarm();
     let report = env.sweep().await;
     let mine = &report["secrets"][0];
     assert_eq!(mine["errorType"], "Fatal.RegenerationLimit", "{report}");
@@ -482,10 +492,7 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
     let events = env.tap.drain().await;
     assert!(sent_at(&events, "Rotation Failed", "CRITICAL"));
     // The sweep leaves it for a human for a day (and does not fail its own run for it)...
-    let report = run(&env, fixture("scheduler-sweep.json"))
-        .await
-        .unwrap()
-        .unwrap();
+    let report = sweep_ok(&env).await;
     assert_eq!(report["secrets"][0]["action"], "needsAttention", "{report}");
     // ...who rotates now.
     let req = rotate_now_event(&name);
@@ -505,12 +512,9 @@ async fn a_crashed_execution_is_resumed_as_soon_as_its_lease_lapses() {
     env.deps.config.lease_ttl = Duration::from_secs(3);
     let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
-    let rotate_now = rotate_now_event(&name);
-    env.crash.arm("secrets.put_pending", 1);
-    let crashed = run(&env, rotate_now).await;
+    let crashed = run_crashing(&env, "secrets.put_pending", 1, rotate_now_event(&name)).await;
     let crashed_at = Instant::now();
-    assert!(crashed.is_err(), "{crashed:?}: {:?}", env.crash.seen());
-    env.crash.disarm();
+    assert!(crashed.is_err(), "{crashed:?}");
     assert!(
         !env.sim
             .control()
@@ -519,10 +523,7 @@ async fn a_crashed_execution_is_resumed_as_soon_as_its_lease_lapses() {
     );
 
     // Lambda's retry (or the next sweep) arrives while the lease is still held.
-    let report = run(&env, fixture("scheduler-sweep.json"))
-        .await
-        .unwrap()
-        .unwrap();
+    let report = sweep_ok(&env).await;
     assert_eq!(report["rotated"], 1, "{report}");
     let waited = crashed_at.elapsed();
     assert!(
@@ -547,9 +548,10 @@ async fn a_pending_version_of_a_failed_attempt_waits_for_a_human() {
     let env = env().await;
     let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
     env.sm_tag_old(&name).await;
-    env.crash.arm("secrets.put_pending", 1);
-    assert!(run(&env, fixture("scheduler-sweep.json")).await.is_err());
-    env.crash.disarm();
+    let sweep = fixture("scheduler-sweep.json");
+    assert!(run_crashing(&env, "secrets.put_pending", 1, sweep)
+        .await
+        .is_err());
     env.lapse_lease(&name).await;
     // The attempt then fails for good (as a 403 in setSecret would leave it).
     let repo = RotationRecords::new(&env.deps.records.inner);
@@ -567,10 +569,7 @@ async fn a_pending_version_of_a_failed_attempt_waits_for_a_human() {
     );
     repo.save(&mut attempt).await.unwrap();
 
-    let report = run(&env, fixture("scheduler-sweep.json"))
-        .await
-        .unwrap()
-        .unwrap();
+    let report = sweep_ok(&env).await;
     assert_eq!(report["secrets"][0]["action"], "needsAttention", "{report}");
     assert_eq!(report["secrets"][0]["token"], token.as_str(), "{report}");
 
@@ -597,9 +596,9 @@ async fn a_busy_secret_does_not_use_up_the_per_run_cap() {
     // A crashed "rotate now" leaves `busy` pending (resumes sort first); a live execution
     // holds its lease for a while.
     let rotate_now = rotate_now_event(&busy);
-    env.crash.arm("secrets.put_pending", 1);
-    assert!(run(&env, rotate_now).await.is_err());
-    env.crash.disarm();
+    assert!(run_crashing(&env, "secrets.put_pending", 1, rotate_now)
+        .await
+        .is_err());
     env.lapse_lease(&busy).await;
     let live = Leases::new(&env.deps.records.inner);
     assert!(live

@@ -45,6 +45,14 @@ fn report_of<'a>(ended: &'a Ended, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{name} not in {v}"))
 }
 
+/// Genesys answers the next secret regeneration with 403.
+fn forbid_next_regeneration(env: &MemEnv) {
+    env.sim
+        .control()
+        .add_fault(FaultRule::status(SECRET_OP, 403).times(1))
+        .unwrap();
+}
+
 fn rotated(ended: &Ended) -> bool {
     matches!(ended, Ended::Answered(v) if v["action"] == "rotated")
 }
@@ -128,10 +136,7 @@ async fn rotate_now_fails_its_invocation_unless_it_rotated() {
     );
     live.release(&name, "sweep/live").await.unwrap();
 
-    env.sim
-        .control()
-        .add_fault(FaultRule::status(SECRET_OP, 403).times(1))
-        .unwrap();
+    forbid_next_regeneration(&env);
     assert_eq!(
         env.rotate_now(&name, false, None).await,
         Ended::Failed("Fatal.GenesysForbidden".into())
@@ -175,10 +180,7 @@ async fn a_retried_request_does_not_rotate_twice() {
     assert_eq!(env.rotation_records(&name)[0]["requestIds"], json!([id]));
 
     let failing = "5d8f1a11-0c4e-4f7b-8a6b-3c3c3c3c3c3c";
-    env.sim
-        .control()
-        .add_fault(FaultRule::status(SECRET_OP, 403).times(1))
-        .unwrap();
+    forbid_next_regeneration(&env);
     assert_eq!(
         env.rotate_now(&name, false, Some(failing)).await,
         Ended::Failed("Fatal.GenesysForbidden".into())
@@ -388,10 +390,7 @@ async fn retirement_is_recorded_on_the_attempt_that_scheduled_it() {
     let name = pair(&env);
     assert!(rotated(&env.rotate_now(&name, false, None).await));
     let scheduler = env.rotation_records(&name)[0]["token"].clone();
-    env.sim
-        .control()
-        .add_fault(FaultRule::status(SECRET_OP, 403).times(1))
-        .unwrap();
+    forbid_next_regeneration(&env);
     assert_eq!(
         env.rotate_now(&name, false, None).await,
         Ended::Failed("Fatal.GenesysForbidden".into())

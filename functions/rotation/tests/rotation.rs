@@ -164,18 +164,7 @@ async fn alternating_creates_its_partner_when_asked() {
     assert_ne!(partner, HR_SYNC);
     assert_eq!(doc["rotation"]["partnerClientId"], HR_SYNC);
     env.assert_current_works(&name).await;
-    let state = env.sim.control().state_dump();
-    let partners: Vec<&Value> = state["clients"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| {
-            c["name"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("credguard partner")
-        })
-        .collect();
+    let partners = env.partner_clients();
     assert_eq!(partners.len(), 1, "exactly one partner created");
     let rec = env.rotation_record(&name).await;
     assert_eq!(rec["createdClientId"], partner.as_str());

@@ -1,6 +1,17 @@
 //! Genesys permission strings (`domain:entity:action`) and their `*` wildcards, matched the way
 //! Genesys checks them: a configured pattern fires when a client's roles grant it.
 
+/// The Genesys permissions the audit's admin client needs, all read-only: the client listing,
+/// roles, the org-wide usage jobs, the audit trail and integration credentials (dependents).
+/// docs/deploying.md lists them; a test keeps it so.
+pub const AUDIT_NEEDS: &[&str] = &[
+    "oauth:client:view",
+    "authorization:role:view",
+    "usage:organization:view",
+    "audits:audit:view",
+    "integrations:integration:view",
+];
+
 /// Does `granted` (possibly with `*` segments) cover `required`? A `*` segment covers any value;
 /// a trailing `*` also covers deeper segments (`oauth:*` covers `oauth:client:view`). A `*` in
 /// `required` is covered only by a `*`: `*:*:*` is granted only by `*:*:*` (or `*`).

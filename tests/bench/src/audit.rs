@@ -8,6 +8,7 @@
 //! [`TRAIL_EVENTS`] clients, so the audit trail holds that many events at both sizes: the
 //! Genesys calls depend on the events (one result page per 500), not on the clients.
 
+use credguard::audit::permissions::AUDIT_NEEDS;
 use credguard::audit::AuditConfig;
 use credguard::aws::secretsmanager::SecretsManager;
 use credguard::config::CommonConfig;
@@ -68,17 +69,7 @@ fn client_id(i: usize) -> String {
 /// The org: an auditor client plus `n` synthetic clients over five roles, 70% of them with
 /// traffic on two days of the last 90.
 fn seed(n: usize) -> Seed {
-    let mut s = Seed::new("Bench Org").role(
-        AUDITOR,
-        "Auditor",
-        &[
-            "oauth:client:view",
-            "authorization:role:view",
-            "usage:organization:view",
-            "audits:audit:view",
-            "integrations:integration:view",
-        ],
-    );
+    let mut s = Seed::new("Bench Org").role(AUDITOR, "Auditor", AUDIT_NEEDS);
     for (id, name, perms) in ROLES {
         s = s.role(id, name, perms);
     }

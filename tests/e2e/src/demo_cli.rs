@@ -3,9 +3,9 @@
 //! `credguard status` where every managed secret stands. The real binary, as installed.
 
 use crate::{DemoStack, ADMIN_SECRET, BUS, TABLE};
+use credguard_testkit::process::run_with_input;
 use genesys_sim::demo::{AUDIT_READER, AUDIT_READER_SECRET, OLD_MIDDLEWARE};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// `target/<profile>/credguard`, next to this demo binary (`make demo` builds both).
 fn binary() -> std::path::PathBuf {
@@ -22,38 +22,21 @@ fn credguard(stack: &DemoStack, args: &[&str], stdin: Option<&str>) -> i32 {
         if stdin.is_some() { "<secret> | " } else { "" },
         shown.join(" ")
     );
-    let mut child = Command::new(binary())
-        .args(args)
+    let mut cmd = Command::new(binary());
+    cmd.args(args)
         .env("CREDGUARD_ADMIN_SECRET", ADMIN_SECRET)
         .env("CREDGUARD_RECORDS_TABLE", TABLE)
         .env("CREDGUARD_EVENT_BUS", BUS)
         .env("CREDGUARD_ROTATION_FUNCTION", "rotation")
         .env("AWS_ENDPOINT_URL_LAMBDA", &stack.functions.url)
         .env("GENESYS_API_BASE_URL", stack.endpoints.api.as_str())
-        .env("GENESYS_LOGIN_BASE_URL", stack.endpoints.login.as_str())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{} starts ({e}): run this through `make demo`",
-                binary().display()
-            )
-        });
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("stdin");
-    }
-    let out = child.wait_with_output().expect("credguard ends");
+        .env("GENESYS_LOGIN_BASE_URL", stack.endpoints.login.as_str());
+    let out = run_with_input(&mut cmd, stdin).unwrap_or_else(|e| {
+        panic!(
+            "{} runs ({e}): run this through `make demo`",
+            binary().display()
+        )
+    });
     for text in [&out.stdout, &out.stderr] {
         let text = String::from_utf8_lossy(text);
         for line in text.lines() {

@@ -8,6 +8,7 @@ pub mod iam;
 pub mod lambda_watch;
 pub mod logs;
 pub mod observe;
+pub mod process;
 pub mod securityhub_gap;
 pub mod sigv4;
 pub mod stack;

@@ -18,40 +18,25 @@ async fn adoption_writes_the_documented_secret_and_the_sweep_waits_for_its_polic
     let env = Env::new(SimConfig::default()).await;
     let name = env.name("hr-sync");
     let before = Utc::now();
+    let adopt = [
+        "adopt",
+        HR_SYNC,
+        "--name",
+        &name,
+        "--secret-from-stdin",
+        "--max-age-days",
+        "45",
+        "--json",
+    ];
     let dry = env
-        .run(
-            &[
-                "adopt",
-                HR_SYNC,
-                "--name",
-                &name,
-                "--secret-from-stdin",
-                "--max-age-days",
-                "45",
-                "--dry-run",
-                "--json",
-            ],
-            Some(HR_SYNC_SECRET),
-        )
+        .run(&[&adopt[..], &["--dry-run"]].concat(), Some(HR_SYNC_SECRET))
         .await
         .ok();
     assert_eq!(dry.json()["plan"]["client"]["name"], "HR Directory Sync");
     assert!(!env.exists(&name).await, "a dry run writes nothing");
 
     let run = env
-        .run(
-            &[
-                "adopt",
-                HR_SYNC,
-                "--name",
-                &name,
-                "--secret-from-stdin",
-                "--max-age-days",
-                "45",
-                "--json",
-            ],
-            Some(&format!("{HR_SYNC_SECRET}\n")),
-        )
+        .run(&adopt, Some(&format!("{HR_SYNC_SECRET}\n")))
         .await
         .ok();
     assert_eq!(run.json()["adopted"]["name"], name.as_str());

@@ -140,12 +140,7 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
         )
         .await
         .ok();
-    assert_eq!(
-        run.json()["revocation"]["outcome"],
-        "completed",
-        "{}",
-        run.stdout
-    );
+    assert_completed(&run);
     assert!(
         run.stderr.contains("idempotency key credguard-cli-"),
         "{}",
@@ -228,12 +223,7 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
         )
         .await
         .ok();
-    assert_eq!(
-        run.json()["revocation"]["outcome"],
-        "completed",
-        "{}",
-        run.stdout
-    );
+    assert_completed(&run);
 
     // A leaked token from stdin.
     let leaked = env.sim.control().mint_user_token(SAM).unwrap().access_token;
@@ -343,4 +333,10 @@ async fn rotate_and_revoke_through_the_deployed_functions() {
     ] {
         assert!(actions.contains(a), "{a} recorded: {actions:?}");
     }
+}
+
+/// The revocation the command printed completed.
+fn assert_completed(run: &Run) {
+    let outcome = &run.json()["revocation"]["outcome"];
+    assert_eq!(outcome, "completed", "{}", run.stdout);
 }

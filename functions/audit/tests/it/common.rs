@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use credguard::audit::findings::codes::*;
+use credguard::audit::permissions::AUDIT_NEEDS;
 use credguard::audit::AuditConfig;
 use credguard::aws::dynamodb::DynamoRecords;
 use credguard::aws::secretsmanager::SecretsManager;
@@ -101,17 +102,7 @@ fn code(id: &str, name: &str, scopes: &[&str]) -> SeedClient {
 
 pub fn seed() -> Seed {
     let mut s = Seed::new("Audit Test Org")
-        .role(
-            R_AUDIT,
-            "Auditor",
-            &[
-                "oauth:client:view",
-                "authorization:role:view",
-                "usage:organization:view",
-                "audits:audit:view",
-                "integrations:integration:view",
-            ],
-        )
+        .role(R_AUDIT, "Auditor", AUDIT_NEEDS)
         .role(R_READ, "Reader", &["directory:user:view"])
         .role(R_MASTER, "Master Admin", &["*:*:*"])
         .role(

@@ -229,6 +229,23 @@ impl Env {
         }
     }
 
+    /// The partner clients the alternating strategy created at the simulator.
+    pub fn partner_clients(&self) -> Vec<Value> {
+        let state = self.sim.control().state_dump();
+        state["clients"]
+            .as_array()
+            .expect("clients")
+            .iter()
+            .filter(|c| {
+                c["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("credguard partner")
+            })
+            .cloned()
+            .collect()
+    }
+
     pub async fn rotation_record(&self, name: &str) -> Value {
         let records = self.all_records().await;
         let mut mine: Vec<Value> = records

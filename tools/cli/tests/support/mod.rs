@@ -10,13 +10,13 @@ use credguard::aws::secretsmanager::SecretsManager;
 use credguard::credential::TAG_MANAGED;
 use credguard::ports::secrets::{SecretStore, VersionRef, AWSCURRENT};
 use credguard::redact::{ExposeSecret, SecretString};
+use credguard_testkit::process::run_with_input;
 use credguard_testkit::{aws, create_records_table, unique, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
 /// The demo org's names (one home: `genesys_sim::demo`).
 pub use genesys_sim::demo::*;
 use genesys_sim::{Seed, SimConfig, SimHandle};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 pub struct Env {
     pub sim: SimHandle,
@@ -232,24 +232,8 @@ pub fn run_blocking(args: &[String], stdin: Option<&str>, vars: &[(String, Strin
     cmd.args(args)
         .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env_remove("RUST_LOG")
-        .env_remove("CREDGUARD_STACK")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("credguard starts");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("credguard ends");
+        .env_remove("CREDGUARD_STACK");
+    let out = run_with_input(&mut cmd, stdin).expect("credguard runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
