@@ -212,19 +212,15 @@ async fn a_fully_redacting_org_is_onboarded_by_the_recorded_choice() {
     })
     .await;
     let name = env.name("data-actions");
+    let adopt = [
+        "adopt",
+        DATA_ACTIONS,
+        "--name",
+        &name,
+        "--secret-from-stdin",
+    ];
     // Discovery cannot tell which client the OAuth credential embeds: adopt lists it.
-    let run = env
-        .run(
-            &[
-                "adopt",
-                DATA_ACTIONS,
-                "--name",
-                &name,
-                "--secret-from-stdin",
-            ],
-            Some(DATA_ACTIONS_SECRET),
-        )
-        .await;
+    let run = env.run(&adopt, Some(DATA_ACTIONS_SECRET)).await;
     run.refused_with(3, "dependents_unresolved");
     assert!(
         run.stderr.contains(DATA_ACTIONS_CREDENTIAL),
@@ -233,16 +229,13 @@ async fn a_fully_redacting_org_is_onboarded_by_the_recorded_choice() {
     );
     assert!(!env.exists(&name).await);
     // A declared credential must be one of the org's OAuth credentials.
+    let unknown_credential = "1c3d5e7f-0002-4a2b-8c9d-00000000da02";
     env.run(
         &[
-            "adopt",
-            DATA_ACTIONS,
-            "--name",
-            &name,
-            "--secret-from-stdin",
-            "--integration-credentials",
-            "1c3d5e7f-0002-4a2b-8c9d-00000000da02",
-        ],
+            &adopt[..],
+            &["--integration-credentials", unknown_credential],
+        ]
+        .concat(),
         Some(DATA_ACTIONS_SECRET),
     )
     .await
@@ -250,14 +243,10 @@ async fn a_fully_redacting_org_is_onboarded_by_the_recorded_choice() {
 
     env.run(
         &[
-            "adopt",
-            DATA_ACTIONS,
-            "--name",
-            &name,
-            "--secret-from-stdin",
-            "--integration-credentials",
-            DATA_ACTIONS_CREDENTIAL,
-        ],
+            &adopt[..],
+            &["--integration-credentials", DATA_ACTIONS_CREDENTIAL],
+        ]
+        .concat(),
         Some(DATA_ACTIONS_SECRET),
     )
     .await

@@ -188,6 +188,12 @@ fn set(codes: &[&str]) -> BTreeSet<String> {
 
 /// One client per finding code, plus clean clients (see the integration test for the same org
 /// in the simulator).
+/// An announced finding as `subject:code`.
+fn subject_and_code(e: &crate::ports::events::SecurityEvent) -> String {
+    let field = |k: &str| e.detail[k].as_str().unwrap().to_owned();
+    format!("{}:{}", field("subject"), field("code"))
+}
+
 /// The seeded managed secrets' value appears nowhere in `written`.
 fn assert_no_secret_value(written: &impl serde::Serialize) {
     let dump = serde_json::to_string(written).unwrap();
@@ -349,13 +355,7 @@ async fn new_high_findings_are_announced_one_by_one() {
     let mut announced: Vec<String> =
         w.e.of_type("Audit Finding")
             .iter()
-            .map(|e| {
-                format!(
-                    "{}:{}",
-                    e.detail["subject"].as_str().unwrap(),
-                    e.detail["code"].as_str().unwrap()
-                )
-            })
+            .map(subject_and_code)
             .collect();
     announced.sort();
     assert_eq!(
@@ -508,13 +508,7 @@ async fn changes_between_runs_added_removed_and_re_roled() {
         w.e.of_type("Audit Finding")
             .iter()
             .filter(|e| e.detail["runId"] == "2026-11-21")
-            .map(|e| {
-                format!(
-                    "{}:{}",
-                    e.detail["subject"].as_str().unwrap(),
-                    e.detail["code"].as_str().unwrap()
-                )
-            })
+            .map(subject_and_code)
             .collect();
     assert_eq!(today.len(), 6, "{today:?}");
     let changes = w.e.of_type("Audit Changes");
