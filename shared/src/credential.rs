@@ -63,30 +63,27 @@ impl std::str::FromStr for Strategy {
 }
 
 /// Per-secret rotation settings; absent fields take the function's defaults.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RotationSettings {
     #[serde(default)]
     pub strategy: Strategy,
     /// Alternating: the other client of the pair (idle after a rotation).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_client_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age_days: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub propagation_window_seconds: Option<u32>,
     /// Alternating: retire the previous client this long after a rotation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retire_after_hours: Option<u32>,
     /// Alternating: create the partner client on first rotation if none is named.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub create_partner: bool,
     /// Integration credentials (`pureCloudOAuthClient`) that embed this credential. When set
     /// (even empty) it is the complete list; when absent, rotation discovers them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration_credentials: Option<Vec<String>>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedCredential {
@@ -95,13 +92,9 @@ pub struct ManagedCredential {
     pub client_id: String,
     #[serde(with = "crate::redact::expose")]
     pub client_secret: SecretString,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_base_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_base_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<RotationSettings>,
     /// Fields this tool does not own (consumer metadata): preserved as they are.
     #[serde(flatten)]

@@ -106,14 +106,12 @@ open_enum!(
     }
 );
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DomainEntityRef {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub self_uri: Option<String>,
 }
 
@@ -209,14 +207,13 @@ impl OAuthClient {
 }
 
 /// `OAuthClientRequest`: the POST/PUT body. Required: `name`, `authorizedGrantType`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuthClientRequest {
     pub name: String,
     pub authorized_grant_type: GrantType,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token_validity_seconds: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub registered_redirect_uri: Vec<String>,
@@ -226,9 +223,7 @@ pub struct OAuthClientRequest {
     pub scope: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub role_divisions: Vec<RoleDivision>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ClientState>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_to_delete: Option<DateTime<Utc>>,
 }
 
@@ -723,12 +718,12 @@ pub struct AuditQuerySort {
 }
 
 /// `AuditQueryRequest` (`POST /api/v2/audits/query`); only `interval` is required.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditQueryRequest {
     /// `start/end`, ISO-8601.
     pub interval: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<AuditQueryFilter>,

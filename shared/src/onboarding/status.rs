@@ -28,6 +28,7 @@ pub struct ClientView {
     pub state: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LastAttempt {
@@ -35,7 +36,6 @@ pub struct LastAttempt {
     pub trigger: String,
     pub outcome: Outcome,
     pub at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     pub step_reached: String,
     pub dependents_updated: Vec<String>,
@@ -57,33 +57,27 @@ impl From<RotationRecord> for LastAttempt {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretStatus {
     pub name: String,
     pub managed: bool,
     pub strategy: String,
+    #[serialize_always]
     pub client: Option<ClientView>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner: Option<ClientView>,
     /// `rotated`, `adopted` or `notAdopted`: what the rotation clock counts from.
     pub basis: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub age_days: Option<i64>,
     pub max_age_days: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_at: Option<String>,
     pub owned_by_secrets_manager: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_attempt: Option<LastAttempt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_failure: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_version: Option<String>,
     /// Alternating: when the previous client is disabled, or `retired`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retire_after: Option<String>,
     /// Why a human should look (empty when all is well).
     pub attention: Vec<String>,

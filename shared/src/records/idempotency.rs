@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct KeyItem {
@@ -19,9 +20,7 @@ struct KeyItem {
     request_hash: String,
     /// `inProgress` or `completed`.
     state: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     response_status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     response_body: Option<Value>,
     created_at: String,
     expires_at: i64,

@@ -8,19 +8,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallerIdentity {
     /// IAM principal ARN from the API Gateway request context.
     pub arn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RevocationRecord {
@@ -39,7 +38,6 @@ pub struct RevocationRecord {
     pub reason: String,
     pub dry_run: bool,
     pub break_glass: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub break_glass_reason: Option<String>,
     /// The identity checks and their results.
     pub checks: Value,
@@ -48,21 +46,16 @@ pub struct RevocationRecord {
     pub outcome: String,
     /// HTTP status the API answered.
     pub status: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_state: Option<String>,
     #[serde(default)]
     pub correlation_ids: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Bulk: one result per user.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub results: Vec<Value>,
     pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     pub expires_at: i64,
 }
@@ -203,6 +196,7 @@ impl<'a, S: RecordStore> RevocationRecords<'a, S> {
 
 /// One user's outcome in a bulk revocation (`REVOCATION#<id>` / `USER#<userId>`): its own item,
 /// so a job of any size stays far from DynamoDB's item limit and can resume where it stopped.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserResult {
@@ -215,9 +209,7 @@ pub struct UserResult {
     pub outcome: String,
     pub status: u16,
     pub checks: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// Tries so far (a rate-limited or unavailable Genesys is tried again, up to a bound).
     pub attempts: u32,

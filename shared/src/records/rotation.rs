@@ -26,17 +26,18 @@ pub enum Outcome {
     Failed,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transition {
     pub at: String,
     pub step: String,
     pub state: AttemptState,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
 }
 
 /// The `rotation` item (see infra/DATA-MODEL.md for every attribute).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RotationRecord {
@@ -45,9 +46,7 @@ pub struct RotationRecord {
     pub gsi1pk: String,
     pub gsi1sk: String,
     /// Present while the attempt is in progress: the sparse index of open attempts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2pk: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2sk: Option<String>,
     pub record_type: String,
     pub secret_id: String,
@@ -55,9 +54,7 @@ pub struct RotationRecord {
     pub token: String,
     pub strategy: String,
     pub trigger: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<String>,
     /// Alternating: disable the previous client right after the switch (a leak). Kept with
     /// the attempt, so whichever execution finishes it does what was asked.
@@ -70,7 +67,6 @@ pub struct RotationRecord {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub redriven: u32,
     pub client_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_client_id: Option<String>,
     pub state: AttemptState,
     pub step_reached: String,
@@ -78,15 +74,10 @@ pub struct RotationRecord {
     /// `POST .../secret` (or create) calls of this attempt that Genesys did not definitely
     /// refuse: what the attempt's bound counts. Never reset, whatever a later run finds.
     pub regenerations: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_client_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retryable: Option<bool>,
     #[serde(default)]
     pub correlation_ids: Vec<String>,
@@ -96,15 +87,11 @@ pub struct RotationRecord {
     pub dependents_updated: Vec<String>,
     #[serde(default)]
     pub dependents_failed: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retire_after: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired_at: Option<String>,
     pub started_at: String,
     pub updated_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i64>,
     pub expires_at: i64,
     pub revision: u64,

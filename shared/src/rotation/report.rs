@@ -25,22 +25,17 @@ pub enum Action {
     WouldRedrive,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretReport {
     pub secret_id: String,
     pub action: Action,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_before: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_after: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
     /// Work that another run soon can finish (a retryable failure, a resume found busy): the
     /// sweep's invocation fails so that Lambda retries it.

@@ -32,26 +32,22 @@ impl FaultMode {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultRule {
     /// `"<METHOD> <path template>"` exactly as routed, e.g. `"POST /api/v2/oauth/clients/{clientId}/secret"`.
     pub operation: String,
     /// Only when one of the path's parameters equals this value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_param: Option<String>,
     pub mode: FaultMode,
     /// For `status` mode (default 503).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// Adds `Retry-After` (429 always has one; default 1 s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
     /// For `latency` (default 0) and `hangAfterApply` (default 60000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
     /// How many matching requests it affects; omitted = until cleared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
 }
 

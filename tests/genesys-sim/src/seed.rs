@@ -52,16 +52,15 @@ pub struct SeedDivision {
     pub name: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeedRole {
     pub id: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
     pub permissions: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_role_id: Option<String>,
 }
 
@@ -79,26 +78,24 @@ pub struct RoleDivision {
     pub division_id: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EntityRef {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeedClient {
     /// Generated (UUID) when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
     /// Plaintext; generated when absent. The simulator keeps only its hash.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     #[serde(default = "default_grant")]
     pub authorized_grant_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token_validity_seconds: Option<i64>,
     #[serde(default)]
     pub role_divisions: Vec<RoleDivision>,
@@ -106,17 +103,12 @@ pub struct SeedClient {
     pub scope: Vec<String>,
     #[serde(default)]
     pub registered_redirect_uri: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Absolute creation date; wins over `createdDaysAgo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// Creation date relative to the simulator's clock when the seed is loaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_days_ago: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<EntityRef>,
 }
 
@@ -132,6 +124,7 @@ fn default_true() -> bool {
     true
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeedUser {
@@ -145,38 +138,27 @@ pub struct SeedUser {
     pub scim_active: bool,
     #[serde(default)]
     pub role_ids: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_last_login: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_token_issued: Option<String>,
     /// Addition: relative forms of the two dates above.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_last_login_days_ago: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_token_issued_days_ago: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub division_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeedUsageRow {
     /// `yyyy-MM-dd`; wins over `daysAgo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_ago: Option<i64>,
     pub client_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Total; defaults to status200 + status300 + status400 + status500 (429 is a subset of 400).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<u64>,
     #[serde(default)]
     pub status200: u64,
@@ -188,13 +170,9 @@ pub struct SeedUsageRow {
     pub status429: u64,
     #[serde(default)]
     pub status500: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_method: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Row of a Genesys-owned client (client org `purecloud`/`purecloud-builtin`): the jobs API
     /// reports it, the old `/api/v2/usage/query` filters it out.
@@ -218,18 +196,16 @@ impl CredentialTypeRef {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeedCredential {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "type")]
     pub credential_type: CredentialTypeRef,
     #[serde(default)]
     pub credential_fields: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_days_ago: Option<i64>,
 }
 

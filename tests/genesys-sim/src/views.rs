@@ -8,11 +8,11 @@ use crate::seed::{EntityRef, RoleDivision};
 use crate::state::{Client, Role, State};
 
 /// `DomainEntityRef` with a `selfUri` pointing at a client or a user.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefOut<'a> {
     id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
     self_uri: String,
 }
@@ -37,31 +37,25 @@ pub fn entity_ref(st: &State, r: &EntityRef) -> Value {
 }
 
 /// An `OAuthClient`, serialized directly (the 10,000-client listing stays fast).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientOut<'a> {
     id: &'a str,
     name: &'a str,
     access_token_validity_seconds: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     registered_redirect_uri: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
     date_created: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     date_modified: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     created_by: Option<RefOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     modified_by: Option<RefOut<'a>>,
     authorized_grant_type: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<&'a [String]>,
     role_divisions: &'a [RoleDivision],
     state: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     date_to_delete: Option<String>,
     self_uri: String,
 }

@@ -38,6 +38,7 @@ impl RunItem {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RunRecord {
@@ -47,12 +48,10 @@ pub struct RunRecord {
     pub gsi1sk: String,
     /// `schedule` or `manual`.
     pub trigger: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_at: Option<String>,
     pub started_at: String,
     pub attempt: u32,
     pub attempt_started_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     pub duration_ms: u64,
     pub outcome: String,
@@ -61,9 +60,7 @@ pub struct RunRecord {
     /// Machine-readable: the sources missing (`usage`, `roles`, `scopes`, `secrets`,
     /// `rotations`, `records`, `events`).
     pub missing_sources: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     pub clients_seen: u64,
     pub clients_recorded: u64,
@@ -76,7 +73,6 @@ pub struct RunRecord {
     pub findings_info: u64,
     pub codes_raised: Vec<String>,
     pub baseline: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_run_id: Option<String>,
     pub changes_total: u64,
     pub clients_added: u64,
@@ -86,9 +82,7 @@ pub struct RunRecord {
     pub findings_resolved: u64,
     pub severity_changed: u64,
     pub usage_window_days: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_first_day: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_last_day: Option<String>,
     /// HTTP requests to Genesys (attempts, retries included) during this attempt.
     pub genesys_requests: u64,
@@ -98,9 +92,7 @@ pub struct RunRecord {
     pub finding_events_sent: u64,
     pub finding_events_suppressed: u64,
     /// The window of Genesys's audit trail this run read (previous complete run to now).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trail_from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trail_to: Option<String>,
     /// Audit trail events recorded with this run.
     pub trail_events: u64,
@@ -110,6 +102,7 @@ pub struct RunRecord {
     pub security_hub_archived: u64,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClientRecord {
@@ -117,24 +110,16 @@ pub struct ClientRecord {
     pub item: RunItem,
     pub client_id: String,
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub grant_type: String,
     pub state: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_to_delete: Option<String>,
     pub access_token_validity_seconds: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_modified: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub modified_by_name: Option<String>,
     pub role_ids: Vec<String>,
     pub role_names: Vec<String>,
@@ -157,20 +142,17 @@ pub struct ClientRecord {
     pub status429: u64,
     pub status5xx: u64,
     pub days_with_requests: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_date: Option<String>,
     pub managed: bool,
     pub managed_secret_names: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_last_rotated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_rotation_outcome: Option<String>,
     pub finding_codes: Vec<String>,
     pub findings_count: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub highest_severity: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct FindingRecord {
@@ -179,17 +161,11 @@ pub struct FindingRecord {
     /// `client:<id>`, `secret:<name>` or `credential:<id>`.
     pub subject: String,
     pub subject_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_name: Option<String>,
     pub code: String,
     pub severity: String,
@@ -204,14 +180,12 @@ pub struct FindingRecord {
     pub is_new: bool,
     /// Security Hub: the finding's id there, the digest of what was imported and when (a
     /// finding whose digest did not change is not imported again until it needs refreshing).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub security_hub_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_digest: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_imported_at: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ChangeRecord {
@@ -223,36 +197,26 @@ pub struct ChangeRecord {
     pub kind: String,
     pub subject: String,
     pub subject_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_severity: Option<String>,
     /// JSON object, as a string (e.g. roles before and after).
     pub detail: String,
     /// Who made the change, from Genesys's audit trail (client changes only; absent when the
     /// trail has no event for it).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_by_user_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_by_user_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_by_client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_by_credguard: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_event_id: Option<String>,
 }
 
 /// One event of Genesys's audit trail about an OAuth client or a token deletion, recorded with
 /// the run that read it. Property names only, never their values.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TrailRecord {
@@ -262,20 +226,14 @@ pub struct TrailRecord {
     pub event_date: String,
     pub service_name: String,
     pub entity_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_name: Option<String>,
     pub action: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The person behind the change, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The OAuth client that made the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub actor_client_id: Option<String>,
     pub remote_ip: Vec<String>,
     /// Names of the properties that changed.
@@ -284,7 +242,6 @@ pub struct TrailRecord {
     /// Made by credguard (one of its clients, or explained by one of its rotation records).
     pub by_credguard: bool,
     /// The rotation attempt that explains it, when one does.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_token: Option<String>,
     /// Managed secrets holding the client the event is about.
     pub managed_secret_names: Vec<String>,
