@@ -47,6 +47,20 @@ async fn sweep_ok(env: &Env) -> Value {
         .unwrap()
 }
 
+/// HR sync's managed secret (regenerate), due for rotation.
+async fn due_hr(env: &Env) -> String {
+    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
+    env.sm_tag_old(&name).await;
+    name
+}
+
+/// A human's "rotate now" rotates `name`, and what it stores works.
+async fn assert_rotate_now_recovers(env: &Env, name: &str) {
+    let report = run(env, rotate_now_event(name)).await.unwrap().unwrap();
+    assert_eq!(report["action"], "rotated", "{report}");
+    env.assert_current_works(name).await;
+}
+
 async fn run_event(env: &Env, event: LambdaEvent<Value>) -> Result<Result<Value, String>, ()> {
     match AssertUnwindSafe(handle(&env.deps, event))
         .catch_unwind()
@@ -442,8 +456,7 @@ async fn alternating_converges_after_a_crash_at_every_external_call() {
 async fn a_lost_regeneration_is_recovered_by_the_next_sweep() {
     quiet_injected_panics();
     let env = env().await;
-    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
-    env.sm_tag_old(&name).await;
+    let name = due_hr(&env).await;
     let sweep = fixture("scheduler-sweep.json");
     assert!(run_crashing(&env, "genesys.regenerate_secret", 1, sweep)
         .await
@@ -472,8 +485,7 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
     use credguard::rotation::regenerate::MAX_REGENERATIONS;
     quiet_injected_panics();
     let env = env().await;
-    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
-    env.sm_tag_old(&name).await;
+    let name = due_hr(&env).await;
     for _ in 0..MAX_REGENERATIONS {
         let sweep = fixture("scheduler-sweep.json");
         assert!(run_crashing(&env, "genesys.regenerate_secret", 1, sweep)
@@ -495,10 +507,7 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
     let report = sweep_ok(&env).await;
     assert_eq!(report["secrets"][0]["action"], "needsAttention", "{report}");
     // ...who rotates now.
-    let req = rotate_now_event(&name);
-    let report = run(&env, req).await.unwrap().unwrap();
-    assert_eq!(report["action"], "rotated", "{report}");
-    env.assert_current_works(&name).await;
+    assert_rotate_now_recovers(&env, &name).await;
 }
 
 /// After a crash right after the regeneration, a working secret waits in AWSPENDING while
@@ -510,8 +519,7 @@ async fn a_crashed_execution_is_resumed_as_soon_as_its_lease_lapses() {
     quiet_injected_panics();
     let mut env = env().await;
     env.deps.config.lease_ttl = Duration::from_secs(3);
-    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
-    env.sm_tag_old(&name).await;
+    let name = due_hr(&env).await;
     let crashed = run_crashing(&env, "secrets.put_pending", 1, rotate_now_event(&name)).await;
     let crashed_at = Instant::now();
     assert!(crashed.is_err(), "{crashed:?}");
@@ -546,8 +554,7 @@ async fn a_pending_version_of_a_failed_attempt_waits_for_a_human() {
     use credguard::records::rotation::RotationRecords;
     quiet_injected_panics();
     let env = env().await;
-    let name = env.managed_hr(json!({"strategy": "regenerate"})).await;
-    env.sm_tag_old(&name).await;
+    let name = due_hr(&env).await;
     let sweep = fixture("scheduler-sweep.json");
     assert!(run_crashing(&env, "secrets.put_pending", 1, sweep)
         .await
@@ -573,10 +580,7 @@ async fn a_pending_version_of_a_failed_attempt_waits_for_a_human() {
     assert_eq!(report["secrets"][0]["action"], "needsAttention", "{report}");
     assert_eq!(report["secrets"][0]["token"], token.as_str(), "{report}");
 
-    let rotate_now = rotate_now_event(&name);
-    let done = run(&env, rotate_now).await.unwrap().unwrap();
-    assert_eq!(done["action"], "rotated", "{done}");
-    env.assert_current_works(&name).await;
+    assert_rotate_now_recovers(&env, &name).await;
 }
 
 /// The per-run cap counts rotations worked on: a secret found busy does not use up the slot

@@ -5,9 +5,10 @@
 use super::error::ApiError;
 use super::routes::{self, Route};
 use crate::records::revocation::CallerIdentity;
-use crate::redact::SecretString;
+use crate::redact::{fingerprint, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 /// Bodies are small JSON documents; a 500-user bulk request is about 20 KB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -132,6 +133,69 @@ impl Command {
             Command::GetRevocation { .. } | Command::GetRevocationUsers { .. }
         )
     }
+
+    /// How a mutating command is recorded (`None` for the reads).
+    pub fn recorded_as(&self) -> Option<Recorded<'_>> {
+        let (target, reason, dry_run, break_glass) = match self {
+            Command::RevokeUser {
+                user_id,
+                body,
+                break_glass,
+            } => (
+                json!({"userId": user_id}),
+                &body.reason,
+                body.dry_run,
+                *break_glass,
+            ),
+            Command::RevokeUsers {
+                user_ids,
+                body,
+                break_glass,
+            } => (
+                json!({"userIds": user_ids}),
+                &body.reason,
+                body.dry_run,
+                *break_glass,
+            ),
+            // The token itself is never recorded: its fingerprint identifies it.
+            Command::RevokeToken { body } => (
+                json!({"tokenSha256": fingerprint(&body.access_token)}),
+                &body.reason,
+                body.dry_run,
+                false,
+            ),
+            Command::DisableClient { client_id, body }
+            | Command::EnableClient { client_id, body } => (
+                json!({"clientId": client_id}),
+                &body.reason,
+                body.dry_run,
+                false,
+            ),
+            Command::RotateClient { client_id, body } => (
+                json!({"clientId": client_id}),
+                &body.reason,
+                body.dry_run,
+                false,
+            ),
+            Command::GetRevocation { .. } | Command::GetRevocationUsers { .. } => return None,
+        };
+        Some(Recorded {
+            target,
+            reason,
+            dry_run,
+            break_glass,
+        })
+    }
+}
+
+/// What the revocation record says of the request that started it.
+pub struct Recorded<'a> {
+    /// Ids, or a token's fingerprint.
+    pub target: Value,
+    pub reason: &'a str,
+    pub dry_run: bool,
+    /// On the break-glass route.
+    pub break_glass: bool,
 }
 
 #[derive(Clone, Debug)]

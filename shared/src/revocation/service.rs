@@ -19,7 +19,6 @@ use crate::ports::secrets::SecretStore;
 use crate::records::idempotency::{Begin, IdempotencyKeys};
 use crate::records::iso;
 use crate::records::revocation::{NewRevocation, RevocationRecord, RevocationRecords};
-use crate::redact::fingerprint;
 use crate::rotation::config::ManagedSelection;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -251,60 +250,19 @@ impl<P: RevocationPorts> Revoker<'_, P> {
 
     async fn execute(&self, p: ParsedRequest, key: &str, d: &Deadline) -> ApiResponse {
         let id = uuid::Uuid::new_v4().to_string();
-        let (target, reason, dry_run, break_glass) = match &p.command {
-            Command::RevokeUser {
-                user_id,
-                body,
-                break_glass,
-            } => (
-                json!({"userId": user_id}),
-                &body.reason,
-                body.dry_run,
-                *break_glass,
-            ),
-            Command::RevokeUsers {
-                user_ids,
-                body,
-                break_glass,
-            } => (
-                json!({"userIds": user_ids}),
-                &body.reason,
-                body.dry_run,
-                *break_glass,
-            ),
-            Command::RevokeToken { body } => (
-                json!({"tokenSha256": fingerprint(&body.access_token)}),
-                &body.reason,
-                body.dry_run,
-                false,
-            ),
-            Command::DisableClient { client_id, body }
-            | Command::EnableClient { client_id, body } => (
-                json!({"clientId": client_id}),
-                &body.reason,
-                body.dry_run,
-                false,
-            ),
-            Command::RotateClient { client_id, body } => (
-                json!({"clientId": client_id}),
-                &body.reason,
-                body.dry_run,
-                false,
-            ),
-            Command::GetRevocation { .. } | Command::GetRevocationUsers { .. } => {
-                unreachable!("reads are answered before")
-            }
+        let Some(recorded) = p.command.recorded_as() else {
+            unreachable!("reads are answered before")
         };
         let mut record = RevocationRecord::new(
             NewRevocation {
                 id: &id,
                 action: p.route.action,
-                target,
+                target: recorded.target,
                 requested_by: p.caller.clone(),
-                reason,
-                dry_run,
+                reason: recorded.reason,
+                dry_run: recorded.dry_run,
                 // On the break-glass route the reason is the justification, always recorded.
-                break_glass_reason: break_glass.then_some(reason.as_str()),
+                break_glass_reason: recorded.break_glass.then_some(recorded.reason),
                 idempotency_key: Some(key),
             },
             Utc::now(),

@@ -184,3 +184,9 @@ impl Api<'_> {
         error_body(self.delete(path).await, expected.0, expected.1).await
     }
 }
+
+/// The error's message names `what` (a permission, a role, the reason).
+pub fn assert_message_names(e: &Value, what: &str) {
+    let message = e["message"].as_str().unwrap_or_default();
+    assert!(message.contains(what), "{what} not in {e}");
+}

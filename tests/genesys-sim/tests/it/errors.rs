@@ -70,10 +70,7 @@ async fn missing_permission_names_the_permissions() {
     let e = Api(&sim, &reader)
         .post_error("/api/v2/oauth/clients", &body, MISSING_PERMISSIONS)
         .await;
-    assert!(e["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("oauth:client:add"));
+    assert_message_names(&e, "oauth:client:add");
     assert_eq!(e["messageParams"]["permissions"], "oauth:client:add");
     Api(&sim, &reader)
         .delete_error(

@@ -134,10 +134,7 @@ async fn credential_permissions_create_delete_and_types() {
     let e = Api(&sim, &reader)
         .get_error("/api/v2/integrations/credentials", MISSING_PERMISSIONS)
         .await;
-    assert!(e["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("integrations:integration:view"));
+    assert_message_names(&e, "integrations:integration:view");
     // The demo admin role has view+edit but not add/delete.
     let body = json!({"name": "new", "type": {"name": "basicAuth"}, "credentialFields": {"userName": "u", "password": "p"}});
     api.post_error(

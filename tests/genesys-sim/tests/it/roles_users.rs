@@ -96,10 +96,7 @@ async fn single_role_and_permission_check() {
     let e = Api(&sim, &agent)
         .get_error("/api/v2/authorization/roles", MISSING_PERMISSIONS)
         .await;
-    assert!(e["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("authorization:role:view"));
+    assert_message_names(&e, "authorization:role:view");
 }
 
 #[tokio::test]

@@ -284,10 +284,7 @@ async fn old_org_query_filters_genesys_owned_clients() {
             MISSING_PERMISSIONS,
         )
         .await;
-    assert!(e["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("usage:organization:view"));
+    assert_message_names(&e, "usage:organization:view");
 }
 
 #[tokio::test]
