@@ -39,6 +39,18 @@ async fn run_crashing(
     ran
 }
 
+/// A scheduled sweep stopped right after the first `op`; the crashed invocation's lease on
+/// `name` then lapses.
+async fn crash_sweep_after(env: &Env, op: &str, name: &str) {
+    let sweep = fixture("scheduler-sweep.json");
+    let crashed = run_crashing(env, op, 1, sweep).await;
+    assert!(
+        crashed.is_err(),
+        "the sweep crashed after {op}: {crashed:?}"
+    );
+    env.lapse_lease(name).await;
+}
+
 /// The scheduler's sweep, expected to succeed.
 async fn sweep_ok(env: &Env) -> Value {
     run(env, fixture("scheduler-sweep.json"))
@@ -457,11 +469,7 @@ async fn a_lost_regeneration_is_recovered_by_the_next_sweep() {
     quiet_injected_panics();
     let env = env().await;
     let name = due_hr(&env).await;
-    let sweep = fixture("scheduler-sweep.json");
-    assert!(run_crashing(&env, "genesys.regenerate_secret", 1, sweep)
-        .await
-        .is_err());
-    env.lapse_lease(&name).await;
+    crash_sweep_after(&env, "genesys.regenerate_secret", &name).await;
     // The old secret is dead and the new one exists nowhere: consumers are down until...
     assert!(
         !env.sim
@@ -487,11 +495,7 @@ async fn regenerations_stop_at_the_attempts_bound_and_rotate_now_recovers() {
     let env = env().await;
     let name = due_hr(&env).await;
     for _ in 0..MAX_REGENERATIONS {
-        let sweep = fixture("scheduler-sweep.json");
-        assert!(run_crashing(&env, "genesys.regenerate_secret", 1, sweep)
-            .await
-            .is_err());
-        env.lapse_lease(&name).await;
+        crash_sweep_after(&env, "genesys.regenerate_secret", &name).await;
     }
     let report = env.sweep().await;
     let mine = &report["secrets"][0];
@@ -555,11 +559,7 @@ async fn a_pending_version_of_a_failed_attempt_waits_for_a_human() {
     quiet_injected_panics();
     let env = env().await;
     let name = due_hr(&env).await;
-    let sweep = fixture("scheduler-sweep.json");
-    assert!(run_crashing(&env, "secrets.put_pending", 1, sweep)
-        .await
-        .is_err());
-    env.lapse_lease(&name).await;
+    crash_sweep_after(&env, "secrets.put_pending", &name).await;
     // The attempt then fails for good (as a 403 in setSecret would leave it).
     let repo = RotationRecords::new(&env.deps.records.inner);
     let token = env.rotation_record(&name).await["token"]
