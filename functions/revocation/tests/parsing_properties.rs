@@ -3,7 +3,8 @@
 //! parsed command or a 4xx error with a stable code.
 
 use credguard::records::revocation::CallerIdentity;
-use credguard::revocation::request::{parse, Command, Limits, RawRequest};
+use credguard::revocation::command::Command;
+use credguard::revocation::request::{parse, Limits, RawRequest};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 

@@ -6,9 +6,10 @@
 //! `state: disabled` and regenerating the secret through the rotation function
 //! ([`actions`](super::actions)); many users at once in the background ([`bulk`](super::bulk)).
 
+use super::command::{Command, ParsedRequest};
 use super::config::RevocationConfig;
 use super::error::ApiError;
-use super::request::{parse, Command, Limits, ParsedRequest, RawRequest};
+use super::request::{parse, Limits, RawRequest};
 use crate::deadline::Deadline;
 use crate::genesys::models::ClientState;
 use crate::ports::events::{EventPublisher, SecurityEvent};
