@@ -18,9 +18,10 @@ setup: ## Install pinned local tools (.venv: moto, cargo-lambda, cfn-lint, SAM)
 build: ## Build every crate and test target (debug)
 	$(CARGO) build --workspace --all-targets
 
-lint: template-checks ## fmt check, clippy -D warnings, no openssl, no fictional Genesys endpoints, template checks
+lint: template-checks ## fmt check, clippy -D warnings, rustdoc -D warnings, no openssl, no fictional Genesys endpoints, template checks
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	@infra/checks/no-openssl.sh
 	@infra/checks/no-fiction.sh
 

@@ -450,7 +450,7 @@ pub struct CredentialInfo {
 }
 
 /// `Credential` as read back: sensitive fields are redacted by Genesys, so only the
-/// non-sensitive ones (such as `clientId`) may be present [INF].
+/// non-sensitive ones (such as `clientId`) may be present \[INF].
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Credential {

@@ -51,7 +51,7 @@ pub struct AdoptRequest {
     pub secret: SecretSource,
     /// The engineer's declared dependents (`Some`, possibly empty) or discovery (`None`).
     pub integration_credentials: Option<Vec<String>>,
-    /// Skips the [inferred] role-holding check.
+    /// Skips the \[inferred] role-holding check.
     pub skip_role_check: bool,
 }
 

@@ -113,7 +113,7 @@ pub fn partner_matches(client: &OAuthClient, partner: &OAuthClient) -> Result<()
 }
 
 /// Genesys lets a client grant (and, we infer, edit a client holding) only roles it holds
-/// itself [INF]: the admin client must hold every role of the clients it rotates.
+/// itself \[INF]: the admin client must hold every role of the clients it rotates.
 pub fn admin_holds_roles(admin: &OAuthClient, c: &OAuthClient) -> Result<(), AdoptError> {
     let missing: Vec<&str> = c
         .role_divisions

@@ -1,7 +1,7 @@
 //! Adoption settles a secret's Genesys dependents (integration credentials embedding the
 //! client) before the first rotation needs them.
 //!
-//! Genesys may redact every field of an integration credential [INF], so discovery cannot tell
+//! Genesys may redact every field of an integration credential \[INF], so discovery cannot tell
 //! which client an OAuth credential embeds, and rotation blocks (`Fatal.DependentsUnresolved`)
 //! unless the secret declares its dependents. Adoption therefore classifies the org's OAuth
 //! credentials with rotation's own survey and either leaves discovery to rotation (everything

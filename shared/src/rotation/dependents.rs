@@ -1,7 +1,7 @@
 //! Integration credentials (`pureCloudOAuthClient`) that embed a rotated client's id and
 //! secret: found before anything changes, updated as part of the rotation.
 //!
-//! Genesys redacts credential fields when read back, so `clientId` may not be readable [INF].
+//! Genesys redacts credential fields when read back, so `clientId` may not be readable \[INF].
 //! A secret can therefore declare its dependents (`rotation.integrationCredentials`, the
 //! complete list); otherwise they are discovered, and any OAuth-client credential whose client
 //! cannot be read blocks the rotation (or only warns, per `ROTATION_UNRESOLVED_DEPENDENTS`).

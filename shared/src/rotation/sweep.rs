@@ -1,5 +1,5 @@
 //! The scheduled sweep: plans from `ListSecrets` alone (tags carry when and how each secret was
-//! last rotated, see [`schedule`](super::schedule)), then for each managed secret
+//! last rotated, see [`schedule`]), then for each managed secret
 //!
 //! - retires an alternating pair's previous client once its grace period is over;
 //! - watches a rotation Secrets Manager runs, and re-drives one that stopped moving;

@@ -5,7 +5,7 @@
 //! Field names follow `AuditLogMessage` (openapi-subset, SDK `AuditLogMessage.md`). Which
 //! properties Genesys lists for a change and how it renders their values is not documented;
 //! the simulator lists the `OAuthClient` fields that changed with plain string values, and never
-//! any secret value (a reset lists the `secret` property with no values) [inferred].
+//! any secret value (a reset lists the `secret` property with no values) \[inferred].
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -15,7 +15,7 @@ use crate::ids;
 use crate::seed::EntityRef;
 use crate::state::{Caller, Client, State, Subject};
 
-/// The service the audit log files OAuth client and token events under ([OBS] API-FACTS §6;
+/// The service the audit log files OAuth client and token events under (\[OBS] API-FACTS §6;
 /// the servicemapping endpoint lists it).
 pub const SERVICE: &str = "PeoplePermissions";
 pub const ENTITY_CLIENT: &str = "OAuthClient";
@@ -226,7 +226,7 @@ pub struct Filter {
 }
 
 /// Does `e` pass the filters? The same property given twice matches either value; different
-/// properties must all match [inferred]. Action and entity type compare without case.
+/// properties must all match \[inferred]. Action and entity type compare without case.
 pub fn matches(e: &AuditEntry, service: Option<&str>, filters: &[Filter]) -> bool {
     if service.is_some_and(|s| !s.eq_ignore_ascii_case(&e.service_name)) {
         return false;

@@ -11,7 +11,7 @@ use crate::genesys::GenesysError;
 use crate::ports::audit_trail::AuditTrail;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
-/// Longest interval one asynchronous audit query may span ([OBS] API-FACTS §6).
+/// Longest interval one asynchronous audit query may span (\[OBS] API-FACTS §6).
 pub const MAX_TRAIL_DAYS: i64 = 30;
 
 /// How far each window reaches back before the previous run's collection: Genesys may log an

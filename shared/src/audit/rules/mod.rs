@@ -3,7 +3,7 @@
 //! depends on data a run could not collect (those are skipped and the run says so).
 //!
 //! - this module: the client and secret rules over the inventory;
-//! - [`facts`](facts): a client's roles, permissions, usage and managers; `usage`: idle clients;
+//! - `facts`: a client's roles, permissions, usage and managers; `usage`: idle clients;
 //! - `platform`: dated platform rules from the catalogue; `trail`: changes made outside
 //!   credguard; `notices`: rotations due soon that cannot happen, or overdue; `dependents`:
 //!   integration credentials a rotation would break.

@@ -18,7 +18,7 @@ use super::usage::interval_of;
 use crate::server::{Reply, Req};
 use crate::state::{Caller, State};
 
-/// Longest interval one query may span ([OBS] API-FACTS §6: 30 days per asynchronous query).
+/// Longest interval one query may span (\[OBS] API-FACTS §6: 30 days per asynchronous query).
 pub const MAX_INTERVAL_DAYS: i64 = 30;
 const DEFAULT_PAGE_SIZE: usize = 25;
 const MAX_PAGE_SIZE: usize = 500;
