@@ -19,8 +19,13 @@ pub struct Foundation {
 }
 
 impl Foundation {
+    /// From the SDK's configuration as Lambda provides it.
     pub async fn load(common: &CommonConfig) -> Result<Self, ClientInitError> {
-        let aws = crate::aws::load_config().await;
+        Self::with_aws(crate::aws::load_config().await, common)
+    }
+
+    /// From a given SDK configuration (tests and the bench pass the emulator's).
+    pub fn with_aws(aws: SdkConfig, common: &CommonConfig) -> Result<Self, ClientInitError> {
         let secrets = SecretsManager::new(&aws);
         let (genesys, admin_cache) =
             admin_genesys_client(&secrets, &common.genesys, common.secret_cache_ttl)?;

@@ -20,7 +20,7 @@ use credguard::ports::events::EventPublisher;
 use credguard::ports::records::RecordStore;
 use credguard::ports::secrets::SecretStore;
 use credguard::ports::security_hub::FindingsHub;
-use credguard::secret_cache::admin_genesys_client;
+use credguard::wiring::Foundation;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::sync::Arc;
@@ -86,8 +86,7 @@ pub fn wire(
     common: &CommonConfig,
     config: AuditConfig,
 ) -> Result<AwsDeps, WireError> {
-    let secrets = SecretsManager::new(aws);
-    let (genesys, _) = admin_genesys_client(&secrets, &common.genesys, common.secret_cache_ttl)?;
+    let base = Foundation::with_aws(aws.clone(), common)?;
     let hub = match config.security_hub_product_arn.as_deref() {
         None => None,
         Some(arn) => {
@@ -99,10 +98,10 @@ pub fn wire(
         }
     };
     Ok(Deps {
-        genesys,
-        secrets,
-        records: DynamoRecords::new(aws, common.records_table.clone()),
-        events: EventBridgePublisher::new(aws, common.event_bus.clone(), EVENT_SOURCE),
+        events: EventBridgePublisher::new(aws, &common.event_bus, EVENT_SOURCE),
+        genesys: base.genesys,
+        secrets: base.secrets,
+        records: base.records,
         config,
         deadline_margin: common.deadline_margin,
         function_timeout: common.function_timeout,
