@@ -343,6 +343,9 @@ mod tests {
         }
     }
 
+    /// From 2026-05-01 to 2026-05-02 (whether the end counts is the query's choice).
+    const FIRST_DAY: &str = "2026-05-01T00:00:00/2026-05-02T00:00:00";
+
     fn query(interval: &str, inclusive: bool, group_by: Option<Vec<Dim>>) -> UsageQuery {
         let (start, end) = parse_interval(interval).expect("interval");
         UsageQuery {
@@ -402,7 +405,7 @@ mod tests {
     #[test]
     fn groups_by_template_and_method() {
         let q = query(
-            "2026-05-01T00:00:00/2026-05-02T00:00:00",
+            FIRST_DAY,
             false,
             Some(vec![Dim::TemplateUri, Dim::HttpMethod]),
         );
@@ -416,11 +419,7 @@ mod tests {
 
     #[test]
     fn inclusive_end_includes_the_last_day() {
-        let q = query(
-            "2026-05-01T00:00:00/2026-05-02T00:00:00",
-            true,
-            Some(vec![Dim::ClientId]),
-        );
+        let q = query(FIRST_DAY, true, Some(vec![Dim::ClientId]));
         assert_eq!(run(&rows(), &q).len(), 3);
     }
 
