@@ -71,9 +71,9 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let free = Condition::NotExistsOrBelow(TTL, now.timestamp());
+        let lease = lease_item(name, owner, ttl, now);
         // Held: ours to extend, or someone else's.
-        Ok(self.put_lease(name, owner, ttl, now, free).await?
-            || self.renew(name, owner, ttl, now).await?)
+        Ok(self.put_if(lease, free).await? || self.renew(name, owner, ttl, now).await?)
     }
 
     /// Extends `owner`'s lease to `now + ttl`; `false` if `owner` no longer holds it.
@@ -85,19 +85,11 @@ impl<'a, S: RecordStore> Leases<'a, S> {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let ours = Condition::Equals("owner", json!(owner));
-        self.put_lease(name, owner, ttl, now, ours).await
+        self.put_if(lease_item(name, owner, ttl, now), ours).await
     }
 
-    /// Writes `owner`'s lease until `now + ttl` if `condition` holds; `false` if it does not.
-    async fn put_lease(
-        &self,
-        name: &str,
-        owner: &str,
-        ttl: std::time::Duration,
-        now: DateTime<Utc>,
-        condition: Condition,
-    ) -> Result<bool, StoreError> {
-        let item = lease_item(name, owner, ttl, now);
+    /// Writes the lease `item` if `condition` holds; `false` if it does not.
+    async fn put_if(&self, item: Item, condition: Condition) -> Result<bool, StoreError> {
         match self.store.put(item, condition).await {
             Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed) => Ok(false),
