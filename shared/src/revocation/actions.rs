@@ -31,6 +31,13 @@ pub(super) struct UserOutcome {
     pub protected_roles: Vec<String>,
 }
 
+/// What an action writes as it goes: the request's record, and the events to publish once the
+/// record is stored.
+pub(super) struct Work {
+    pub record: RevocationRecord,
+    pub events: Vec<SecurityEvent>,
+}
+
 impl<P: RevocationPorts> Revoker<'_, P> {
     /// Identity checks, then `DELETE /api/v2/tokens/{userId}`.
     pub(super) async fn check_and_revoke_user(
@@ -178,12 +185,12 @@ impl<P: RevocationPorts> Revoker<'_, P> {
 
     pub(super) async fn revoke_user(
         &self,
-        record: &mut RevocationRecord,
-        events: &mut Vec<SecurityEvent>,
+        work: &mut Work,
         user_id: &str,
         dry_run: bool,
         d: &Deadline,
     ) -> Result<u16, ApiError> {
+        let Work { record, events } = work;
         let break_glass = record.break_glass;
         let o = self
             .check_and_revoke_user(user_id, dry_run, break_glass, d)
@@ -200,12 +207,12 @@ impl<P: RevocationPorts> Revoker<'_, P> {
     /// `DELETE /api/v2/tokens/me` sent with the leaked token; `GET` first says whose it is.
     pub(super) async fn revoke_token(
         &self,
-        record: &mut RevocationRecord,
-        events: &mut Vec<SecurityEvent>,
+        work: &mut Work,
         token: &crate::redact::SecretString,
         dry_run: bool,
         d: &Deadline,
     ) -> Result<u16, ApiError> {
+        let Work { record, events } = work;
         match self.genesys.token_info(token, d).await {
             Ok(info) => {
                 let client = info.oauth_client.as_ref();
@@ -250,13 +257,13 @@ impl<P: RevocationPorts> Revoker<'_, P> {
     /// Disable (kill switch: all of the client's tokens die) or re-enable a client.
     pub(super) async fn set_client_state(
         &self,
-        record: &mut RevocationRecord,
-        events: &mut Vec<SecurityEvent>,
+        work: &mut Work,
         client_id: &str,
         wanted: ClientState,
         dry_run: bool,
         d: &Deadline,
     ) -> Result<u16, ApiError> {
+        let Work { record, events } = work;
         if wanted == ClientState::Disabled
             && self
                 .self_client_id
@@ -347,12 +354,12 @@ impl<P: RevocationPorts> Revoker<'_, P> {
     /// Hands a "rotate now" of the managed secret holding the client to the rotation function.
     pub(super) async fn emergency_rotation(
         &self,
-        record: &mut RevocationRecord,
-        events: &mut Vec<SecurityEvent>,
+        work: &mut Work,
         client_id: &str,
         retire_previous_now: bool,
         dry_run: bool,
     ) -> Result<u16, ApiError> {
+        let Work { record, events } = work;
         use crate::credential::{TAG_CLIENT_ID, TAG_PARTNER_CLIENT_ID};
         let managed = self
             .managed

@@ -13,12 +13,13 @@
 //!   record shows progress; the end raises one `Bulk Revocation Completed` event with counts.
 
 use super::actions::UserOutcome;
+use super::actions::Work;
 use super::error::ApiError;
 use super::events::for_record;
 use super::request::MAX_PAGE;
 use super::service::{ApiResponse, RevocationPorts, Revoker};
 use crate::deadline::Deadline;
-use crate::ports::events::{SecurityEvent, Severity};
+use crate::ports::events::Severity;
 use crate::ports::functions::BackgroundJobs;
 use crate::ports::records::StoreError;
 use crate::records::iso;
@@ -75,11 +76,11 @@ impl<P: RevocationPorts> Revoker<'_, P> {
     /// `POST /v1/users/revoke-tokens`: within the request when small, else in the background.
     pub(super) async fn revoke_users(
         &self,
-        record: &mut RevocationRecord,
-        events: &mut Vec<SecurityEvent>,
+        work: &mut Work,
         user_ids: &[String],
         d: &Deadline,
     ) -> Result<u16, ApiError> {
+        let Work { record, events } = work;
         if user_ids.len() > self.config.bulk_sync_max_users {
             return self.accept(record).await;
         }

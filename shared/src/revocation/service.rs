@@ -6,6 +6,7 @@
 //! `state: disabled` and regenerating the secret through the rotation function
 //! ([`actions`](super::actions)); many users at once in the background ([`bulk`](super::bulk)).
 
+use super::actions::Work;
 use super::command::{Command, ParsedRequest};
 use super::config::RevocationConfig;
 use super::error::ApiError;
@@ -254,7 +255,7 @@ impl<P: RevocationPorts> Revoker<'_, P> {
         let Some(recorded) = p.command.recorded_as() else {
             unreachable!("reads are answered before")
         };
-        let mut record = RevocationRecord::new(
+        let record = RevocationRecord::new(
             NewRevocation {
                 id: &id,
                 action: p.route.action,
@@ -273,62 +274,40 @@ impl<P: RevocationPorts> Revoker<'_, P> {
         if let Err(e) = repo.start(&record).await {
             return ApiResponse::error(&ApiError::from_store(&e));
         }
-        let mut events = Vec::new();
+        let mut work = Work {
+            record,
+            events: Vec::new(),
+        };
+        let w = &mut work;
         let result = match &p.command {
             Command::RevokeUser { user_id, body, .. } => {
-                self.revoke_user(&mut record, &mut events, user_id, body.dry_run, d)
-                    .await
+                self.revoke_user(w, user_id, body.dry_run, d).await
             }
-            Command::RevokeUsers { user_ids, .. } => {
-                self.revoke_users(&mut record, &mut events, user_ids, d)
-                    .await
-            }
+            Command::RevokeUsers { user_ids, .. } => self.revoke_users(w, user_ids, d).await,
             Command::RevokeToken { body } => {
-                self.revoke_token(
-                    &mut record,
-                    &mut events,
-                    &body.access_token,
-                    body.dry_run,
-                    d,
-                )
-                .await
+                self.revoke_token(w, &body.access_token, body.dry_run, d)
+                    .await
             }
             Command::DisableClient { client_id, body } => {
-                self.set_client_state(
-                    &mut record,
-                    &mut events,
-                    client_id,
-                    ClientState::Disabled,
-                    body.dry_run,
-                    d,
-                )
-                .await
+                let to = ClientState::Disabled;
+                self.set_client_state(w, client_id, to, body.dry_run, d)
+                    .await
             }
             Command::EnableClient { client_id, body } => {
-                self.set_client_state(
-                    &mut record,
-                    &mut events,
-                    client_id,
-                    ClientState::Active,
-                    body.dry_run,
-                    d,
-                )
-                .await
+                let to = ClientState::Active;
+                self.set_client_state(w, client_id, to, body.dry_run, d)
+                    .await
             }
             Command::RotateClient { client_id, body } => {
-                self.emergency_rotation(
-                    &mut record,
-                    &mut events,
-                    client_id,
-                    body.retire_previous_now,
-                    body.dry_run,
-                )
-                .await
+                let retire_now = body.retire_previous_now;
+                self.emergency_rotation(w, client_id, retire_now, body.dry_run)
+                    .await
             }
             Command::GetRevocation { .. } | Command::GetRevocationUsers { .. } => {
                 unreachable!("reads are answered before")
             }
         };
+        let Work { mut record, events } = work;
         let response = match result {
             Ok(status) => {
                 record.status = status;
