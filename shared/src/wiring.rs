@@ -24,7 +24,8 @@ impl Foundation {
         Self::with_aws(crate::aws::load_config().await, common)
     }
 
-    /// From a given SDK configuration (tests and the bench pass the emulator's).
+    /// From a given SDK configuration (the audit's `wire` takes one, so that its tests and the
+    /// bench can pass the emulator's).
     pub fn with_aws(aws: SdkConfig, common: &CommonConfig) -> Result<Self, ClientInitError> {
         let secrets = SecretsManager::new(&aws);
         let (genesys, admin_cache) =

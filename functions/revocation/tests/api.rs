@@ -61,6 +61,43 @@ async fn revoking_a_user_kills_their_tokens_and_records_the_checks() {
         .any(|e| e["detail-type"] == "User Tokens Revoked" && e["detail"]["userId"] == SAM));
 }
 
+/// A dry run checks and records what it would do, and revokes nothing: the record, not a
+/// separate flag, tells each action so.
+#[tokio::test]
+async fn dry_runs_check_and_record_but_revoke_nothing() {
+    let env = env().await;
+    let token = env.user_token(SAM);
+    let a = env
+        .post(
+            &format!("/v1/users/{SAM}/revoke-tokens"),
+            json!({"reason": "rehearsal", "dryRun": true}),
+            &key(),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["outcome"], "dryRun");
+    assert_eq!(a.body["checks"]["userExists"], true);
+    assert_eq!(a.body["dryRun"], true);
+
+    use credguard::redact::ExposeSecret;
+    let leaked = env.user_token(SAM);
+    let raw = leaked.expose_secret().to_owned();
+    let a = env
+        .post(
+            "/v1/tokens/revoke",
+            json!({"accessToken": raw, "reason": "rehearsal", "dryRun": true}),
+            &key(),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["outcome"], "dryRun");
+    assert_eq!(a.body["checks"]["tokenValid"], true);
+
+    assert!(env.token_valid(&token).await && env.token_valid(&leaked).await);
+    assert_eq!(env.calls_to("DELETE /api/v2/tokens/{userId}"), 0);
+    assert_eq!(env.calls_to("DELETE /api/v2/tokens/me"), 0);
+}
+
 #[tokio::test]
 async fn protected_users_need_break_glass_which_always_raises_a_high_event() {
     let env = env().await;

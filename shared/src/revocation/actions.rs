@@ -187,10 +187,10 @@ impl<P: RevocationPorts> Revoker<'_, P> {
         &self,
         work: &mut Work,
         user_id: &str,
-        dry_run: bool,
         d: &Deadline,
     ) -> Result<u16, ApiError> {
         let Work { record, events } = work;
+        let dry_run = record.dry_run;
         let break_glass = record.break_glass;
         let o = self
             .check_and_revoke_user(user_id, dry_run, break_glass, d)
@@ -209,10 +209,10 @@ impl<P: RevocationPorts> Revoker<'_, P> {
         &self,
         work: &mut Work,
         token: &crate::redact::SecretString,
-        dry_run: bool,
         d: &Deadline,
     ) -> Result<u16, ApiError> {
         let Work { record, events } = work;
+        let dry_run = record.dry_run;
         match self.genesys.token_info(token, d).await {
             Ok(info) => {
                 let client = info.oauth_client.as_ref();
@@ -260,10 +260,10 @@ impl<P: RevocationPorts> Revoker<'_, P> {
         work: &mut Work,
         client_id: &str,
         wanted: ClientState,
-        dry_run: bool,
         d: &Deadline,
     ) -> Result<u16, ApiError> {
         let Work { record, events } = work;
+        let dry_run = record.dry_run;
         if wanted == ClientState::Disabled
             && self
                 .self_client_id
@@ -357,9 +357,9 @@ impl<P: RevocationPorts> Revoker<'_, P> {
         work: &mut Work,
         client_id: &str,
         retire_previous_now: bool,
-        dry_run: bool,
     ) -> Result<u16, ApiError> {
         let Work { record, events } = work;
+        let dry_run = record.dry_run;
         use crate::credential::{TAG_CLIENT_ID, TAG_PARTNER_CLIENT_ID};
         let managed = self
             .managed

@@ -278,29 +278,22 @@ impl<P: RevocationPorts> Revoker<'_, P> {
             record,
             events: Vec::new(),
         };
+        // The record carries what the request asked for (dry run, break glass).
         let w = &mut work;
         let result = match &p.command {
-            Command::RevokeUser { user_id, body, .. } => {
-                self.revoke_user(w, user_id, body.dry_run, d).await
-            }
+            Command::RevokeUser { user_id, .. } => self.revoke_user(w, user_id, d).await,
             Command::RevokeUsers { user_ids, .. } => self.revoke_users(w, user_ids, d).await,
-            Command::RevokeToken { body } => {
-                self.revoke_token(w, &body.access_token, body.dry_run, d)
+            Command::RevokeToken { body } => self.revoke_token(w, &body.access_token, d).await,
+            Command::DisableClient { client_id, .. } => {
+                self.set_client_state(w, client_id, ClientState::Disabled, d)
                     .await
             }
-            Command::DisableClient { client_id, body } => {
-                let to = ClientState::Disabled;
-                self.set_client_state(w, client_id, to, body.dry_run, d)
-                    .await
-            }
-            Command::EnableClient { client_id, body } => {
-                let to = ClientState::Active;
-                self.set_client_state(w, client_id, to, body.dry_run, d)
+            Command::EnableClient { client_id, .. } => {
+                self.set_client_state(w, client_id, ClientState::Active, d)
                     .await
             }
             Command::RotateClient { client_id, body } => {
-                let retire_now = body.retire_previous_now;
-                self.emergency_rotation(w, client_id, retire_now, body.dry_run)
+                self.emergency_rotation(w, client_id, body.retire_previous_now)
                     .await
             }
             Command::GetRevocation { .. } | Command::GetRevocationUsers { .. } => {
